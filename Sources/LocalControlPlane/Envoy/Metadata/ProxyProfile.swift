@@ -1,0 +1,68 @@
+/// What one Envoy asked for through its node metadata. Envoys with equal profiles share one snapshot group,
+/// so only settings that change generated resources belong here (never the node id).
+public struct ProxyProfile: Hashable, Sendable {
+    public var serviceName: String
+    public var ingress: Ingress?
+    public var egress: ListenerAddress?
+    public var outgoing: Outgoing
+
+    public init(serviceName: String, ingress: Ingress? = nil, egress: ListenerAddress? = nil, outgoing: Outgoing = Outgoing()) {
+        self.serviceName = serviceName
+        self.ingress = ingress
+        self.egress = egress
+        self.outgoing = outgoing
+    }
+
+    public struct ListenerAddress: Hashable, Sendable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// The listener in front of the local service and where that service listens.
+    public struct Ingress: Hashable, Sendable {
+        public var listener: ListenerAddress
+        public var localServicePort: Int
+
+        public init(listener: ListenerAddress, localServicePort: Int) {
+            self.listener = listener
+            self.localServicePort = localServicePort
+        }
+    }
+
+    public struct TimeoutPolicy: Hashable, Sendable {
+        public var requestTimeout: Duration?
+        public var idleTimeout: Duration?
+
+        public init(requestTimeout: Duration? = nil, idleTimeout: Duration? = nil) {
+            self.requestTimeout = requestTimeout
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    /// `proxy_settings.outgoing`: the services this Envoy may call.
+    public struct Outgoing: Hashable, Sendable {
+        /// Named service dependencies with their timeouts.
+        public var services: [String: TimeoutPolicy]
+        /// Set when the Envoy depends on `service: "*"`: every service of the mesh, with these timeouts.
+        public var allServices: TimeoutPolicy?
+
+        public init(services: [String: TimeoutPolicy] = [:], allServices: TimeoutPolicy? = nil) {
+            self.services = services
+            self.allServices = allServices
+        }
+
+        /// The dependencies that exist in `available`, sorted, each with its timeouts.
+        public func resolve(among available: [String]) -> [(service: String, timeouts: TimeoutPolicy)] {
+            available.compactMap { name in
+                if let timeouts = services[name] { return (name, timeouts) }
+                if let timeouts = allServices { return (name, timeouts) }
+                return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Shared
+
+/// The immutable set of resources one group of Envoys receives, with a content-derived version per type.
+public struct Snapshot: Sendable {
+    public let resources: [ResourceType: [String: EncodedResource]]
+    private let versions: [ResourceType: String]
+
+    public init(_ byType: [ResourceType: [EncodedResource]]) {
+        var resources: [ResourceType: [String: EncodedResource]] = [:]
+        var versions: [ResourceType: String] = [:]
+        for type in ResourceType.allCases {
+            let list = byType[type] ?? []
+            resources[type] = Dictionary(list.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+            versions[type] = Self.version(of: list)
+        }
+        self.resources = resources
+        self.versions = versions
+    }
+
+    /// The resources of `type` an Envoy subscribed to (`nil` names: all of them), sorted by name.
+    public func resources(_ type: ResourceType, named names: Set<String>? = nil) -> [EncodedResource] {
+        let all = resources[type] ?? [:]
+        let selected = names.map { $0.compactMap { all[$0] } } ?? Array(all.values)
+        return selected.sorted { $0.name < $1.name }
+    }
+
+    /// The version of exactly the resources `resources(type, named:)` returns.
+    public func version(_ type: ResourceType, named names: Set<String>? = nil) -> String {
+        guard let names else { return versions[type] ?? Self.version(of: []) }
+        return Self.version(of: resources(type, named: names))
+    }
+
+    public var resourceCount: Int { resources.values.reduce(0) { $0 + $1.count } }
+
+    private static func version(of resources: [EncodedResource]) -> String {
+        var hash = ContentHash()
+        for resource in resources.sorted(by: { $0.name < $1.name }) {
+            hash.add(resource.name)
+            hash.add(resource.version)
+        }
+        return hash.hex
+    }
+}

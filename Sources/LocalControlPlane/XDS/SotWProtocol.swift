@@ -1,0 +1,80 @@
+import EnvoyAPI
+
+/// The state-of-the-world xDS protocol for one stream, free of I/O: it takes Envoy's requests and
+/// new snapshots and says which responses to send. Rules (Envoy's xDS protocol doc):
+/// - a request whose `response_nonce` is not the last one sent for its type is stale and ignored;
+/// - `error_detail` marks a NACK: the Envoy keeps its last good config, nothing is re-sent until something changes;
+/// - a response is sent only when the resources an Envoy subscribed to differ from what it has.
+struct SotWProtocol {
+    struct TypeState {
+        /// `nil` means wildcard: every resource of the type.
+        var names: Set<String>?
+        /// The version the Envoy has, or will have once it applies the last response.
+        var knownVersion: String
+        var lastNonce: String?
+    }
+
+    private(set) var types: [ResourceType: TypeState] = [:]
+    private(set) var snapshot: Snapshot?
+    private var nonceCounter = 0
+    let controlPlaneId: String
+
+    init(controlPlaneId: String) {
+        self.controlPlaneId = controlPlaneId
+    }
+
+    mutating func handle(_ request: DiscoveryRequest) -> (outcome: RequestOutcome, responses: [DiscoveryResponse]) {
+        guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
+        let previous = types[type]
+        if let previous, !request.responseNonce.isEmpty, request.responseNonce != previous.lastNonce {
+            return (.stale, [])
+        }
+        let names = Self.subscription(type, request.resourceNames)
+        var state = previous ?? TypeState(names: names, knownVersion: request.versionInfo)
+        let subscriptionChanged = previous == nil || previous?.names != names
+        state.names = names
+        let outcome: RequestOutcome
+        if request.hasErrorDetail {
+            // knownVersion stays at the rejected version: re-sending it would only be rejected again.
+            outcome = .nack(version: request.versionInfo, detail: request.errorDetail.message)
+        } else if previous == nil || subscriptionChanged {
+            outcome = previous == nil || request.responseNonce.isEmpty ? .subscribe : .ack(version: request.versionInfo)
+        } else {
+            outcome = .ack(version: request.versionInfo)
+        }
+        types[type] = state
+        let mustAnswer = previous == nil || subscriptionChanged
+        let responses = respond(type, force: mustAnswer).map { [$0] } ?? []
+        return (outcome, responses)
+    }
+
+    /// A new snapshot: responses for every subscribed type whose resources changed, in push order.
+    mutating func handle(_ newSnapshot: Snapshot) -> [DiscoveryResponse] {
+        snapshot = newSnapshot
+        return types.keys.sorted().compactMap { respond($0, force: false) }
+    }
+
+    private mutating func respond(_ type: ResourceType, force: Bool) -> DiscoveryResponse? {
+        guard let snapshot, var state = types[type] else { return nil }
+        let version = snapshot.version(type, named: state.names)
+        guard force || version != state.knownVersion else { return nil }
+        // A forced answer to an Envoy that already has this exact version is still skipped (reconnects).
+        if force, version == state.knownVersion, state.lastNonce == nil, !state.knownVersion.isEmpty { return nil }
+        nonceCounter += 1
+        var response = DiscoveryResponse()
+        response.typeURL = type.typeURL
+        response.versionInfo = version
+        response.nonce = String(nonceCounter)
+        response.resources = snapshot.resources(type, named: state.names).map(\.any)
+        response.controlPlane.identifier = controlPlaneId
+        state.knownVersion = version
+        state.lastNonce = response.nonce
+        types[type] = state
+        return response
+    }
+
+    private static func subscription(_ type: ResourceType, _ names: [String]) -> Set<String>? {
+        if names.contains("*") || (names.isEmpty && type.isWildcardByDefault) { return nil }
+        return Set(names)
+    }
+}

@@ -1,0 +1,19 @@
+/// One instance of a service in one datacenter, as the registry reported it.
+public struct ServiceInstance: Hashable, Sendable, Codable {
+    public var id: String
+    public var address: String
+    public var port: Int
+    public var tags: [String]
+    /// Relative load-balancing weight (Envoy `load_balancing_weight`), at least 1.
+    public var weight: Int
+    public var meta: [String: String]
+
+    public init(id: String? = nil, address: String, port: Int, tags: [String] = [], weight: Int = 1, meta: [String: String] = [:]) {
+        self.id = id ?? "\(address):\(port)"
+        self.address = address
+        self.port = port
+        self.tags = tags
+        self.weight = weight
+        self.meta = meta
+    }
+}
