@@ -26,8 +26,10 @@ public struct RegistryFile: Decodable, Sendable {
         let file: RegistryFile
         do {
             file = try YAMLDecoder().decode(RegistryFile.self, from: text)
+        } catch let error as DecodingError {
+            throw RegistryFileError(reason: ConfigFile.describe(error))
         } catch {
-            throw RegistryFileError(reason: RegistryFileError.describe(error))
+            throw RegistryFileError(reason: "\(error)")
         }
         var problems: [String] = []
         var services: [CatalogService] = []
@@ -67,14 +69,4 @@ public struct RegistryFileError: Error, CustomStringConvertible {
     public let reason: String
     public var description: String { "invalid registry file: \(reason)" }
 
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-            DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
-            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return "\(path.isEmpty ? "document" : String(path.drop { $0 == "." })): \(context.debugDescription)"
-        default:
-            return "\(error)"
-        }
-    }
 }

@@ -12,7 +12,9 @@ struct MetadataReader {
     }
 
     init(path: String, structValue: Google_Protobuf_Struct) {
-        self.init(path: path, value: Google_Protobuf_Value(kind: .structValue(structValue)))
+        var value = Google_Protobuf_Value()
+        value.structValue = structValue
+        self.init(path: path, value: value)
     }
 
     var isNull: Bool {

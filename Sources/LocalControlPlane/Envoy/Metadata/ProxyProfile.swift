@@ -1,3 +1,5 @@
+import Shared
+
 /// What one Envoy asked for through its node metadata. Envoys with equal profiles share one snapshot group,
 /// so only settings that change generated resources belong here (never the node id).
 public struct ProxyProfile: Hashable, Sendable {
@@ -64,5 +66,20 @@ public struct ProxyProfile: Hashable, Sendable {
                 return nil
             }
         }
+    }
+}
+
+extension ProxyProfile {
+    /// A short stable name for the group of Envoys sharing this profile (logs, `/debug/envoys`).
+    public var groupId: String {
+        var hash = ContentHash()
+        hash.add(serviceName)
+        hash.add(egress.map { "\($0.host):\($0.port)" } ?? "-")
+        hash.add(ingress.map { "\($0.listener.host):\($0.listener.port)>\($0.localServicePort)" } ?? "-")
+        for (name, timeouts) in outgoing.services.sorted(by: { $0.key < $1.key }) {
+            hash.add("\(name)=\(timeouts)")
+        }
+        hash.add(outgoing.allServices.map { "*=\($0)" } ?? "-")
+        return "\(serviceName)-\(hash.hex.prefix(8))"
     }
 }

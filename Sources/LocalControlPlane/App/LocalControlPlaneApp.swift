@@ -1,0 +1,55 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Shared
+
+/// Assembles the local control plane: registry source → snapshot cache → ADS server, plus the HTTP API.
+public struct LocalControlPlaneApp {
+    public let config: ValidLocalControlPlaneConfig
+    public let cache: SnapshotCache
+    public let streams = StreamRegistry()
+    public let registryStatus: RegistryStatus
+    private let metrics: MetricsBootstrap?
+
+    public init(config: ValidLocalControlPlaneConfig, metrics: MetricsBootstrap?) {
+        self.config = config
+        self.metrics = metrics
+        cache = SnapshotCache(datacenter: config.datacenter)
+        registryStatus = RegistryStatus(source: config.registryFile.map { "file:\($0)" } ?? "embedded")
+    }
+
+    public func run() async throws {
+        let logger = Logger(label: "local-control-plane")
+        let controlPlaneId = "local-control-plane/\(config.datacenter)/\(ProcessInfo.processInfo.hostName)"
+        let ads = AggregatedDiscoveryService(cache: cache, registry: streams, controlPlaneId: controlPlaneId)
+        var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
+        transportConfig.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
+        let grpc = GRPCServer(
+            transport: .http2NIOPosix(
+                address: .ipv4(host: config.bind, port: config.xdsPort), transportSecurity: .plaintext, config: transportConfig),
+            services: [ads])
+        let api = ControlPlaneAPI(cache: cache, streams: streams, registryStatus: registryStatus, metrics: metrics)
+        let http = Application(
+            router: api.router(),
+            configuration: .init(address: .hostname(config.bind, port: config.httpPort), serverName: "local-control-plane"),
+            logger: Logger(label: "http"))
+
+        var services: [any Service] = [GRPCServerService(server: grpc), http]
+        if let registryFile = config.registryFile {
+            services.append(FileRegistrySource(path: registryFile, cache: cache, status: registryStatus))
+        } else {
+            await cache.apply(.empty)
+            await registryStatus.succeeded(detail: "embedded default registry (no services)")
+        }
+        logger.info("starting", metadata: [
+            "datacenter": "\(config.datacenter)", "xds": "\(config.bind):\(config.xdsPort)",
+            "http": "\(config.bind):\(config.httpPort)", "registry": "\(config.registryFile ?? "embedded")",
+        ])
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// The local control plane's HTTP API: health, readiness, metrics and debug views.
+/// (The federation endpoints `/v1/state` and `/v1/remote-state` join here.)
+public struct ControlPlaneAPI: Sendable {
+    let cache: SnapshotCache
+    let streams: StreamRegistry
+    let registryStatus: RegistryStatus
+    let metrics: MetricsBootstrap?
+
+    public init(cache: SnapshotCache, streams: StreamRegistry, registryStatus: RegistryStatus, metrics: MetricsBootstrap?) {
+        self.cache = cache
+        self.streams = streams
+        self.registryStatus = registryStatus
+        self.metrics = metrics
+    }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("health") { _, _ in "ok\n" }
+        router.get("ready") { _, _ in try await readiness() }
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics?.render() ?? "")))
+        }
+        router.get("debug/envoys") { _, _ in try JSONBody.response(await streams.all) }
+        router.get("debug/snapshot") { request, _ in try await snapshot(nodeId: request.uri.queryParameters["node"]) }
+        return router
+    }
+
+    private struct Readiness: Codable {
+        var ready: Bool
+        var registry: RegistryStatus.Report
+        var connectedEnvoys: Int
+        var snapshotGroups: Int
+    }
+
+    private func readiness() async throws -> Response {
+        let registry = await registryStatus.current
+        let ready = await cache.isReady
+        let body = Readiness(
+            ready: ready, registry: registry, connectedEnvoys: await streams.count, snapshotGroups: await cache.groupCount)
+        return try JSONBody.response(body, status: ready ? .ok : .serviceUnavailable)
+    }
+
+    private func snapshot(nodeId: Substring?) async throws -> Response {
+        guard let nodeId, let profile = await streams.profile(ofNode: String(nodeId)) else {
+            return JSONBody.error("no connected Envoy with that node id (use ?node=ID; see /debug/envoys)", status: .notFound)
+        }
+        guard let snapshot = await cache.snapshot(for: profile) else {
+            return JSONBody.error("no snapshot yet: the registry has not synced", status: .serviceUnavailable)
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: SnapshotJSON.render(snapshot, group: profile.groupId))))
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+import Hummingbird
+
+/// JSON responses with one encoder configuration for the whole API.
+enum JSONBody {
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(_ message: String, status: HTTPResponse.Status) -> Response {
+        // A [String: String] always encodes.
+        (try? response(["error": message], status: status)) ?? Response(status: status)
+    }
+}

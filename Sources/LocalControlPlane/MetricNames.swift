@@ -1,0 +1,18 @@
+/// Every metric the local control plane exports (documented in docs/METRICS.md).
+public enum MetricNames {
+    public static let connectedStreams = "xds_connected_streams"
+    public static let responses = "xds_responses_total"
+    public static let acks = "xds_acks_total"
+    public static let nacks = "xds_nacks_total"
+    public static let rejectedStreams = "xds_rejected_streams_total"
+    public static let snapshotGenerationSeconds = "xds_snapshot_generation_seconds"
+    public static let snapshotGroups = "xds_snapshot_groups"
+    public static let registryUpdates = "registry_updates_total"
+    public static let registryErrors = "registry_errors_total"
+    public static let registryLastSuccess = "registry_last_success_timestamp_seconds"
+
+    /// Label names.
+    public static let typeLabel = "type"
+    public static let protocolLabel = "protocol"
+    public static let sourceLabel = "source"
+}

@@ -1,0 +1,133 @@
+import EnvoyAPI
+import GRPCCore
+import Logging
+import Metrics
+
+/// Runs one ADS stream: reads Envoy's requests, watches its group's snapshots, and writes what the
+/// protocol machine decides. Requests and snapshots are handled one at a time, in arrival order.
+struct ADSStream<Machine: DiscoveryProtocol> {
+    let cache: SnapshotCache
+    let registry: StreamRegistry
+    let metrics: XDSMetrics
+    let controlPlaneId: String
+    let logger: Logger
+
+    private enum Event: Sendable {
+        case request(Machine.Request)
+        case snapshotReady
+    }
+
+    private struct Session {
+        let profile: ProxyProfile
+        let watchID: SnapshotCache.WatchID
+        let snapshots: AsyncStream<Snapshot>
+        let streamID: Int
+        let nodeId: String
+    }
+
+    func run(
+        requests: RPCAsyncSequence<Machine.Request, any Error>, writer: RPCWriter<Machine.Response>
+    ) async throws {
+        let (events, continuation) = AsyncStream<Event>.makeStream()
+        let mailbox = SnapshotMailbox()
+        var session: Session?
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { continuation.finish() }
+                    for try await request in requests {
+                        continuation.yield(.request(request))
+                    }
+                }
+                var machine = Machine(controlPlaneId: controlPlaneId)
+                for await event in events {
+                    switch event {
+                    case .request(let request):
+                        if session == nil {
+                            let opened = try await open(first: request)
+                            session = opened
+                            group.addTask {
+                                for await snapshot in opened.snapshots {
+                                    if mailbox.put(snapshot) { continuation.yield(.snapshotReady) }
+                                }
+                            }
+                        }
+                        let (outcome, responses) = machine.handle(request)
+                        await note(outcome, of: request, session: session!)
+                        try await send(responses, session: session!, writer: writer)
+                    case .snapshotReady:
+                        guard let snapshot = mailbox.take() else { continue }
+                        try await send(machine.handle(snapshot), session: session!, writer: writer)
+                    }
+                }
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+        } catch {
+            await close(session)
+            throw error
+        }
+        await close(session)
+    }
+
+    private func open(first request: Machine.Request) async throws -> Session {
+        guard let node = Machine.node(of: request) else {
+            metrics.rejectedStreams.increment()
+            throw RPCError(code: .invalidArgument, message: "the first request of a stream must carry the node")
+        }
+        let profile: ProxyProfile
+        do {
+            profile = try NodeMetadataParser.parse(metadata: node.metadata, nodeCluster: node.cluster)
+        } catch {
+            metrics.rejectedStreams.increment()
+            logger.warning("stream rejected", metadata: ["node": "\(node.id)", "error": "\(error)"])
+            throw RPCError(code: .invalidArgument, message: error.description)
+        }
+        let (watchID, snapshots) = await cache.watch(profile)
+        let streamID = await registry.register(nodeId: node.id, profile: profile, protocolName: Machine.protocolName)
+        logger.info("stream opened", metadata: [
+            "node": "\(node.id)", "service": "\(profile.serviceName)", "group": "\(profile.groupId)",
+            "protocol": "\(Machine.protocolName)",
+        ])
+        return Session(profile: profile, watchID: watchID, snapshots: snapshots, streamID: streamID, nodeId: node.id)
+    }
+
+    private func note(_ outcome: RequestOutcome, of request: Machine.Request, session: Session) async {
+        let typeURL = Machine.typeURL(of: request)
+        guard let type = ResourceType(rawValue: typeURL) else {
+            logger.warning("request for an unknown resource type", metadata: ["node": "\(session.nodeId)", "type": "\(typeURL)"])
+            return
+        }
+        switch outcome {
+        case .ack: metrics.acks(type).increment()
+        case .nack(let version, let detail):
+            metrics.nacks(type).increment()
+            logger.error("envoy rejected config (NACK); it keeps its last good config", metadata: [
+                "node": "\(session.nodeId)", "group": "\(session.profile.groupId)", "type": "\(type.shortName)",
+                "version": "\(version)", "error": "\(detail)",
+            ])
+        case .stale, .subscribe, .unknownType: break
+        }
+        await registry.record(session.streamID, type: type, outcome: outcome)
+    }
+
+    private func send(_ responses: [Machine.Response], session: Session, writer: RPCWriter<Machine.Response>) async throws {
+        guard !responses.isEmpty else { return }
+        var types: [ResourceType] = []
+        for response in responses {
+            try await writer.write(response)
+            if let type = ResourceType(rawValue: Machine.typeURL(of: response)) {
+                metrics.responses(type).increment()
+                types.append(type)
+            }
+        }
+        await registry.recordResponses(session.streamID, types: types)
+    }
+
+    private func close(_ session: Session?) async {
+        guard let session else { return }
+        await cache.cancelWatch(session.watchID, profile: session.profile)
+        await registry.unregister(session.streamID)
+        logger.info("stream closed", metadata: ["node": "\(session.nodeId)", "group": "\(session.profile.groupId)"])
+    }
+}

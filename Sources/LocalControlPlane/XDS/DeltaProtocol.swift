@@ -1,0 +1,99 @@
+import EnvoyAPI
+
+/// The incremental (delta) xDS protocol for one stream, free of I/O. It tracks, per type, what the
+/// Envoy subscribed to and which version of each resource it has, and sends only the differences:
+/// changed resources, and `removed_resources` for those that no longer exist.
+struct DeltaProtocol {
+    struct TypeState {
+        var wildcard: Bool
+        var names: Set<String>
+        /// Resource name → the version the Envoy has (after applying what was sent).
+        var clientVersions: [String: String]
+        var lastNonce: String?
+        var answered = false
+    }
+
+    private(set) var types: [ResourceType: TypeState] = [:]
+    private(set) var snapshot: Snapshot?
+    private var nonceCounter = 0
+    let controlPlaneId: String
+
+    init(controlPlaneId: String) {
+        self.controlPlaneId = controlPlaneId
+    }
+
+    mutating func handle(_ request: DeltaDiscoveryRequest) -> (outcome: RequestOutcome, responses: [DeltaDiscoveryResponse]) {
+        guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
+        var state = types[type] ?? TypeState(
+            wildcard: type.isWildcardByDefault && request.resourceNamesSubscribe.isEmpty,
+            names: [], clientVersions: request.initialResourceVersions)
+        let isFirst = types[type] == nil
+        for name in request.resourceNamesSubscribe {
+            if name == "*" { state.wildcard = true } else { state.names.insert(name) }
+        }
+        for name in request.resourceNamesUnsubscribe {
+            if name == "*" { state.wildcard = false } else { state.names.remove(name) }
+            state.clientVersions[name] = nil
+        }
+        let outcome: RequestOutcome
+        if request.responseNonce.isEmpty {
+            outcome = .subscribe
+        } else if request.responseNonce != state.lastNonce {
+            outcome = .stale
+        } else if request.hasErrorDetail {
+            outcome = .nack(version: request.responseNonce, detail: request.errorDetail.message)
+        } else {
+            outcome = .ack(version: request.responseNonce)
+        }
+        types[type] = state
+        let subscribedNew = !request.resourceNamesSubscribe.isEmpty
+        let responses = respond(type, answerEvenIfEmpty: isFirst || subscribedNew).map { [$0] } ?? []
+        return (outcome, responses)
+    }
+
+    /// A new snapshot: the differences for every subscribed type, in push order.
+    mutating func handle(_ newSnapshot: Snapshot) -> [DeltaDiscoveryResponse] {
+        snapshot = newSnapshot
+        return types.keys.sorted().compactMap { respond($0, answerEvenIfEmpty: false) }
+    }
+
+    private mutating func respond(_ type: ResourceType, answerEvenIfEmpty: Bool) -> DeltaDiscoveryResponse? {
+        guard let snapshot, var state = types[type] else { return nil }
+        let available = snapshot.resources[type] ?? [:]
+        let inScope = state.wildcard ? Set(available.keys).union(state.names) : state.names
+        var changed: [EncodedResource] = []
+        var removed: [String] = []
+        for name in inScope.sorted() {
+            if let resource = available[name] {
+                if state.clientVersions[name] != resource.version { changed.append(resource) }
+            } else if state.clientVersions[name] != nil || (answerEvenIfEmpty && state.names.contains(name)) {
+                removed.append(name)  // gone, or never existed: tell the Envoy so it stops waiting for it
+            }
+        }
+        for name in state.clientVersions.keys where !inScope.contains(name) && !state.wildcard {
+            state.clientVersions[name] = nil
+        }
+        let firstAnswer = !state.answered
+        guard !changed.isEmpty || !removed.isEmpty || (answerEvenIfEmpty && firstAnswer) else { return nil }
+        nonceCounter += 1
+        var response = DeltaDiscoveryResponse()
+        response.typeURL = type.typeURL
+        response.systemVersionInfo = snapshot.version(type)
+        response.nonce = String(nonceCounter)
+        response.controlPlane.identifier = controlPlaneId
+        response.resources = changed.map { resource in
+            var entry = Envoy_Service_Discovery_V3_Resource()
+            entry.name = resource.name
+            entry.version = resource.version
+            entry.resource = resource.any
+            return entry
+        }
+        response.removedResources = removed
+        for resource in changed { state.clientVersions[resource.name] = resource.version }
+        for name in removed { state.clientVersions[name] = nil }
+        state.lastNonce = response.nonce
+        state.answered = true
+        types[type] = state
+        return response
+    }
+}

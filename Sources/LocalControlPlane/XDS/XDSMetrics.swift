@@ -1,0 +1,27 @@
+import Metrics
+
+/// The xDS counters, created once per type and protocol so the hot path only increments.
+struct XDSMetrics: Sendable {
+    private let responseCounters: [ResourceType: Counter]
+    private let ackCounters: [ResourceType: Counter]
+    private let nackCounters: [ResourceType: Counter]
+    let rejectedStreams: Counter
+
+    init(protocolName: String) {
+        func counters(_ label: String) -> [ResourceType: Counter] {
+            Dictionary(uniqueKeysWithValues: ResourceType.allCases.map { type in
+                (type, Counter(label: label, dimensions: [
+                    (MetricNames.typeLabel, type.shortName), (MetricNames.protocolLabel, protocolName),
+                ]))
+            })
+        }
+        responseCounters = counters(MetricNames.responses)
+        ackCounters = counters(MetricNames.acks)
+        nackCounters = counters(MetricNames.nacks)
+        rejectedStreams = Counter(label: MetricNames.rejectedStreams, dimensions: [(MetricNames.protocolLabel, protocolName)])
+    }
+
+    func responses(_ type: ResourceType) -> Counter { responseCounters[type]! }
+    func acks(_ type: ResourceType) -> Counter { ackCounters[type]! }
+    func nacks(_ type: ResourceType) -> Counter { nackCounters[type]! }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import LocalControlPlane
+import Shared
+
+/// `local-control-plane`: serves one datacenter's Envoys over ADS. Flags win over `--config`.
+@main
+struct LocalControlPlaneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "local-control-plane",
+        abstract: "Serve one datacenter's Envoys over xDS (ADS), from Consul or a registry file.")
+
+    @Option(help: "YAML file with any of the options below (camelCase keys); flags win.") var config: String?
+    @Option(help: "This datacenter's name (the Envoy locality zone).") var datacenter: String?
+    @Option(name: .customLong("consul-url"), help: "Watch this Consul agent's catalog.") var consulURL: String?
+    @Option(help: "File with the Consul ACL token.") var consulTokenFile: String?
+    @Option(help: "YAML registry file, re-read on change (default: an embedded empty registry).") var registryFile: String?
+    @Option(name: .customLong("xds-port"), help: "gRPC ADS port (default 18000).") var xdsPort: Int?
+    @Option(help: "HTTP API port (default 18080).") var httpPort: Int?
+    @Option(help: "Address to listen on (default 127.0.0.1).") var bind: String?
+    @Option(help: "File with the bearer token required on PUT /v1/remote-state.") var pushTokenFile: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
+    @Option(help: "text or json (default text).") var logFormat: LogFormat?
+
+    func run() async throws {
+        var flags = LocalControlPlaneConfig()
+        flags.datacenter = datacenter
+        flags.consulURL = consulURL
+        flags.consulTokenFile = consulTokenFile
+        flags.registryFile = registryFile
+        flags.xdsPort = xdsPort
+        flags.httpPort = httpPort
+        flags.bind = bind
+        flags.pushTokenFile = pushTokenFile
+        flags.logLevel = logLevel
+        flags.logFormat = logFormat
+        let fromFile = try config.map { try ConfigFile.load(LocalControlPlaneConfig.self, from: $0) } ?? LocalControlPlaneConfig()
+        let valid: ValidLocalControlPlaneConfig
+        do {
+            valid = try flags.overriding(fromFile).validated()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        LoggingBootstrap.bootstrap(format: valid.logFormat, level: valid.logLevel)
+        try await LocalControlPlaneApp(config: valid, metrics: .bootstrap()).run()
+    }
+}
+
+extension LogFormat: ExpressibleByArgument {}
