@@ -60,7 +60,8 @@ struct DeltaProtocol {
     private mutating func respond(_ type: ResourceType, answerEvenIfEmpty: Bool) -> DeltaDiscoveryResponse? {
         guard let snapshot, var state = types[type] else { return nil }
         let available = snapshot.resources[type] ?? [:]
-        let inScope = state.wildcard ? Set(available.keys).union(state.names) : state.names
+        // Wildcard scope includes what the Envoy holds, so resources that disappeared are reported removed.
+        let inScope = state.wildcard ? Set(available.keys).union(state.names).union(state.clientVersions.keys) : state.names
         var changed: [EncodedResource] = []
         var removed: [String] = []
         for name in inScope.sorted() {
@@ -70,7 +71,7 @@ struct DeltaProtocol {
                 removed.append(name)  // gone, or never existed: tell the Envoy so it stops waiting for it
             }
         }
-        for name in state.clientVersions.keys where !inScope.contains(name) && !state.wildcard {
+        for name in state.clientVersions.keys where !inScope.contains(name) {
             state.clientVersions[name] = nil
         }
         let firstAnswer = !state.answered
