@@ -59,6 +59,8 @@ struct DeltaProtocol {
 
     private mutating func respond(_ type: ResourceType, answerEvenIfEmpty: Bool) -> DeltaDiscoveryResponse? {
         guard let snapshot, var state = types[type] else { return nil }
+        // The first answer of a type is owed even when empty, also if the snapshot arrived after the request.
+        let answerEvenIfEmpty = answerEvenIfEmpty || !state.answered
         let available = snapshot.resources[type] ?? [:]
         // Wildcard scope includes what the Envoy holds, so resources that disappeared are reported removed.
         let inScope = state.wildcard ? Set(available.keys).union(state.names).union(state.clientVersions.keys) : state.names
@@ -74,8 +76,7 @@ struct DeltaProtocol {
         for name in state.clientVersions.keys where !inScope.contains(name) {
             state.clientVersions[name] = nil
         }
-        let firstAnswer = !state.answered
-        guard !changed.isEmpty || !removed.isEmpty || (answerEvenIfEmpty && firstAnswer) else { return nil }
+        guard !changed.isEmpty || !removed.isEmpty || !state.answered else { return nil }
         nonceCounter += 1
         var response = DeltaDiscoveryResponse()
         response.typeURL = type.typeURL
