@@ -2,15 +2,14 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import ServiceLifecycle
 
-/// Runs a gRPC server as a lifecycle `Service`: graceful shutdown lets open streams finish.
+/// Runs a gRPC server as a lifecycle `Service`. ADS streams never end on their own, so on shutdown
+/// the server is cancelled rather than drained: Envoys keep their config and reconnect.
 struct GRPCServerService: Service {
     let server: GRPCServer<HTTP2ServerTransport.Posix>
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
+        try await cancelWhenGracefulShutdown {
             try await server.serve()
-        } onGracefulShutdown: {
-            server.beginGracefulShutdown()
         }
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+/// A real Envoy bootstrapped with ADS to the real `local-control-plane` executable, checked through
+/// Envoy's admin API and real HTTP traffic, once per ADS flavour.
+@Suite("Envoy end to end: registry file → ADS → Envoy", .serialized, .timeLimit(.minutes(3)))
+struct EnvoyFoundationTests {
+    static func registry(_ backends: [Backend]) -> String {
+        "services:\n  - name: backend\n    instances:\n"
+            + backends.map { "      - { id: \($0.name), address: 127.0.0.1, port: \($0.port) }\n" }.joined()
+            + "  - name: unrelated\n    instances: []\n"
+    }
+
+    static let clientMetadata = """
+            service_name: client
+            egress_host: 127.0.0.1
+            egress_port: {EGRESS}
+            proxy_settings:
+              outgoing:
+                dependencies:
+                  - service: backend
+                    timeoutPolicy: { requestTimeout: 3s }
+        """
+
+    @Test("Envoy gets the dependency's endpoints, follows file edits and routes real traffic", arguments: ["GRPC", "DELTA_GRPC"])
+    func registryToEnvoy(apiType: String) async throws {
+        let directory = try TestEnvironment.temporaryDirectory("foundation-\(apiType)")
+        let first = try Backend(name: "backend-1", directory: directory)
+        let second = try Backend(name: "backend-2", directory: directory)
+        let controlPlane = try ControlPlaneProcess(registryYAML: Self.registry([first]), directory: directory)
+        defer { controlPlane.process.stop() }
+        #expect(await controlPlane.waitUntilReady(), "control plane ready; log:\n\(controlPlane.process.log)")
+
+        let egressPort = TestEnvironment.freePort()
+        let envoy = try EnvoyProxy(
+            name: "client", nodeId: "client-\(apiType)",
+            metadataYAML: Self.clientMetadata.replacingOccurrences(of: "{EGRESS}", with: "\(egressPort)"),
+            xdsPort: controlPlane.xdsPort, apiType: apiType, directory: directory)
+        defer { envoy.stop() }
+
+        let configured = await TestEnvironment.waitUntil { await envoy.endpoints(of: "backend") == [first.address] }
+        #expect(configured, "Envoy /clusters shows backend-1; envoy log:\n\(envoy.process.log.suffix(3000))")
+        #expect(await envoy.endpoints(of: "unrelated").isEmpty, "no cluster for a service that is not a dependency")
+
+        let reply = try await HTTP.get("http://127.0.0.1:\(egressPort)/", headers: [("Host", "backend")])
+        #expect(reply.status == 200)
+        #expect(reply.body == "backend-1\n")
+        let unknown = try await HTTP.get("http://127.0.0.1:\(egressPort)/", headers: [("Host", "nobody")])
+        #expect(unknown.status == 404)
+
+        let edited = ContinuousClock.now
+        try controlPlane.writeRegistry(Self.registry([second]))
+        let followed = await TestEnvironment.waitUntil(every: .milliseconds(20)) {
+            await envoy.endpoints(of: "backend") == [second.address]
+        }
+        #expect(followed, "the file edit reached Envoy")
+        print("registry-file edit → Envoy /clusters (\(apiType)): \(ContinuousClock.now - edited)")
+        let afterEdit = try await HTTP.get("http://127.0.0.1:\(egressPort)/", headers: [("Host", "backend:80")])
+        #expect(afterEdit.body == "backend-2\n")
+
+        try controlPlane.writeRegistry("services: [ { name: backend, instances: \"broken\" } ]\n")
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(await envoy.endpoints(of: "backend") == [second.address], "a broken file keeps the last good catalog")
+
+        let envoys = try #require(await HTTP.text("\(controlPlane.api)/debug/envoys"))
+        #expect(envoys.contains("\"nodeId\":\"client-\(apiType)\""))
+        #expect(envoys.contains(apiType == "GRPC" ? "\"protocol\":\"sotw\"" : "\"protocol\":\"delta\""))
+        let snapshot = try #require(await HTTP.text("\(controlPlane.api)/debug/snapshot?node=client-\(apiType)"))
+        #expect(snapshot.contains("\"CDS\"") && snapshot.contains(second.address.split(separator: ":")[0]))
+        let metrics = try #require(await HTTP.text("\(controlPlane.api)/metrics"))
+        #expect(metrics.contains("xds_connected_streams 1"))
+        #expect(metrics.contains("registry_errors_total{source=\"file\"}"))
+        first.process.stop()
+        second.process.stop()
+    }
+
+    @Test("the ingress listener forwards to the local service")
+    func ingress() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("ingress")
+        let local = try Backend(name: "local-service", directory: directory)
+        defer { local.process.stop() }
+        let controlPlane = try ControlPlaneProcess(registryYAML: "services: []\n", directory: directory)
+        defer { controlPlane.process.stop() }
+        #expect(await controlPlane.waitUntilReady())
+        let ingressPort = TestEnvironment.freePort()
+        let envoy = try EnvoyProxy(
+            name: "server", nodeId: "server-1",
+            metadataYAML: """
+                    service_name: server
+                    ingress_host: 127.0.0.1
+                    ingress_port: \(ingressPort)
+                    local_service_port: \(local.port)
+                """,
+            xdsPort: controlPlane.xdsPort, directory: directory)
+        defer { envoy.stop() }
+        let answered = await TestEnvironment.waitUntil {
+            (try? await HTTP.get("http://127.0.0.1:\(ingressPort)/"))?.body == "local-service\n"
+        }
+        #expect(answered, "ingress reaches the local service; envoy log:\n\(envoy.process.log.suffix(2000))")
+    }
+}

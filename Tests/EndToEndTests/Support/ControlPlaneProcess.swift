@@ -1,0 +1,34 @@
+import Foundation
+
+/// The real `local-control-plane` executable, run with a registry file the test edits.
+final class ControlPlaneProcess: Sendable {
+    let xdsPort: Int
+    let httpPort: Int
+    let registryFile: URL
+    let process: ManagedProcess
+
+    init(datacenter: String = "dc1", registryYAML: String, directory: URL, extraArguments: [String] = []) throws {
+        xdsPort = TestEnvironment.freePort()
+        httpPort = TestEnvironment.freePort()
+        registryFile = directory.appendingPathComponent("services-\(datacenter).yaml")
+        try registryYAML.write(to: registryFile, atomically: true, encoding: .utf8)
+        process = try ManagedProcess(
+            name: "local-control-plane-\(datacenter)", executable: TestEnvironment.executable("local-control-plane"),
+            arguments: [
+                "--datacenter", datacenter, "--registry-file", registryFile.path,
+                "--xds-port", "\(xdsPort)", "--http-port", "\(httpPort)", "--log-level", "debug",
+            ] + extraArguments,
+            directory: directory)
+    }
+
+    var api: String { "http://127.0.0.1:\(httpPort)" }
+
+    func waitUntilReady() async -> Bool {
+        await TestEnvironment.waitUntil { await HTTP.text("\(api)/ready") != nil }
+    }
+
+    /// Replaces the registry file as an editor would (write to a temp file, rename over).
+    func writeRegistry(_ yaml: String) throws {
+        try yaml.write(to: registryFile, atomically: true, encoding: .utf8)
+    }
+}

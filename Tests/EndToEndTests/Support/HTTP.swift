@@ -1,0 +1,27 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Plain HTTP calls for the tests (Envoy admin, the control plane API, traffic through Envoy).
+enum HTTP {
+    struct Reply {
+        let status: Int
+        let body: String
+        let headers: HTTPHeaders
+    }
+
+    static func get(_ url: String, headers: [(String, String)] = [], timeout: Duration = .seconds(5)) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds * 1_000_000_000)))
+        let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        return Reply(status: Int(response.status.code), body: String(buffer: body), headers: response.headers)
+    }
+
+    /// The body of a 200 response, or nil for any error or other status (for polling).
+    static func text(_ url: String) async -> String? {
+        guard let reply = try? await get(url), reply.status == 200 else { return nil }
+        return reply.body
+    }
+}

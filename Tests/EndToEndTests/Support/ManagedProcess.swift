@@ -1,0 +1,46 @@
+import Foundation
+
+/// A child process whose output goes to a log file; stopped by `stop()` or on deinit.
+final class ManagedProcess: @unchecked Sendable {
+    let name: String
+    let logFile: URL
+    private let process = Process()
+
+    init(name: String, executable: String, arguments: [String], directory: URL) throws {
+        self.name = name
+        logFile = directory.appendingPathComponent("\(name).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// SIGTERM, then SIGKILL after a short grace: children of the test runner may inherit a blocked SIGTERM.
+    func stop() {
+        guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(1)
+        // kill(pid, 0) sees the exit at once; Foundation's isRunning only later.
+        while kill(pid, 0) == 0 && Date() < deadline && process.isRunning { usleep(20_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// `kill -9`: no chance to clean up, as in a crash.
+    func kill9() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}

