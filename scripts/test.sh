@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, the Envoy API check against xds-protos, then every Swift test
+# (unit, gRPC and real-Envoy end-to-end). This is the README's test command and what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+.venv/bin/python3 scripts/check-envoy-protos.py
+swift build --build-tests
+swift test --skip-build
