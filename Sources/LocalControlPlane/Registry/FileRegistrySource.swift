@@ -23,24 +23,25 @@ public struct FileRegistrySource: Service {
         self.status = status
     }
 
+    /// What the watcher last saw: the bytes in force and the last failure (reported once, not every tick).
+    private struct WatchState {
+        var content: Data?
+        var failure: String?
+    }
+
     public func run() async throws {
-        var lastContent: Data?
+        var state = WatchState()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            lastContent = await poll(lastContent)
+            state = await poll(state)
             try? await Task.sleep(for: interval)
         }
     }
 
-    /// Reads the file once; returns the content now in force (unchanged on errors, so they are retried).
-    private func poll(_ lastContent: Data?) async -> Data? {
+    private func poll(_ state: WatchState) async -> WatchState {
         guard let content = FileManager.default.contents(atPath: path) else {
-            let synced = await status.hasSynced
-            if lastContent != nil || !synced {
-                await fail("cannot read \(path)", previous: lastContent)
-            }
-            return lastContent
+            return await fail("cannot read \(path)", state)
         }
-        guard content != lastContent else { return lastContent }
+        guard content != state.content else { return state }
         do {
             let catalog = try RegistryFile.parse(String(decoding: content, as: UTF8.self))
             await cache.apply(catalog)
@@ -48,16 +49,22 @@ public struct FileRegistrySource: Service {
             updates.increment()
             lastSuccess.record(Date().timeIntervalSince1970)
             logger.info("registry file loaded", metadata: ["path": "\(path)", "services": "\(catalog.services.count)"])
-            return content
+            return WatchState(content: content)
         } catch {
-            await fail("\(error)", previous: lastContent)
-            return content  // do not re-parse the same bad bytes every tick
+            // Remember the bad bytes so they are not re-parsed every tick; the last good catalog stays in the cache.
+            var failed = await fail("\(error)", state)
+            failed.content = content
+            return failed
         }
     }
 
-    private func fail(_ reason: String, previous: Data?) async {
+    private func fail(_ reason: String, _ state: WatchState) async -> WatchState {
+        guard reason != state.failure else { return state }
         errors.increment()
         await status.failed(reason)
         logger.error("registry file rejected; keeping the last good catalog", metadata: ["path": "\(path)", "error": "\(reason)"])
+        var failed = state
+        failed.failure = reason
+        return failed
     }
 }
