@@ -10,6 +10,9 @@ public enum MetricNames {
     public static let registryUpdates = "registry_updates_total"
     public static let registryErrors = "registry_errors_total"
     public static let registryLastSuccess = "registry_last_success_timestamp_seconds"
+    public static let remoteStateApplies = "remote_state_applies_total"
+    public static let remoteStateRejects = "remote_state_rejects_total"
+    public static let stateLongPolls = "state_long_polls_total"
 
     /// Label names.
     public static let typeLabel = "type"

@@ -18,6 +18,8 @@ struct LocalControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "HTTP API port (default 18080).") var httpPort: Int?
     @Option(help: "Address to listen on (default 127.0.0.1).") var bind: String?
     @Option(help: "File with the bearer token required on PUT /v1/remote-state.") var pushTokenFile: String?
+    @Option(help: "File that keeps the applied remote state across restarts (default remote-state-<dc>.json).")
+    var remoteStateFile: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(help: "text or json (default text).") var logFormat: LogFormat?
 
@@ -31,6 +33,7 @@ struct LocalControlPlaneCommand: AsyncParsableCommand {
         flags.httpPort = httpPort
         flags.bind = bind
         flags.pushTokenFile = pushTokenFile
+        flags.remoteStateFile = remoteStateFile
         flags.logLevel = logLevel
         flags.logFormat = logFormat
         let fromFile = try config.map { try ConfigFile.load(LocalControlPlaneConfig.self, from: $0) } ?? LocalControlPlaneConfig()

@@ -23,7 +23,7 @@ struct GeneratorTests {
         let service = CatalogService(name: "backend", instances: [
             Fixtures.instance("10.0.0.1", 8081), Fixtures.instance("10.0.0.2", 8082, weight: 3),
         ])
-        try Golden.check([EndpointGenerator.loadAssignment(service: service, datacenter: "dc1")], named: "endpoints")
+        try Golden.check([EndpointGenerator.loadAssignment(name: service.name, local: service.instances, remote: nil, datacenter: "dc1")], named: "endpoints")
     }
 
     @Test("listeners: egress and ingress with RDS over ADS")

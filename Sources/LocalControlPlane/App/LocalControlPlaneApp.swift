@@ -12,6 +12,8 @@ public struct LocalControlPlaneApp {
     public let cache: SnapshotCache
     public let streams = StreamRegistry()
     public let registryStatus: RegistryStatus
+    public let publisher: LocalStatePublisher
+    public let remoteState: RemoteStateStore
     private let metrics: MetricsBootstrap?
 
     public init(config: ValidLocalControlPlaneConfig, metrics: MetricsBootstrap?) {
@@ -19,6 +21,9 @@ public struct LocalControlPlaneApp {
         self.metrics = metrics
         cache = SnapshotCache(datacenter: config.datacenter)
         registryStatus = RegistryStatus(source: config.registryFile.map { "file:\($0)" } ?? "embedded")
+        publisher = LocalStatePublisher(datacenter: config.datacenter)
+        remoteState = RemoteStateStore(
+            datacenter: config.datacenter, file: URL(fileURLWithPath: config.remoteStateFile), cache: cache, publisher: publisher)
     }
 
     public func run() async throws {
@@ -31,7 +36,14 @@ public struct LocalControlPlaneApp {
             transport: .http2NIOPosix(
                 address: .ipv4(host: config.bind, port: config.xdsPort), transportSecurity: .plaintext, config: transportConfig),
             services: [ads])
-        let api = ControlPlaneAPI(cache: cache, streams: streams, registryStatus: registryStatus, metrics: metrics)
+        let api = ControlPlaneAPI(
+            cache: cache, streams: streams, registryStatus: registryStatus, metrics: metrics,
+            federation: FederationAPI(publisher: publisher, remoteState: remoteState, pushToken: config.pushToken))
+        if config.pushToken == nil {
+            logger.warning("no --push-token-file: PUT /v1/remote-state is refused, this DC gets no cross-DC endpoints")
+        }
+        await remoteState.restore()
+        let sink = CatalogSink(cache: cache, state: publisher)
         let http = Application(
             router: api.router(),
             configuration: .init(address: .hostname(config.bind, port: config.httpPort), serverName: "local-control-plane"),
@@ -39,9 +51,9 @@ public struct LocalControlPlaneApp {
 
         var services: [any Service] = [GRPCServerService(server: grpc), http]
         if let registryFile = config.registryFile {
-            services.append(FileRegistrySource(path: registryFile, cache: cache, status: registryStatus))
+            services.append(FileRegistrySource(path: registryFile, sink: sink, status: registryStatus))
         } else {
-            await cache.apply(.empty)
+            await sink.apply(.empty)
             await registryStatus.succeeded(detail: "embedded default registry (no services)")
         }
         logger.info("starting", metadata: [

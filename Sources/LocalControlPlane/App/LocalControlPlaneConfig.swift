@@ -11,13 +11,14 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
     public var httpPort: Int?
     public var bind: String?
     public var pushTokenFile: String?
+    public var remoteStateFile: String?
     public var logLevel: String?
     public var logFormat: LogFormat?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, logLevel, logFormat
+        case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, remoteStateFile, logLevel, logFormat
         case consulURL = "consulUrl"
         case consulTokenFile
     }
@@ -37,6 +38,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         merged.httpPort = httpPort ?? fallback.httpPort
         merged.bind = bind ?? fallback.bind
         merged.pushTokenFile = pushTokenFile ?? fallback.pushTokenFile
+        merged.remoteStateFile = remoteStateFile ?? fallback.remoteStateFile
         merged.logLevel = logLevel ?? fallback.logLevel
         merged.logFormat = logFormat ?? fallback.logFormat
         return merged
@@ -61,10 +63,19 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         if logLevel != nil && level == nil {
             problems.append("logLevel: '\(logLevel!)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        var pushToken: String?
+        if let pushTokenFile {
+            do {
+                pushToken = try BearerToken.read(file: pushTokenFile)
+            } catch {
+                problems += error.problems.map { "pushTokenFile: \($0)" }
+            }
+        }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return ValidLocalControlPlaneConfig(
             datacenter: datacenter!, registryFile: registryFile, xdsPort: xdsPort ?? Self.defaultXDSPort,
-            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind,
+            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind, pushToken: pushToken,
+            remoteStateFile: remoteStateFile ?? "remote-state-\(datacenter!).json",
             logLevel: level ?? .info, logFormat: logFormat ?? .text)
     }
 }
@@ -77,6 +88,10 @@ public struct ValidLocalControlPlaneConfig: Sendable {
     public let xdsPort: Int
     public let httpPort: Int
     public let bind: String
+    /// Required on `PUT /v1/remote-state`; without it pushes are refused.
+    public let pushToken: String?
+    /// Where the applied remote state is kept across restarts.
+    public let remoteStateFile: String
     public let logLevel: Logger.Level
     public let logFormat: LogFormat
 }

@@ -2,22 +2,15 @@ import Foundation
 import Hummingbird
 import Shared
 
-/// The local control plane's HTTP API: health, readiness, metrics and debug views.
-/// (The federation endpoints `/v1/state` and `/v1/remote-state` join here.)
-public struct ControlPlaneAPI: Sendable {
+/// The local control plane's HTTP API: health, readiness, metrics, debug views and federation.
+struct ControlPlaneAPI: Sendable {
     let cache: SnapshotCache
     let streams: StreamRegistry
     let registryStatus: RegistryStatus
     let metrics: MetricsBootstrap?
+    let federation: FederationAPI
 
-    public init(cache: SnapshotCache, streams: StreamRegistry, registryStatus: RegistryStatus, metrics: MetricsBootstrap?) {
-        self.cache = cache
-        self.streams = streams
-        self.registryStatus = registryStatus
-        self.metrics = metrics
-    }
-
-    public func router() -> Router<BasicRequestContext> {
+    func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("health") { _, _ in "ok\n" }
         router.get("ready") { _, _ in try await readiness() }
@@ -28,12 +21,15 @@ public struct ControlPlaneAPI: Sendable {
         }
         router.get("debug/envoys") { _, _ in try JSONBody.response(await streams.all) }
         router.get("debug/snapshot") { request, _ in try await snapshot(nodeId: request.uri.queryParameters["node"]) }
+        federation.register(on: router)
         return router
     }
 
     private struct Readiness: Codable {
         var ready: Bool
         var registry: RegistryStatus.Report
+        var remoteStateVersion: String?
+        var remoteStateGeneratedBy: String?
         var connectedEnvoys: Int
         var snapshotGroups: Int
     }
@@ -41,8 +37,12 @@ public struct ControlPlaneAPI: Sendable {
     private func readiness() async throws -> Response {
         let registry = await registryStatus.current
         let ready = await cache.isReady
+        let remote = await federation.remoteState.current
         let body = Readiness(
-            ready: ready, registry: registry, connectedEnvoys: await streams.count, snapshotGroups: await cache.groupCount)
+            ready: ready, registry: registry,
+            remoteStateVersion: remote.version.isEmpty ? nil : remote.version,
+            remoteStateGeneratedBy: remote.generatedBy.isEmpty ? nil : remote.generatedBy,
+            connectedEnvoys: await streams.count, snapshotGroups: await cache.groupCount)
         return try JSONBody.response(body, status: ready ? .ok : .serviceUnavailable)
     }
 

@@ -9,17 +9,17 @@ import Shared
 public struct FileRegistrySource: Service {
     private let path: String
     private let interval: Duration
-    private let cache: SnapshotCache
+    private let sink: CatalogSink
     private let status: RegistryStatus
     private let logger = Logger(label: "registry.file")
     private let updates = Counter(label: MetricNames.registryUpdates, dimensions: [(MetricNames.sourceLabel, "file")])
     private let errors = Counter(label: MetricNames.registryErrors, dimensions: [(MetricNames.sourceLabel, "file")])
     private let lastSuccess = Gauge(label: MetricNames.registryLastSuccess, dimensions: [(MetricNames.sourceLabel, "file")])
 
-    public init(path: String, cache: SnapshotCache, status: RegistryStatus, interval: Duration = .milliseconds(200)) {
+    public init(path: String, sink: CatalogSink, status: RegistryStatus, interval: Duration = .milliseconds(200)) {
         self.path = path
         self.interval = interval
-        self.cache = cache
+        self.sink = sink
         self.status = status
     }
 
@@ -44,7 +44,7 @@ public struct FileRegistrySource: Service {
         guard content != state.content else { return state }
         do {
             let catalog = try RegistryFile.parse(String(decoding: content, as: UTF8.self))
-            await cache.apply(catalog)
+            await sink.apply(catalog)
             await status.succeeded(detail: "\(catalog.services.count) services from \(path)")
             updates.increment()
             lastSuccess.record(Date().timeIntervalSince1970)

@@ -3,9 +3,9 @@ import Logging
 import Metrics
 import Shared
 
-/// Holds the current catalog and one snapshot per group of Envoys with equal `ProxyProfile`s.
-/// Each service's cluster and endpoints are encoded once per change and shared by every group;
-/// a catalog change rebuilds only the groups that depend on a changed service.
+/// Holds this DC's catalog, the remote localities pushed by the aggregator, and one snapshot per group
+/// of Envoys with equal `ProxyProfile`s. Each service's cluster and endpoints are encoded once per change
+/// and shared by every group; a change rebuilds only the groups that depend on a changed service.
 public actor SnapshotCache {
     public typealias WatchID = Int
 
@@ -30,6 +30,9 @@ public actor SnapshotCache {
 
     public let datacenter: String
     private var catalog: ServiceCatalog?
+    private var remote: [String: RemoteService] = [:]
+    /// Every service with local or remote instances, sorted: what `*` dependencies resolve against.
+    private var serviceNames: [String] = []
     private var serviceResources: [String: ServiceResources] = [:]
     private var groups: [ProxyProfile: Group] = [:]
     private var nextWatchID = 0
@@ -46,28 +49,38 @@ public actor SnapshotCache {
 
     public var currentCatalog: ServiceCatalog? { catalog }
 
-    /// Applies a new catalog: re-encodes changed services, rebuilds and publishes affected groups.
+    /// Applies a new local catalog: re-encodes changed services, rebuilds and publishes affected groups.
     public func apply(_ newCatalog: ServiceCatalog) {
-        let start = ContinuousClock.now
         let changed = (catalog ?? .empty).changedServices(in: newCatalog)
         let firstCatalog = catalog == nil
         guard firstCatalog || !changed.isEmpty else { return }
         catalog = newCatalog
-        for name in changed {
-            if let service = newCatalog[name] {
-                serviceResources[name] = encode(service)
-            } else {
-                serviceResources[name] = nil
-            }
+        refresh(changed, rebuildAll: firstCatalog, reason: "catalog")
+    }
+
+    /// Applies the remote localities the aggregator computed for this DC.
+    public func apply(remote newRemote: [String: RemoteService]) {
+        let changed = Set(newRemote.keys).union(remote.keys).filter { newRemote[$0] != remote[$0] }
+        guard !changed.isEmpty else { return }
+        remote = newRemote
+        guard catalog != nil else { return }  // nothing is served before the first local sync
+        refresh(changed, rebuildAll: false, reason: "remote")
+    }
+
+    private func refresh(_ changed: Set<String>, rebuildAll: Bool, reason: String) {
+        let start = ContinuousClock.now
+        serviceNames = Set(catalog?.services.keys ?? [:].keys).union(remote.keys).sorted()
+        for name in (rebuildAll ? Set(serviceNames).union(changed) : changed) {
+            serviceResources[name] = encode(name)
         }
         var rebuilt = 0
-        for (profile, group) in groups where firstCatalog || depends(profile, on: changed) || group.snapshot == nil {
+        for (profile, group) in groups where rebuildAll || depends(profile, on: changed) || group.snapshot == nil {
             publish(profile, rebuild(profile, group))
             rebuilt += 1
         }
         generationTimer.record(duration: ContinuousClock.now - start)
-        logger.info("catalog applied", metadata: [
-            "services": "\(newCatalog.services.count)", "changed": "\(changed.count)", "groups_rebuilt": "\(rebuilt)",
+        logger.info("\(reason) applied", metadata: [
+            "services": "\(serviceNames.count)", "changed": "\(changed.count)", "groups_rebuilt": "\(rebuilt)",
         ])
     }
 
@@ -106,13 +119,17 @@ public actor SnapshotCache {
 
     // MARK: - generation
 
-    private func encode(_ service: CatalogService) -> ServiceResources {
-        ServiceResources(
-            cluster: EncodedResource(
-                name: service.name, message: ClusterGenerator.serviceCluster(service.name), typeURL: ResourceType.cluster.typeURL),
-            endpoints: EncodedResource(
-                name: service.name, message: EndpointGenerator.loadAssignment(service: service, datacenter: datacenter),
-                typeURL: ResourceType.endpoint.typeURL))
+    /// The shared cluster and endpoints of one service; nil when it has neither local nor remote presence.
+    private func encode(_ name: String) -> ServiceResources? {
+        let local = catalog?[name]
+        let remoteService = remote[name]
+        guard local != nil || remoteService != nil else { return nil }
+        let assignment = EndpointGenerator.loadAssignment(
+            name: name, local: local?.instances ?? [], remote: remoteService, datacenter: datacenter)
+        let cluster = ClusterGenerator.serviceCluster(name, localityWeighted: EndpointGenerator.usesLocalityWeights(remoteService))
+        return ServiceResources(
+            cluster: EncodedResource(name: name, message: cluster, typeURL: ResourceType.cluster.typeURL),
+            endpoints: EncodedResource(name: name, message: assignment, typeURL: ResourceType.endpoint.typeURL))
     }
 
     private func depends(_ profile: ProxyProfile, on changed: Set<String>) -> Bool {
@@ -120,7 +137,7 @@ public actor SnapshotCache {
     }
 
     private func rebuild(_ profile: ProxyProfile, _ group: Group) -> Group {
-        let dependencies = profile.outgoing.resolve(among: catalog?.serviceNames ?? [])
+        let dependencies = profile.outgoing.resolve(among: serviceNames)
         let names = dependencies.map(\.service)
         let shape = group.shape.flatMap { $0.dependencies == names ? $0 : nil } ?? makeShape(profile, dependencies)
         var clusters = names.compactMap { serviceResources[$0]?.cluster }

@@ -7,14 +7,18 @@ enum ClusterGenerator {
     static let localServiceClusterName = "local_service"
     static let connectTimeout: Duration = .seconds(1)
 
-    /// The cluster named after the service; its endpoints come from EDS over ADS.
-    static func serviceCluster(_ name: String) -> Envoy_Config_Cluster_V3_Cluster {
+    /// The cluster named after the service; its endpoints come from EDS over ADS. Under a cross-DC
+    /// traffic split, localities are balanced by their weights.
+    static func serviceCluster(_ name: String, localityWeighted: Bool = false) -> Envoy_Config_Cluster_V3_Cluster {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
         cluster.name = name
         cluster.type = .eds
         cluster.edsClusterConfig.edsConfig = EnvoyValues.adsConfigSource
         cluster.connectTimeout = EnvoyValues.duration(connectTimeout)
         cluster.lbPolicy = .roundRobin
+        if localityWeighted {
+            cluster.commonLbConfig.localityWeightedLbConfig = .init()
+        }
         return cluster
     }
 

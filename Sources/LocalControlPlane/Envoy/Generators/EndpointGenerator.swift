@@ -1,20 +1,30 @@
 import EnvoyAPI
 import Shared
 
-/// Builds EDS resources: a service's instances grouped by locality (`zone` = datacenter).
-/// The local datacenter is priority 0.
+/// Builds EDS resources: a service's instances grouped by locality (`zone` = datacenter). This DC's
+/// instances are priority 0; other DCs' come at the priorities and weights the aggregator computed.
 enum EndpointGenerator {
-    static func loadAssignment(service: CatalogService, datacenter: String) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
+    static func loadAssignment(
+        name: String, local: [ServiceInstance], remote: RemoteService?, datacenter: String
+    ) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
         var assignment = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
-        assignment.clusterName = service.name
-        if !service.instances.isEmpty {
-            var locality = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
-            locality.locality.zone = datacenter
-            locality.priority = 0
-            locality.lbEndpoints = service.instances.map(lbEndpoint)
-            assignment.endpoints = [locality]
+        assignment.clusterName = name
+        // With remote localities the local one is kept even when empty, so priorities start at 0 without a gap.
+        if !local.isEmpty || remote != nil {
+            assignment.endpoints.append(locality(datacenter, priority: 0, weight: remote?.localWeight, local.map(lbEndpoint)))
+        }
+        let remoteLocalities = (remote?.localities ?? []).sorted { ($0.priority, $0.datacenter) < ($1.priority, $1.datacenter) }
+        for remoteLocality in remoteLocalities {
+            assignment.endpoints.append(locality(
+                remoteLocality.datacenter, priority: remoteLocality.priority, weight: remoteLocality.weight,
+                remoteLocality.instances.map { lbEndpoint($0.instance) }))
         }
         return assignment
+    }
+
+    /// Locality weights matter only under a split; then the cluster needs locality-weighted balancing.
+    static func usesLocalityWeights(_ remote: RemoteService?) -> Bool {
+        remote?.localWeight != nil || remote?.localities.contains { $0.weight != nil } == true
     }
 
     static func lbEndpoint(_ instance: ServiceInstance) -> Envoy_Config_Endpoint_V3_LbEndpoint {
@@ -23,5 +33,16 @@ enum EndpointGenerator {
         endpoint.healthStatus = .healthy
         endpoint.loadBalancingWeight = EnvoyValues.uint32(max(1, instance.weight))
         return endpoint
+    }
+
+    private static func locality(
+        _ datacenter: String, priority: Int, weight: Int?, _ endpoints: [Envoy_Config_Endpoint_V3_LbEndpoint]
+    ) -> Envoy_Config_Endpoint_V3_LocalityLbEndpoints {
+        var locality = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
+        locality.locality.zone = datacenter
+        locality.priority = UInt32(priority)
+        if let weight { locality.loadBalancingWeight = EnvoyValues.uint32(weight) }
+        locality.lbEndpoints = endpoints
+        return locality
     }
 }

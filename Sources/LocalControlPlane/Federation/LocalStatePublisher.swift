@@ -1,0 +1,56 @@
+import Foundation
+import Shared
+
+/// This DC's state as `GET /v1/state` serves it: the local catalog with a growing index, the boot id,
+/// and the remote version applied. Long-pollers wait here until the index moves past theirs.
+public actor LocalStatePublisher {
+    public let datacenter: String
+    public let bootId = UUID().uuidString.lowercased()
+    private var index: UInt64 = 0
+    private var catalog = ServiceCatalog.empty
+    private var appliedRemoteVersion: String?
+    private var waiters: [UUID: AsyncStream<Void>.Continuation] = [:]
+
+    public init(datacenter: String) {
+        self.datacenter = datacenter
+    }
+
+    public var current: DatacenterState {
+        DatacenterState(
+            datacenter: datacenter, index: index, bootId: bootId, catalog: catalog, appliedRemoteVersion: appliedRemoteVersion)
+    }
+
+    public func publish(_ newCatalog: ServiceCatalog) {
+        guard newCatalog != catalog || index == 0 else { return }
+        catalog = newCatalog
+        advance()
+    }
+
+    public func remoteApplied(version: String) {
+        guard version != appliedRemoteVersion else { return }
+        appliedRemoteVersion = version
+        advance()
+    }
+
+    /// Returns at once when `index` is not the current one (newer state, or a restart reset the index),
+    /// otherwise when the state changes or `timeout` passes — Consul's blocking-query contract.
+    public func state(after index: UInt64?, timeout: Duration) async -> DatacenterState {
+        guard let index, index == self.index else { return current }
+        let id = UUID()
+        let (changes, continuation) = AsyncStream<Void>.makeStream()
+        waiters[id] = continuation
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await _ in changes { return } }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+        waiters[id] = nil
+        return current
+    }
+
+    private func advance() {
+        index += 1
+        for waiter in waiters.values { waiter.yield() }
+    }
+}

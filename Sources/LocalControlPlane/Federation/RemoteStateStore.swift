@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import Metrics
+import Shared
+
+/// Applies the aggregator's pushes: validates, persists to a local file (so a restart keeps cross-DC
+/// routes while the aggregator is away), then hands the remote localities to the cache. All or nothing.
+public actor RemoteStateStore {
+    public enum Outcome: Equatable, Sendable {
+        case applied
+        case unchanged
+        /// An older generation than already applied from the same aggregator.
+        case conflict(String)
+        case invalid([String])
+        case storageFailed(String)
+    }
+
+    /// What the file holds: the applied state and the newest generation seen per aggregator.
+    private struct Persisted: Codable {
+        var state: RemoteState
+        var generations: [String: UInt64]
+    }
+
+    private let datacenter: String
+    private let file: URL?
+    private let cache: SnapshotCache
+    private let publisher: LocalStatePublisher
+    private var applied = RemoteState.empty
+    private var generations: [String: UInt64] = [:]
+    private let logger = Logger(label: "federation.remote-state")
+    private let applies = Counter(label: MetricNames.remoteStateApplies)
+
+    public init(datacenter: String, file: URL?, cache: SnapshotCache, publisher: LocalStatePublisher) {
+        self.datacenter = datacenter
+        self.file = file
+        self.cache = cache
+        self.publisher = publisher
+    }
+
+    public var current: RemoteState { applied }
+
+    /// Restores the last applied state from the file; a missing file is normal, a bad one is logged and ignored.
+    public func restore() async {
+        guard let file, let data = FileManager.default.contents(atPath: file.path) else { return }
+        do {
+            let persisted = try JSONDecoder().decode(Persisted.self, from: data)
+            let problems = StateValidation.problems(in: persisted.state, destination: datacenter)
+            guard problems.isEmpty else { throw ConfigError(problems: problems) }
+            applied = persisted.state
+            generations = persisted.generations
+            await cache.apply(remote: applied.services)
+            await publisher.remoteApplied(version: applied.version)
+            logger.info("remote state restored from file", metadata: ["file": "\(file.path)", "version": "\(applied.version)"])
+        } catch {
+            logger.error("remote state file unreadable; starting without remote endpoints until the aggregator pushes",
+                         metadata: ["file": "\(file.path)", "error": "\(error)"])
+        }
+    }
+
+    public func apply(_ state: RemoteState) async -> Outcome {
+        let problems = StateValidation.problems(in: state, destination: datacenter)
+        guard problems.isEmpty else { return reject(.invalid(problems), state) }
+        if let newest = generations[state.generatedBy], state.generation < newest {
+            return reject(.conflict("generation \(state.generation) is older than \(newest) already applied from \(state.generatedBy)"), state)
+        }
+        var newGenerations = generations
+        newGenerations[state.generatedBy] = max(state.generation, newGenerations[state.generatedBy] ?? 0)
+        if state.version == applied.version {
+            generations = newGenerations
+            return .unchanged
+        }
+        if let file {
+            do {
+                let data = try JSONEncoder().encode(Persisted(state: state, generations: newGenerations))
+                try data.write(to: file, options: .atomic)
+            } catch {
+                return reject(.storageFailed("cannot write \(file.path): \(error)"), state)
+            }
+        }
+        applied = state
+        generations = newGenerations
+        await cache.apply(remote: state.services)
+        await publisher.remoteApplied(version: state.version)
+        applies.increment()
+        logger.info("remote state applied", metadata: [
+            "version": "\(state.version)", "generatedBy": "\(state.generatedBy)", "generation": "\(state.generation)",
+            "services": "\(state.services.count)",
+        ])
+        return .applied
+    }
+
+    private func reject(_ outcome: Outcome, _ state: RemoteState) -> Outcome {
+        Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", outcome.reason)]).increment()
+        logger.warning("remote state rejected; the applied state stays", metadata: [
+            "version": "\(state.version)", "generatedBy": "\(state.generatedBy)", "reason": "\(outcome)",
+        ])
+        return outcome
+    }
+}
+
+extension RemoteStateStore.Outcome {
+    var reason: String {
+        switch self {
+        case .applied: "applied"
+        case .unchanged: "unchanged"
+        case .conflict: "conflict"
+        case .invalid: "invalid"
+        case .storageFailed: "storage"
+        }
+    }
+}

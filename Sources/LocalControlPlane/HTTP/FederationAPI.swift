@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Shared
+
+/// The federation endpoints: `GET /v1/state` (long-poll of this DC's services) and
+/// `PUT /v1/remote-state` (the aggregator's push, bearer-token protected).
+struct FederationAPI: Sendable {
+    static let maxWait: Duration = .seconds(300)
+    static let defaultWait: Duration = .seconds(30)
+    static let maxPushBytes = 64 * 1024 * 1024
+
+    let publisher: LocalStatePublisher
+    let remoteState: RemoteStateStore
+    /// `nil`: pushes are refused, since an unauthenticated push could replace every remote endpoint.
+    let pushToken: String?
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("v1/state") { request, _ in try await state(request) }
+        router.put("v1/remote-state") { request, context in try await push(request, context: context) }
+    }
+
+    private func state(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let index = query["index"].flatMap { UInt64($0) }
+        guard let wait = query["wait"].map({ DurationText.parse(String($0)) }) ?? Self.defaultWait else {
+            return JSONBody.error("wait: not a duration (like 30s)", status: .badRequest)
+        }
+        Counter(label: MetricNames.stateLongPolls).increment()
+        let state = await publisher.state(after: index, timeout: min(wait, Self.maxWait))
+        var response = try JSONBody.response(state)
+        response.headers[.init("X-State-Index")!] = String(state.index)
+        return response
+    }
+
+    private func push(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        guard let pushToken else {
+            return JSONBody.error("remote-state pushes are disabled: start with --push-token-file", status: .forbidden)
+        }
+        guard let presented = BearerToken.from(request.headers[.authorization]), BearerToken.matches(presented, pushToken) else {
+            Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "unauthorized")]).increment()
+            return JSONBody.error("missing or wrong bearer token", status: .unauthorized)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maxPushBytes)
+        } catch {
+            return JSONBody.error("body larger than \(Self.maxPushBytes) bytes", status: .contentTooLarge)
+        }
+        let state: RemoteState
+        do {
+            state = try JSONDecoder().decode(RemoteState.self, from: Data(buffer: body))
+        } catch let error as DecodingError {
+            return JSONBody.error("invalid remote state: \(ConfigFile.describe(error))", status: .badRequest)
+        }
+        switch await remoteState.apply(state) {
+        case .applied: return try JSONBody.response(["status": "applied", "version": state.version])
+        case .unchanged: return try JSONBody.response(["status": "unchanged", "version": state.version])
+        case .conflict(let reason): return JSONBody.error(reason, status: .conflict)
+        case .invalid(let problems): return JSONBody.error("invalid remote state: " + problems.joined(separator: "; "), status: .badRequest)
+        case .storageFailed(let reason): return JSONBody.error(reason, status: .internalServerError)
+        }
+    }
+}
