@@ -1,13 +1,48 @@
 import ArgumentParser
 import GlobalAggregator
+import Shared
 
-/// `global-aggregator`: refuses to start until the federation pipeline exists, saying so plainly.
+/// `global-aggregator`: merges every DC's services and pushes cross-DC endpoints back. Flags win over `--config`.
 @main
-struct GlobalAggregatorCommand: ParsableCommand {
+struct GlobalAggregatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "global-aggregator", abstract: "Merge and push cross-DC endpoints (not built yet).")
+        commandName: "global-aggregator",
+        abstract: "Poll every DC's local control plane, merge with failover and weights, push remote endpoints back.")
 
-    func run() throws {
-        throw ValidationError(GlobalAggregator.status)
+    @Option(help: "YAML file with any of the options below (camelCase keys; datacenters as a list); flags win.") var config: String?
+    @Option(help: "This region's name.") var region: String?
+    @Option(help: "NAME=URL[,URL]: a DC and its control-plane replicas; repeat per DC.") var datacenter: [String] = []
+    @Option(help: "SQLite file with the last-known state (default: memory only).") var database: String?
+    @Option(help: "Policy YAML (failover order, splits, crossDc, staleness); reloaded on change.") var policy: String?
+    @Option(help: "HTTP port (default 19000).") var httpPort: Int?
+    @Option(help: "Address to listen on (default 127.0.0.1).") var bind: String?
+    @Option(help: "File with the bearer token control planes require on PUT /v1/remote-state.") var pushTokenFile: String?
+    @Option(help: "Long-poll wait of GET /v1/state (default 30s).") var pollWait: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
+    @Option(help: "text or json (default text).") var logFormat: LogFormat?
+
+    func run() async throws {
+        var flags = AggregatorConfig()
+        flags.region = region
+        flags.datacenters = datacenter
+        flags.database = database
+        flags.policy = policy
+        flags.httpPort = httpPort
+        flags.bind = bind
+        flags.pushTokenFile = pushTokenFile
+        flags.pollWait = pollWait
+        flags.logLevel = logLevel
+        flags.logFormat = logFormat
+        let fromFile = try config.map { try ConfigFile.load(AggregatorConfig.self, from: $0) } ?? AggregatorConfig()
+        let valid: ValidAggregatorConfig
+        do {
+            valid = try flags.overriding(fromFile).validated()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        LoggingBootstrap.bootstrap(format: valid.logFormat, level: valid.logLevel)
+        try await GlobalAggregatorApp(config: valid, metrics: .bootstrap()).run()
     }
 }
+
+extension LogFormat: ExpressibleByArgument {}

@@ -10,7 +10,7 @@ public actor RemoteStateStore {
         case applied
         case unchanged
         /// An older generation than already applied from the same aggregator.
-        case conflict(String)
+        case conflict(String, appliedGeneration: UInt64)
         case invalid([String])
         case storageFailed(String)
     }
@@ -61,7 +61,8 @@ public actor RemoteStateStore {
         let problems = StateValidation.problems(in: state, destination: datacenter)
         guard problems.isEmpty else { return reject(.invalid(problems), state) }
         if let newest = generations[state.generatedBy], state.generation < newest {
-            return reject(.conflict("generation \(state.generation) is older than \(newest) already applied from \(state.generatedBy)"), state)
+            let reason = "generation \(state.generation) is older than \(newest) already applied from \(state.generatedBy)"
+            return reject(.conflict(reason, appliedGeneration: newest), state)
         }
         var newGenerations = generations
         newGenerations[state.generatedBy] = max(state.generation, newGenerations[state.generatedBy] ?? 0)

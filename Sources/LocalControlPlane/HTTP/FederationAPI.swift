@@ -57,7 +57,9 @@ struct FederationAPI: Sendable {
         switch await remoteState.apply(state) {
         case .applied: return try JSONBody.response(["status": "applied", "version": state.version])
         case .unchanged: return try JSONBody.response(["status": "unchanged", "version": state.version])
-        case .conflict(let reason): return JSONBody.error(reason, status: .conflict)
+        case .conflict(let reason, let applied):
+            struct Conflict: Encodable { var error: String; var appliedGeneration: UInt64 }
+            return try JSONBody.response(Conflict(error: reason, appliedGeneration: applied), status: .conflict)
         case .invalid(let problems): return JSONBody.error("invalid remote state: " + problems.joined(separator: "; "), status: .badRequest)
         case .storageFailed(let reason): return JSONBody.error(reason, status: .internalServerError)
         }

@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import Shared
+
+/// Everything `global-aggregator` is configured with: from `--config FILE.yaml`, then flags (flags win).
+public struct AggregatorConfig: Codable, Sendable {
+    public var region: String?
+    /// `dc1=http://10.0.0.1:18080[,http://10.0.0.2:18080]`, one entry per DC.
+    public var datacenters: [String]?
+    public var database: String?
+    public var policy: String?
+    public var httpPort: Int?
+    public var bind: String?
+    public var pushTokenFile: String?
+    public var pollWait: String?
+    public var logLevel: String?
+    public var logFormat: LogFormat?
+
+    public init() {}
+
+    public static let defaultHTTPPort = 19000
+
+    public func overriding(_ fallback: AggregatorConfig) -> AggregatorConfig {
+        var merged = self
+        merged.region = region ?? fallback.region
+        merged.datacenters = (datacenters?.isEmpty == false ? datacenters : nil) ?? fallback.datacenters
+        merged.database = database ?? fallback.database
+        merged.policy = policy ?? fallback.policy
+        merged.httpPort = httpPort ?? fallback.httpPort
+        merged.bind = bind ?? fallback.bind
+        merged.pushTokenFile = pushTokenFile ?? fallback.pushTokenFile
+        merged.pollWait = pollWait ?? fallback.pollWait
+        merged.logLevel = logLevel ?? fallback.logLevel
+        merged.logFormat = logFormat ?? fallback.logFormat
+        return merged
+    }
+
+    /// Validates everything at once, reading the token and the policy files.
+    public func validated() throws(ConfigError) -> ValidAggregatorConfig {
+        var problems: [String] = []
+        if region.map(ServiceName.isValid) != true { problems.append("region: required (e.g. --region eu)") }
+        var datacenterURLs: [String: [String]] = [:]
+        for entry in datacenters ?? [] {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, ServiceName.isValid(parts[0]) else {
+                problems.append("datacenter: '\(entry)' is not NAME=URL[,URL]")
+                continue
+            }
+            let urls = parts[1].split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            for url in urls where URL(string: url)?.scheme?.hasPrefix("http") != true {
+                problems.append("datacenter \(parts[0]): '\(url)' is not an http(s) URL")
+            }
+            if datacenterURLs[parts[0]] != nil { problems.append("datacenter \(parts[0]): given twice") }
+            datacenterURLs[parts[0]] = urls.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        }
+        if datacenterURLs.isEmpty { problems.append("datacenter: at least one --datacenter NAME=URL is required") }
+        if let httpPort, !(1...65535).contains(httpPort) { problems.append("httpPort: \(httpPort) is not a port") }
+        let wait = pollWait.map(DurationText.parse) ?? .seconds(30)
+        if wait == nil { problems.append("pollWait: '\(pollWait!)' is not a duration") }
+        let level = logLevel.flatMap(Logger.Level.init(rawValue:))
+        if logLevel != nil && level == nil { problems.append("logLevel: '\(logLevel!)' is not a log level") }
+        var token: String?
+        if let pushTokenFile {
+            do { token = try BearerToken.read(file: pushTokenFile) } catch { problems += error.problems.map { "pushTokenFile: \($0)" } }
+        } else {
+            problems.append("pushTokenFile: required (control planes accept pushes only with their bearer token)")
+        }
+        var federationPolicy = FederationPolicy()
+        if let policy {
+            do {
+                federationPolicy = try PolicyFile.load(policy)
+            } catch {
+                problems += error.problems.map { "policy \(policy): \($0)" }
+            }
+        }
+        guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        return ValidAggregatorConfig(
+            region: region!, datacenters: datacenterURLs, database: database, policyFile: policy, policy: federationPolicy,
+            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? "127.0.0.1", pushToken: token!, pollWait: wait!,
+            logLevel: level ?? .info, logFormat: logFormat ?? .text)
+    }
+}
+
+/// A configuration that passed validation.
+public struct ValidAggregatorConfig: Sendable {
+    public let region: String
+    public let datacenters: [String: [String]]
+    public let database: String?
+    public let policyFile: String?
+    public let policy: FederationPolicy
+    public let httpPort: Int
+    public let bind: String
+    public let pushToken: String
+    public let pollWait: Duration
+    public let logLevel: Logger.Level
+    public let logFormat: LogFormat
+}
+
+/// Reads a policy file from disk.
+public enum PolicyFile {
+    public static func load(_ path: String) throws(ConfigError) -> FederationPolicy {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(problems: ["cannot be read"]) }
+        return try PolicyParser.parse(String(decoding: data, as: UTF8.self))
+    }
+}

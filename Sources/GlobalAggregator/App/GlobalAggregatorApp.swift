@@ -1,0 +1,55 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Shared
+
+/// Assembles the aggregator: SQLite store → core (restored) → pollers and pushers per control-plane
+/// replica, the policy watcher and the HTTP API.
+public struct GlobalAggregatorApp {
+    public let config: ValidAggregatorConfig
+    private let metrics: MetricsBootstrap?
+
+    public init(config: ValidAggregatorConfig, metrics: MetricsBootstrap?) {
+        self.config = config
+        self.metrics = metrics
+    }
+
+    public func run() async throws {
+        let logger = Logger(label: "global-aggregator")
+        let store = StateStore(path: config.database)
+        let core = AggregatorCore(
+            generatedBy: "global-aggregator/\(config.region)", datacenters: config.datacenters, policy: config.policy, store: store)
+        await core.restore()
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 4
+        clientConfiguration.timeout.connect = .seconds(3)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        var services: [any Service] = [PolicyWatcher(core: core, policyFile: config.policyFile)]
+        for (datacenter, urls) in config.datacenters.sorted(by: { $0.key < $1.key }) {
+            for url in urls {
+                services.append(DatacenterPoller(
+                    datacenter: datacenter, url: url, core: core, client: client, wait: config.pollWait, stateToken: nil))
+                services.append(RemoteStatePusher(datacenter: datacenter, url: url, core: core, client: client, token: config.pushToken))
+            }
+        }
+        let api = AggregatorAPI(core: core, metrics: metrics, region: config.region)
+        services.append(Application(
+            router: api.router(),
+            configuration: .init(address: .hostname(config.bind, port: config.httpPort), serverName: "global-aggregator"),
+            logger: Logger(label: "http")))
+        logger.info("starting", metadata: [
+            "region": "\(config.region)", "datacenters": "\(config.datacenters)", "database": "\(config.database ?? "memory")",
+            "http": "\(config.bind):\(config.httpPort)",
+        ])
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Shared
+
+/// Re-merges periodically (age alone can make a DC stale) and reloads the policy file when it changes;
+/// an invalid edit is logged with its lines and the previous policy stays in force.
+struct PolicyWatcher: Service {
+    let core: AggregatorCore
+    let policyFile: String?
+    var interval: Duration = .seconds(2)
+    private let logger = Logger(label: "aggregator.policy")
+
+    init(core: AggregatorCore, policyFile: String?) {
+        self.core = core
+        self.policyFile = policyFile
+    }
+
+    func run() async throws {
+        var lastContent = policyFile.flatMap { FileManager.default.contents(atPath: $0) }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            if let policyFile, let content = FileManager.default.contents(atPath: policyFile), content != lastContent {
+                lastContent = content
+                do {
+                    await core.updatePolicy(try PolicyParser.parse(String(decoding: content, as: UTF8.self)))
+                } catch {
+                    logger.error("policy edit rejected; keeping the previous policy", metadata: ["file": "\(policyFile)", "error": "\(error)"])
+                }
+            }
+            await core.remerge()
+        }
+    }
+}

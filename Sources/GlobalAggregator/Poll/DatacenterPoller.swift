@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Metrics
+import NIOCore
+import NIOFoundationCompat
+import ServiceLifecycle
+import Shared
+
+/// Long-polls one control-plane replica's `GET /v1/state` and hands every valid state to the core,
+/// which stores it before use. Errors back off with jitter; the last good state stays in force.
+struct DatacenterPoller: Service {
+    static let maxBodyBytes = 64 * 1024 * 1024
+
+    let datacenter: String
+    let url: String
+    let core: AggregatorCore
+    let client: HTTPClient
+    let wait: Duration
+    let stateToken: String?
+    private let logger = Logger(label: "aggregator.poll")
+
+    init(datacenter: String, url: String, core: AggregatorCore, client: HTTPClient, wait: Duration, stateToken: String?) {
+        self.datacenter = datacenter
+        self.url = url
+        self.core = core
+        self.client = client
+        self.wait = wait
+        self.stateToken = stateToken
+    }
+
+    func run() async throws {
+        var index: UInt64?
+        var bootId: String?
+        var backoff = Backoff()
+        let polls = Counter(label: AggregatorMetricNames.polls, dimensions: [("dc", datacenter)])
+        let errors = Counter(label: AggregatorMetricNames.pollErrors, dimensions: [("dc", datacenter)])
+        let latency = Metrics.Timer(label: AggregatorMetricNames.pollSeconds, dimensions: [("dc", datacenter)])
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let started = ContinuousClock.now
+            do {
+                let state = try await fetch(after: bootId == nil ? nil : index)
+                polls.increment()
+                latency.record(duration: ContinuousClock.now - started)
+                if state.bootId != bootId, bootId != nil {
+                    logger.info("control plane restarted", metadata: ["dc": "\(datacenter)", "url": "\(url)"])
+                }
+                try await core.accept(state, from: url)
+                index = state.index
+                bootId = state.bootId
+                backoff.reset()
+            } catch is CancellationError {
+                return
+            } catch {
+                errors.increment()
+                await core.pollFailed(datacenter: datacenter, url: url, error: "\(error)")
+                logger.warning("poll failed; keeping the last good state", metadata: [
+                    "dc": "\(datacenter)", "url": "\(url)", "error": "\(error)",
+                ])
+                try? await Task.sleep(for: backoff.next())
+            }
+        }
+    }
+
+    private func fetch(after index: UInt64?) async throws -> DatacenterState {
+        var request = HTTPClientRequest(url: "\(url)/v1/state?wait=\(DurationText.format(wait))" + (index.map { "&index=\($0)" } ?? ""))
+        request.headers.add(name: "Accept-Encoding", value: "identity")
+        if let stateToken { request.headers.add(name: "Authorization", value: "Bearer \(stateToken)") }
+        let response = try await client.execute(request, timeout: .seconds(wait.components.seconds + 15))
+        let body = try await response.body.collect(upTo: Self.maxBodyBytes)
+        guard response.status == .ok else {
+            throw PollError.status(Int(response.status.code), String(buffer: body).prefix(200).description)
+        }
+        let state: DatacenterState
+        do {
+            state = try JSONDecoder().decode(DatacenterState.self, from: Data(buffer: body))
+        } catch let error as DecodingError {
+            throw PollError.invalid(ConfigFile.describe(error))
+        }
+        let problems = StateValidation.problems(in: state)
+        guard problems.isEmpty else { throw PollError.invalid(problems.joined(separator: "; ")) }
+        guard state.datacenter == datacenter else {
+            throw PollError.invalid("replica reports datacenter '\(state.datacenter)', configured as '\(datacenter)'")
+        }
+        return state
+    }
+}
+
+/// Why a poll failed, as operators read it in logs and `/v1/datacenters`.
+enum PollError: Error, CustomStringConvertible {
+    case status(Int, String)
+    case invalid(String)
+
+    var description: String {
+        switch self {
+        case .status(let code, let body): "HTTP \(code): \(body)"
+        case .invalid(let reason): "invalid state: \(reason)"
+        }
+    }
+}
