@@ -38,3 +38,27 @@ struct GeneratorTests {
         try Golden.check(RouteGenerator.routes(for: profile, dependencies: dependencies), named: "routes")
     }
 }
+
+@Suite("Cross-DC endpoints (golden JSON)")
+struct RemoteEndpointGeneratorTests {
+    @Test("failover: local priority 0 (kept even when empty), remote DCs at their priorities")
+    func failover() throws {
+        let remote = RemoteService(localities: [
+            RemoteLocality(datacenter: "dc3", priority: 2, instances: [WireInstance(ServiceInstance(address: "10.3.0.1", port: 80))]),
+            RemoteLocality(datacenter: "dc2", priority: 1, instances: [WireInstance(ServiceInstance(address: "10.2.0.1", port: 80, weight: 2))]),
+        ])
+        try Golden.check([EndpointGenerator.loadAssignment(name: "backend", local: [], remote: remote, datacenter: "dc1")], named: "endpoints-failover")
+    }
+
+    @Test("split: locality weights and a locality-weighted cluster")
+    func split() throws {
+        let remote = RemoteService(
+            localities: [RemoteLocality(datacenter: "dc2", priority: 0, weight: 20, instances: [WireInstance(ServiceInstance(address: "10.2.0.1", port: 80))])],
+            localWeight: 80)
+        #expect(EndpointGenerator.usesLocalityWeights(remote))
+        try Golden.check(
+            [EndpointGenerator.loadAssignment(name: "backend", local: [Fixtures.instance("10.1.0.1", 80)], remote: remote, datacenter: "dc1"),
+             ClusterGenerator.serviceCluster("backend", localityWeighted: true)],
+            named: "endpoints-split")
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import LocalControlPlane
+@testable import Shared
+
+/// `/v1/state` and `/v1/remote-state` through the real router (Hummingbird's test client), with the real
+/// cache, publisher and a remote-state file on disk.
+@Suite("Federation API of the local control plane")
+struct FederationAPITests {
+    struct Plane: Sendable {
+        let cache = SnapshotCache(datacenter: "dc1")
+        let publisher = LocalStatePublisher(datacenter: "dc1")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("remote-\(UUID().uuidString).json")
+        let remote: RemoteStateStore
+        let api: ControlPlaneAPI
+        var router: Router<BasicRequestContext> { api.router() }
+
+        init(token: String? = "secret") async {
+            remote = RemoteStateStore(datacenter: "dc1", file: file, cache: cache, publisher: publisher)
+            api = ControlPlaneAPI(
+                cache: cache, streams: StreamRegistry(), registryStatus: RegistryStatus(source: "test"), metrics: nil,
+                federation: FederationAPI(publisher: publisher, remoteState: remote, pushToken: token))
+            await CatalogSink(cache: cache, state: publisher).apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)]]))
+        }
+    }
+
+    static func remoteState(generation: UInt64 = 1, datacenter: String = "dc2", port: Int = 8080) -> RemoteState {
+        let services = ["backend": RemoteService(localities: [
+            RemoteLocality(datacenter: datacenter, priority: 1, instances: [WireInstance(ServiceInstance(address: "10.2.0.1", port: port))]),
+        ])]
+        return RemoteState(version: StateValidation.contentVersion(of: services), generatedBy: "agg", generation: generation, services: services)
+    }
+
+    static func body(_ state: RemoteState) throws -> ByteBuffer {
+        ByteBuffer(data: try JSONEncoder().encode(state))
+    }
+
+    @Test("GET /v1/state returns at once for an old index and long-polls on the current one")
+    func longPoll() async throws {
+        let plane = await Plane()
+        let app = Application(router: plane.router)
+        try await app.test(.router) { client in
+            let first = try await client.execute(uri: "/v1/state", method: .get)
+            #expect(first.status == .ok)
+            let state = try JSONDecoder().decode(DatacenterState.self, from: Data(buffer: first.body))
+            #expect(state.services.map(\.name) == ["backend"])
+            #expect(first.headers[.init("X-State-Index")!] == String(state.index))
+
+            let started = ContinuousClock.now
+            let idle = try await client.execute(uri: "/v1/state?index=\(state.index)&wait=300ms", method: .get)
+            #expect(ContinuousClock.now - started >= .milliseconds(250), "nothing changed: the request waited")
+            #expect(idle.headers[.init("X-State-Index")!] == String(state.index))
+
+            async let changed = client.execute(uri: "/v1/state?index=\(state.index)&wait=10s", method: .get)
+            try await Task.sleep(for: .milliseconds(100))
+            await CatalogSink(cache: plane.cache, state: plane.publisher).apply(Fixtures.catalog(["backend": [], "new": []]))
+            let woke = try await changed
+            let newer = try JSONDecoder().decode(DatacenterState.self, from: Data(buffer: woke.body))
+            #expect(newer.index > state.index)
+            #expect(newer.services.map(\.name) == ["backend", "new"])
+        }
+    }
+
+    @Test("PUT /v1/remote-state: 401 without or with a wrong token, 400 for bad bodies, 409 for older generations")
+    func pushRules() async throws {
+        let plane = await Plane()
+        let app = Application(router: plane.router)
+        try await app.test(.router) { client in
+            let good = try Self.body(Self.remoteState(generation: 5))
+            #expect(try await client.execute(uri: "/v1/remote-state", method: .put, body: good).status == .unauthorized)
+            #expect(try await client.execute(uri: "/v1/remote-state", method: .put, headers: [.authorization: "Bearer wrong"], body: good).status == .unauthorized)
+            #expect(await plane.remote.current.version == "", "a rejected push changes nothing")
+
+            let auth: HTTPFields = [.authorization: "Bearer secret"]
+            let garbage = try await client.execute(uri: "/v1/remote-state", method: .put, headers: auth, body: ByteBuffer(string: "{\"version\": 1"))
+            #expect(garbage.status == .badRequest)
+            let own = try await client.execute(uri: "/v1/remote-state", method: .put, headers: auth, body: try Self.body(Self.remoteState(datacenter: "dc1")))
+            #expect(own.status == .badRequest)
+            #expect(String(buffer: own.body).contains("its own instances are never remote"))
+            var tampered = Self.remoteState()
+            tampered.version = "forged"
+            #expect(try await client.execute(uri: "/v1/remote-state", method: .put, headers: auth, body: try Self.body(tampered)).status == .badRequest)
+
+            let applied = try await client.execute(uri: "/v1/remote-state", method: .put, headers: auth, body: good)
+            #expect(applied.status == .ok)
+            #expect(String(buffer: applied.body).contains("applied"))
+            let again = try await client.execute(uri: "/v1/remote-state", method: .put, headers: auth, body: good)
+            #expect(String(buffer: again.body).contains("unchanged"))
+            let older = try await client.execute(
+                uri: "/v1/remote-state", method: .put, headers: auth, body: try Self.body(Self.remoteState(generation: 4, port: 9090)))
+            #expect(older.status == .conflict)
+            #expect(String(buffer: older.body).contains("\"appliedGeneration\":5"))
+            #expect(await plane.remote.current.generation == 5)
+        }
+        let state = await plane.publisher.current
+        #expect(state.appliedRemoteVersion == Self.remoteState().version)
+    }
+
+    @Test("pushes are refused when no token is configured")
+    func noToken() async throws {
+        let plane = await Plane(token: nil)
+        try await Application(router: plane.router).test(.router) { client in
+            let response = try await client.execute(
+                uri: "/v1/remote-state", method: .put, headers: [.authorization: "Bearer x"], body: try Self.body(Self.remoteState()))
+            #expect(response.status == .forbidden)
+        }
+    }
+
+    @Test("remote localities reach EDS and survive a restart through the file")
+    func remoteEndpointsAndRestore() async throws {
+        let plane = await Plane()
+        #expect(await plane.remote.apply(Self.remoteState()) == .applied)
+        let profile = try Fixtures.profile()
+        let snapshot = try #require(await plane.cache.snapshot(for: profile))
+        let endpoints = try #require(snapshot.resources[.endpoint]?["backend"])
+        #expect(endpoints.version != "")
+
+        let restarted = SnapshotCache(datacenter: "dc1")
+        await restarted.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)]]))
+        let store = RemoteStateStore(datacenter: "dc1", file: plane.file, cache: restarted, publisher: LocalStatePublisher(datacenter: "dc1"))
+        await store.restore()
+        #expect(await store.current == Self.remoteState())
+        #expect(await restarted.snapshot(for: profile)?.resources[.endpoint]?["backend"] == endpoints)
+    }
+}
