@@ -66,14 +66,15 @@ struct RemoteStatePusher: Service {
         }
     }
 
-    /// Push when the replica does not report the desired version, unless that exact version was just
-    /// pushed to the same boot of it (its next state poll will confirm) — re-push after 10 s regardless.
+    /// Push to every boot of a replica once (a restarted control plane re-learns the current state even if
+    /// its file matched), and whenever it does not report the desired version — unless that exact version
+    /// was just pushed to this boot and its next state poll will confirm it (re-push after 10 s regardless).
     static func needsPush(desired: String, status: AggregatorCore.ReplicaStatus?) -> Bool {
-        guard let status else { return true }
+        guard let status, let bootId = status.bootId else { return true }
+        if status.pushedBootId != bootId { return true }
         if status.appliedRemoteVersion == desired { return false }
-        let pushedToThisBoot = status.pushedVersion == desired && status.pushedBootId == status.bootId
         let recent = status.lastPushAt.map { Date().timeIntervalSince($0) < 10 } ?? false
-        return !(pushedToThisBoot && recent && status.lastPushError == nil)
+        return !(status.pushedVersion == desired && recent && status.lastPushError == nil)
     }
 
     private func push(_ state: RemoteState) async throws {

@@ -7,11 +7,25 @@ final class ControlPlaneProcess: Sendable {
     let registryFile: URL
     let process: ManagedProcess
 
-    init(datacenter: String = "dc1", registryYAML: String, directory: URL, extraArguments: [String] = []) throws {
-        xdsPort = TestEnvironment.freePort()
-        httpPort = TestEnvironment.freePort()
-        registryFile = directory.appendingPathComponent("services-\(datacenter).yaml")
+    let datacenter: String
+    let directory: URL
+    let extraArguments: [String]
+
+    convenience init(datacenter: String = "dc1", registryYAML: String, directory: URL, extraArguments: [String] = []) throws {
+        let registryFile = directory.appendingPathComponent("services-\(datacenter).yaml")
         try registryYAML.write(to: registryFile, atomically: true, encoding: .utf8)
+        try self.init(
+            datacenter: datacenter, registryFile: registryFile, directory: directory, extraArguments: extraArguments,
+            xdsPort: TestEnvironment.freePort(), httpPort: TestEnvironment.freePort())
+    }
+
+    private init(datacenter: String, registryFile: URL, directory: URL, extraArguments: [String], xdsPort: Int, httpPort: Int) throws {
+        self.datacenter = datacenter
+        self.registryFile = registryFile
+        self.directory = directory
+        self.extraArguments = extraArguments
+        self.xdsPort = xdsPort
+        self.httpPort = httpPort
         process = try ManagedProcess(
             name: "local-control-plane-\(datacenter)", executable: TestEnvironment.executable("local-control-plane"),
             arguments: [
@@ -22,6 +36,13 @@ final class ControlPlaneProcess: Sendable {
     }
 
     var api: String { "http://127.0.0.1:\(httpPort)" }
+
+    /// The same control plane started again on the same ports and files (after a stop or a kill -9).
+    func restarted() throws -> ControlPlaneProcess {
+        try ControlPlaneProcess(
+            datacenter: datacenter, registryFile: registryFile, directory: directory, extraArguments: extraArguments,
+            xdsPort: xdsPort, httpPort: httpPort)
+    }
 
     func waitUntilReady() async -> Bool {
         await TestEnvironment.waitUntil { await HTTP.text("\(api)/ready") != nil }

@@ -25,3 +25,15 @@ enum HTTP {
         return reply.body
     }
 }
+
+extension HTTP {
+    static func put(_ url: String, body: String, headers: [(String, String)] = []) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = .PUT
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let collected = try await response.body.collect(upTo: 1024 * 1024)
+        return Reply(status: Int(response.status.code), body: String(buffer: collected), headers: response.headers)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// The real `global-aggregator` executable over control planes of several DCs.
+final class AggregatorProcess: Sendable {
+    let httpPort: Int
+    let database: URL
+    let arguments: [String]
+    let directory: URL
+    let process: ManagedProcess
+
+    init(controlPlanes: [ControlPlaneProcess], tokenFile: URL, directory: URL, policyFile: URL? = nil, httpPort: Int? = nil) throws {
+        self.httpPort = httpPort ?? TestEnvironment.freePort()
+        self.directory = directory
+        database = directory.appendingPathComponent("aggregator.sqlite")
+        arguments = ["--region", "test"]
+            + controlPlanes.flatMap { ["--datacenter", "\($0.datacenter)=\($0.api)"] }
+            + ["--database", database.path, "--push-token-file", tokenFile.path, "--http-port", "\(self.httpPort)", "--poll-wait", "10s"]
+            + (policyFile.map { ["--policy", $0.path] } ?? [])
+        process = try ManagedProcess(
+            name: "global-aggregator-\(UUID().uuidString.prefix(4))", executable: TestEnvironment.executable("global-aggregator"),
+            arguments: arguments, directory: directory)
+    }
+
+    private init(arguments: [String], httpPort: Int, database: URL, directory: URL) throws {
+        self.arguments = arguments
+        self.httpPort = httpPort
+        self.database = database
+        self.directory = directory
+        process = try ManagedProcess(
+            name: "global-aggregator-\(UUID().uuidString.prefix(4))", executable: TestEnvironment.executable("global-aggregator"),
+            arguments: arguments, directory: directory)
+    }
+
+    var api: String { "http://127.0.0.1:\(httpPort)" }
+
+    /// The same aggregator (same database and ports) started again.
+    func restarted() throws -> AggregatorProcess {
+        try AggregatorProcess(arguments: arguments, httpPort: httpPort, database: database, directory: directory)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// Two DCs on loopback, each with a real local control plane and its own registry file, real backends,
+/// the real aggregator, and a real Envoy in dc1 whose service `client` depends on `backend`.
+final class FederationWorld: @unchecked Sendable {
+    let directory: URL
+    let tokenFile: URL
+    var dc1: ControlPlaneProcess
+    var dc2: ControlPlaneProcess
+    var aggregator: AggregatorProcess
+    let envoy: EnvoyProxy
+    let egressPort: Int
+    private let backends: [String: Backend]
+
+    /// `services`: per DC, the backend instances (by name) registered at start.
+    init(name: String, dc1Backends: [String], dc2Backends: [String], policyYAML: String? = nil) async throws {
+        directory = try TestEnvironment.temporaryDirectory(name)
+        tokenFile = directory.appendingPathComponent("push-token")
+        try "test-token-\(UUID().uuidString)\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        var started: [String: Backend] = [:]
+        for backend in dc1Backends + dc2Backends {
+            started[backend] = try Backend(name: backend, directory: directory)
+        }
+        backends = started
+        let tokenArguments = ["--push-token-file", tokenFile.path]
+        dc1 = try ControlPlaneProcess(
+            datacenter: "dc1", registryYAML: Self.registry(dc1Backends, started), directory: directory, extraArguments: tokenArguments)
+        dc2 = try ControlPlaneProcess(
+            datacenter: "dc2", registryYAML: Self.registry(dc2Backends, started), directory: directory, extraArguments: tokenArguments)
+        var policyFile: URL?
+        if let policyYAML {
+            policyFile = directory.appendingPathComponent("policy.yaml")
+            try policyYAML.write(to: policyFile!, atomically: true, encoding: .utf8)
+        }
+        aggregator = try AggregatorProcess(controlPlanes: [dc1, dc2], tokenFile: tokenFile, directory: directory, policyFile: policyFile)
+        egressPort = TestEnvironment.freePort()
+        envoy = try EnvoyProxy(
+            name: "client", nodeId: "client-dc1",
+            metadataYAML: """
+                    service_name: client
+                    egress_host: 127.0.0.1
+                    egress_port: \(egressPort)
+                    proxy_settings:
+                      outgoing:
+                        dependencies:
+                          - service: backend
+                """,
+            xdsPort: dc1.xdsPort, directory: directory)
+        let dc1Ready = await dc1.waitUntilReady()
+        let dc2Ready = await dc2.waitUntilReady()
+        #expect(dc1Ready && dc2Ready, "control planes ready")
+    }
+
+    func backend(_ name: String) -> Backend { backends[name]! }
+
+    func registry(_ names: [String]) -> String { Self.registry(names, backends) }
+
+    static func registry(_ names: [String], _ backends: [String: Backend]) -> String {
+        "services:\n  - name: backend\n    instances:\n"
+            + names.map { "      - { id: \($0), address: 127.0.0.1, port: \(backends[$0]!.port) }\n" }.joined()
+    }
+
+    /// Which backend answered one request through dc1's Envoy (nil on an error status).
+    func request() async -> String? {
+        guard let reply = try? await HTTP.get("http://127.0.0.1:\(egressPort)/", headers: [("Host", "backend")]), reply.status == 200 else {
+            return nil
+        }
+        return reply.body.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// How many of `count` requests each backend answered.
+    func distribution(of count: Int) async -> [String: Int] {
+        var answers: [String: Int] = [:]
+        for _ in 0..<count {
+            answers[await request() ?? "error", default: 0] += 1
+        }
+        return answers
+    }
+
+    func endpointsInDC1() async -> Set<String> { await envoy.endpoints(of: "backend") }
+
+    func stop() {
+        envoy.stop()
+        aggregator.process.stop()
+        dc1.process.stop()
+        dc2.process.stop()
+        for backend in backends.values { backend.process.stop() }
+    }
+}
