@@ -1,3 +1,4 @@
+import CompressNIO
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -124,5 +125,20 @@ struct FederationAPITests {
         await store.restore()
         #expect(await store.current == Self.remoteState())
         #expect(await restarted.snapshot(for: profile)?.resources[.endpoint]?["backend"] == endpoints)
+    }
+}
+
+extension FederationAPITests {
+    @Test("GET /v1/state is gzip-compressed when asked")
+    func gzip() async throws {
+        let plane = await Plane()
+        try await Application(router: plane.router).test(.router) { client in
+            let response = try await client.execute(uri: "/v1/state", method: .get, headers: [.acceptEncoding: "gzip"])
+            #expect(response.headers[.contentEncoding] == "gzip")
+            var body = response.body
+            let plain = try body.decompress(with: .gzip)
+            let state = try JSONDecoder().decode(DatacenterState.self, from: Data(buffer: plain))
+            #expect(state.datacenter == "dc1")
+        }
     }
 }

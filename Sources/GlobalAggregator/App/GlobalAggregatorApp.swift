@@ -25,6 +25,8 @@ public struct GlobalAggregatorApp {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 4
         clientConfiguration.timeout.connect = .seconds(3)
+        // DC states arrive gzip-compressed; the limit guards against a decompression bomb.
+        clientConfiguration.decompression = .enabled(limit: .size(DatacenterPoller.maxBodyBytes))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         var services: [any Service] = [PolicyWatcher(core: core, policyFile: config.policyFile)]
         for (datacenter, urls) in config.datacenters.sorted(by: { $0.key < $1.key }) {

@@ -64,7 +64,7 @@ struct DatacenterPoller: Service {
 
     private func fetch(after index: UInt64?) async throws -> DatacenterState {
         var request = HTTPClientRequest(url: "\(url)/v1/state?wait=\(DurationText.format(wait))" + (index.map { "&index=\($0)" } ?? ""))
-        request.headers.add(name: "Accept-Encoding", value: "identity")
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
         if let stateToken { request.headers.add(name: "Authorization", value: "Bearer \(stateToken)") }
         let response = try await client.execute(request, timeout: .seconds(wait.components.seconds + 15))
         let body = try await response.body.collect(upTo: Self.maxBodyBytes)

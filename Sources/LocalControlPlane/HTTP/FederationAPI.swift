@@ -1,3 +1,4 @@
+import CompressNIO
 import Foundation
 import Hummingbird
 import Logging
@@ -29,9 +30,15 @@ struct FederationAPI: Sendable {
         }
         Counter(label: MetricNames.stateLongPolls).increment()
         let state = await publisher.state(after: index, timeout: min(wait, Self.maxWait))
-        var response = try JSONBody.response(state)
-        response.headers[.init("X-State-Index")!] = String(state.index)
-        return response
+        var body = ByteBuffer(data: try JSONBody.encode(state))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[.init("X-State-Index")!] = String(state.index)
+        if request.headers[.acceptEncoding]?.contains("gzip") == true {
+            // DC states compress about tenfold (repeated keys, addresses and tags).
+            body = try body.compress(with: .gzip)
+            headers[.contentEncoding] = "gzip"
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     private func push(_ request: Request, context: BasicRequestContext) async throws -> Response {
