@@ -1,51 +1,56 @@
 #!/usr/bin/env bash
-# The demo: a local control plane serving a real Envoy from a registry file, two real backends,
-# traffic through the Envoy, and a live registry edit. Runs until Ctrl-C (or DEMO_SECONDS).
+# The demo: two datacenters (each a local control plane with its registry file, backends and a real
+# Envoy) and the global aggregator. Shows cross-DC routing and a failover with plain curl output.
+# Runs until Ctrl-C (or DEMO_SECONDS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 swift build --product local-control-plane
+swift build --product global-aggregator
 
 run=run/demo
 rm -rf "$run" && mkdir -p "$run"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
-
 start() {  # name, command...
     local name=$1; shift
     "$@" >"$run/$name.log" 2>&1 &
     pids+=($!)
 }
-
-for n in 1 2; do
-    mkdir -p "$run/www-$n" && echo "hello from backend-$n" >"$run/www-$n/index.html"
-    start "backend-$n" .venv/bin/python3 -m http.server "1810$n" --bind 127.0.0.1 --directory "$run/www-$n"
-done
-
-cat >"$run/services.yaml" <<YAML
-services:
-  - name: backend
-    instances:
-      - { id: backend-1, address: 127.0.0.1, port: 18101 }
-YAML
-start local-control-plane .build/debug/local-control-plane --datacenter dc1 --registry-file "$run/services.yaml" \
-    --xds-port 18000 --http-port 18080
-
-cat >"$run/envoy.yaml" <<YAML
+backend() {  # name, port
+    mkdir -p "$run/www-$1" && echo "hello from $1" >"$run/www-$1/index.html"
+    start "$1" .venv/bin/python3 -m http.server "$2" --bind 127.0.0.1 --directory "$run/www-$1"
+}
+registry() {  # file, then "service=name:port" entries
+    local file=$1; shift
+    echo "services:" >"$file.tmp"
+    for service in $(printf '%s\n' "$@" | cut -d= -f1 | sort -u); do
+        echo "  - name: $service" >>"$file.tmp"
+        echo "    instances:" >>"$file.tmp"
+        for entry in "$@"; do
+            [ "${entry%%=*}" = "$service" ] || continue
+            local id=${entry#*=}
+            echo "      - { id: ${id%%:*}, address: 127.0.0.1, port: ${id##*:} }" >>"$file.tmp"
+        done
+    done
+    mv "$file.tmp" "$file"
+}
+envoy_bootstrap() {  # dc, xds port, egress port, admin port
+    cat <<YAML
 node:
-  id: client-1
+  id: client-$1
   cluster: client
-  locality: { zone: dc1 }
+  locality: { zone: $1 }
   metadata:
     service_name: client
     egress_host: 127.0.0.1
-    egress_port: 15000
+    egress_port: $3
     proxy_settings:
       outgoing:
         dependencies:
-          - service: backend
+          - service: "*"
             timeoutPolicy: { requestTimeout: 2s }
 dynamic_resources:
   ads_config:
@@ -65,40 +70,60 @@ static_resources:
           explicit_http_config: { http2_protocol_options: {} }
       load_assignment:
         cluster_name: xds
-        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 18000 } } } }] }]
+        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: $2 } } } }] }]
 admin:
-  address: { socket_address: { address: 127.0.0.1, port_value: 19000 } }
+  address: { socket_address: { address: 127.0.0.1, port_value: $4 } }
 YAML
-start envoy .venv/bin/envoy -c "$run/envoy.yaml" --base-id 42 -l warning
+}
 
-echo "waiting for Envoy to receive its configuration..."
-for _ in $(seq 100); do
-    curl -s localhost:19000/clusters | grep -q "backend::127.0.0.1:18101" && break
+head -c 24 /dev/urandom | base64 >"$run/push-token"
+backend backend-dc1 18101
+backend backend-dc2 18102
+backend payments-dc2 18103
+registry "$run/dc1.yaml" backend=backend-dc1:18101
+registry "$run/dc2.yaml" backend=backend-dc2:18102 payments=payments-dc2:18103
+
+for dc in 1 2; do
+    start "local-control-plane-dc$dc" .build/debug/local-control-plane --datacenter "dc$dc" --registry-file "$run/dc$dc.yaml" \
+        --xds-port "1800$dc" --http-port "1808$dc" --push-token-file "$run/push-token" --remote-state-file "$run/remote-state-dc$dc.json"
+    envoy_bootstrap "dc$dc" "1800$dc" "1500$dc" "1990$dc" >"$run/envoy-dc$dc.yaml"
+    start "envoy-dc$dc" .venv/bin/envoy -c "$run/envoy-dc$dc.yaml" --base-id "4$dc" -l warning
+done
+start global-aggregator .build/debug/global-aggregator --region demo \
+    --datacenter dc1=http://127.0.0.1:18081 --datacenter dc2=http://127.0.0.1:18082 \
+    --database "$run/aggregator.sqlite" --push-token-file "$run/push-token" --http-port 19000
+
+echo "waiting for both Envoys to receive their configuration..."
+for _ in $(seq 150); do
+    curl -s localhost:19901/clusters | grep -q "payments::127.0.0.1:18103" && break
     sleep 0.1
 done
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; eval "$*"; }
-step "curl -s -H 'Host: backend' localhost:15000/"
-step "curl -s localhost:19000/clusters | grep -E '^backend::.*::health_flags'"
-echo; echo "adding backend-2 (weight 3) to $run/services.yaml ..."
-cat >>"$run/services.yaml" <<YAML
-      - { id: backend-2, address: 127.0.0.1, port: 18102, weight: 3 }
-YAML
-sleep 1
-step "curl -s localhost:19000/clusters | grep -E '^backend::.*::(health_flags|weight)'"
-step "for i in 1 2 3 4 5 6 7 8; do curl -s -H 'Host: backend' localhost:15000/; done | sort | uniq -c"
-step "curl -s -H 'Host: unknown' localhost:15000/"
-step "curl -s localhost:18080/debug/envoys; echo"
+step() { printf '\n$ %s\n' "$*"; eval "$*"; }
+echo; echo "== cross-DC routing: 'payments' exists only in dc2; dc1's Envoy routes there"
+step "curl -s -H 'Host: payments' localhost:15001/"
+step "curl -s localhost:19901/clusters | grep -E '^payments::.*::health_flags'"
+echo; echo "== locality: dc1's Envoy keeps 'backend' traffic in dc1 while dc1 is healthy"
+step "for i in 1 2 3 4 5; do curl -s -H 'Host: backend' localhost:15001/; done | sort | uniq -c"
+echo; echo "== failover: dc1's backend disappears from dc1's registry"
+registry "$run/dc1.yaml" other=placeholder:9
+sleep 1.5
+step "for i in 1 2 3 4 5; do curl -s -H 'Host: backend' localhost:15001/; done | sort | uniq -c"
+echo; echo "== recovery: it comes back"
+registry "$run/dc1.yaml" backend=backend-dc1:18101
+sleep 1.5
+step "for i in 1 2 3 4 5; do curl -s -H 'Host: backend' localhost:15001/; done | sort | uniq -c"
 
 cat <<TEXT
 
-The demo keeps running. Try:
-  curl -H 'Host: backend' localhost:15000/          # traffic through Envoy's egress listener
-  curl localhost:19000/config_dump                   # what Envoy received
-  curl localhost:18080/ready                         # control plane readiness and registry freshness
-  curl 'localhost:18080/debug/snapshot?node=client-1'
-  curl localhost:18080/metrics
-  edit $run/services.yaml                            # changes reach Envoy in well under a second
-Logs are in $run/. Ctrl-C stops everything.
+The demo keeps running (logs in $run/). Try:
+  open http://127.0.0.1:19000/                       # the aggregator's status page
+  curl localhost:19000/v1/datacenters                 # per DC: freshness, poll and push status
+  curl localhost:19000/v1/merged                      # what each DC receives
+  curl -H 'Host: backend' localhost:15002/            # dc2's Envoy
+  curl localhost:18081/v1/state                       # dc1's state as the aggregator reads it
+  curl 'localhost:18081/debug/snapshot?node=client-dc1'
+  edit $run/dc1.yaml or $run/dc2.yaml                 # changes reach both DCs' Envoys in well under a second
+Ctrl-C stops everything.
 TEXT
 if [ -n "${DEMO_SECONDS:-}" ]; then sleep "$DEMO_SECONDS"; else wait; fi
