@@ -31,6 +31,7 @@ public actor AggregatorCore {
     private var watchers: [UUID: AsyncStream<Void>.Continuation] = [:]
     private let startedAt = Date()
     private let logger = Logger(label: "aggregator.core")
+    private let storeWrites = Metrics.Timer(label: AggregatorMetricNames.storeWriteSeconds)
     /// Before every DC is known (from SQLite or a poll), pushes wait this long, so a fresh aggregator
     /// never pushes a view that lacks a DC it simply has not heard from yet.
     private let initialSyncGrace: TimeInterval
@@ -66,7 +67,9 @@ public actor AggregatorCore {
     /// A replica answered with a valid state: store it, then use it.
     public func accept(_ state: DatacenterState, from url: String, receivedAt: Date = Date()) async throws {
         let snapshot = DatacenterSnapshot(state: state, receivedAt: receivedAt)
+        let writeStarted = ContinuousClock.now
         try await store.save(snapshot)
+        storeWrites.record(duration: ContinuousClock.now - writeStarted)
         var status = replicas[state.datacenter]?[url] ?? ReplicaStatus(url: url)
         status.lastSuccess = receivedAt
         status.lastError = nil
