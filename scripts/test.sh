@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/python3 scripts/check-envoy-protos.py
 swift build --build-tests
-swift test --skip-build
+# Serial: end-to-end suites start real Envoys and measure latencies; run side by side on 2 cores they
+# starve each other. Unit suites take about a second either way.
+swift test --skip-build --no-parallel

@@ -20,6 +20,7 @@ struct LocalControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "File with the bearer token required on PUT /v1/remote-state.") var pushTokenFile: String?
     @Option(help: "File that keeps the applied remote state across restarts (default remote-state-<dc>.json).")
     var remoteStateFile: String?
+    @Option(help: "Regex of the instance tags that x-service-tag may select (default: every tag).") var routableTags: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(help: "text or json (default text).") var logFormat: LogFormat?
 
@@ -34,6 +35,7 @@ struct LocalControlPlaneCommand: AsyncParsableCommand {
         flags.bind = bind
         flags.pushTokenFile = pushTokenFile
         flags.remoteStateFile = remoteStateFile
+        flags.routableTags = routableTags
         flags.logLevel = logLevel
         flags.logFormat = logFormat
         let fromFile = try config.map { try ConfigFile.load(LocalControlPlaneConfig.self, from: $0) } ?? LocalControlPlaneConfig()

@@ -35,7 +35,8 @@ struct GeneratorTests {
     func routes() throws {
         let dependencies = profile.outgoing.resolve(among: ["backend", "unrelated"])
         #expect(dependencies.map(\.service) == ["backend"])
-        try Golden.check(RouteGenerator.routes(for: profile, dependencies: dependencies), named: "routes")
+        let routed = dependencies.map { RoutedDependency(service: $0.service, timeouts: $0.timeouts, traits: RoutingTraits()) }
+        try Golden.check(RouteGenerator.routes(for: profile, dependencies: routed), named: "routes")
     }
 }
 

@@ -1,3 +1,4 @@
+import EnvoyAPI
 import Testing
 
 @testable import LocalControlPlane
@@ -26,6 +27,30 @@ struct SnapshotCacheTests {
         #expect(updated.resources[.endpoint]?["other"] != second.resources[.endpoint]?["other"])
         #expect(updated.version(.endpoint) != second.version(.endpoint))
         #expect(updated.version(.cluster) == second.version(.cluster))
+    }
+
+    @Test("a new tag or canary re-shapes the routes of dependent groups; a domain dependency adds its cluster")
+    func routingTraitsReshapeRoutes() async throws {
+        let cache = SnapshotCache(datacenter: "dc1", tagFilter: try TagFilter(pattern: "blue"))
+        var profile = try Fixtures.profile()
+        profile.outgoing.domains[DomainDependency(host: "example.com", port: 443, tls: true)] = .init()
+        await cache.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)]]))
+        let plain = try #require(await cache.snapshot(for: profile))
+        #expect(Set(plain.resources[.cluster]?.keys ?? [:].keys) == ["backend", "example_com_443"])
+
+        await cache.apply(Fixtures.catalog(["backend": [
+            Fixtures.instance("10.0.0.1", 80, tags: ["blue", "red"]), Fixtures.instance("10.0.0.2", 80, tags: ["canary"]),
+        ]]))
+        let tagged = try #require(await cache.snapshot(for: profile))
+        #expect(tagged.version(.route) != plain.version(.route))
+        #expect(tagged.version(.cluster) != plain.version(.cluster), "the cluster gains subset selectors")
+        let routes = try Envoy_Config_Route_V3_RouteConfiguration(serializedBytes: try #require(tagged.resources[.route]?["egress"]).any.value)
+        let backendRoutes = try #require(routes.virtualHosts.first { $0.name == "backend" }).routes
+        let tagRoutes = backendRoutes.compactMap { route in
+            route.route.hasMetadataMatch ? route.match.headers.first { $0.name == "x-service-tag" }?.stringMatch.exact : nil
+        }
+        #expect(tagRoutes == ["blue"], "only tags the --routable-tags filter allows get routes")
+        #expect(backendRoutes.contains { $0.match.headers.first?.name == "x-canary" })
     }
 
     @Test("versions depend only on content")

@@ -19,7 +19,7 @@ public struct LocalControlPlaneApp {
     public init(config: ValidLocalControlPlaneConfig, metrics: MetricsBootstrap?) {
         self.config = config
         self.metrics = metrics
-        cache = SnapshotCache(datacenter: config.datacenter)
+        cache = SnapshotCache(datacenter: config.datacenter, tagFilter: config.tagFilter)
         registryStatus = RegistryStatus(source: config.registryFile.map { "file:\($0)" } ?? "embedded")
         publisher = LocalStatePublisher(datacenter: config.datacenter)
         remoteState = RemoteStateStore(

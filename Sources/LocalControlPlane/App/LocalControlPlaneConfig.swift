@@ -12,13 +12,14 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
     public var bind: String?
     public var pushTokenFile: String?
     public var remoteStateFile: String?
+    public var routableTags: String?
     public var logLevel: String?
     public var logFormat: LogFormat?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, remoteStateFile, logLevel, logFormat
+        case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, remoteStateFile, routableTags, logLevel, logFormat
         case consulURL = "consulUrl"
         case consulTokenFile
     }
@@ -39,6 +40,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         merged.bind = bind ?? fallback.bind
         merged.pushTokenFile = pushTokenFile ?? fallback.pushTokenFile
         merged.remoteStateFile = remoteStateFile ?? fallback.remoteStateFile
+        merged.routableTags = routableTags ?? fallback.routableTags
         merged.logLevel = logLevel ?? fallback.logLevel
         merged.logFormat = logFormat ?? fallback.logFormat
         return merged
@@ -71,11 +73,19 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
                 problems += error.problems.map { "pushTokenFile: \($0)" }
             }
         }
+        var tagFilter = TagFilter()
+        if let routableTags {
+            do {
+                tagFilter = try TagFilter(pattern: routableTags)
+            } catch {
+                problems.append("routableTags: '\(routableTags)' is not a valid regular expression")
+            }
+        }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return ValidLocalControlPlaneConfig(
             datacenter: datacenter!, registryFile: registryFile, xdsPort: xdsPort ?? Self.defaultXDSPort,
             httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind, pushToken: pushToken,
-            remoteStateFile: remoteStateFile ?? "remote-state-\(datacenter!).json",
+            remoteStateFile: remoteStateFile ?? "remote-state-\(datacenter!).json", tagFilter: tagFilter,
             logLevel: level ?? .info, logFormat: logFormat ?? .text)
     }
 }
@@ -92,6 +102,8 @@ public struct ValidLocalControlPlaneConfig: Sendable {
     public let pushToken: String?
     /// Where the applied remote state is kept across restarts.
     public let remoteStateFile: String
+    /// Which instance tags `x-service-tag` may select (`--routable-tags`).
+    public let tagFilter: TagFilter
     public let logLevel: Logger.Level
     public let logFormat: LogFormat
 }

@@ -53,7 +53,7 @@ public struct RegistryFile: Decodable, Sendable {
                 if let weight = entry.weight, weight < 1 { problems.append("\(where_).weight: \(weight) must be at least 1") }
                 let instance = ServiceInstance(
                     id: entry.id, address: entry.address, port: entry.port, tags: entry.tags ?? [],
-                    weight: entry.weight ?? 1, meta: entry.meta ?? [:])
+                    weight: entry.weight ?? ServiceInstance.weight(fromTags: entry.tags ?? []) ?? 1, meta: entry.meta ?? [:])
                 if !seenIds.insert(instance.id).inserted { problems.append("\(where_).id: '\(instance.id)' is used twice") }
                 if entry.healthy ?? true { instances.append(instance) }
             }

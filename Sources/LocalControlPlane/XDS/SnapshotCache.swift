@@ -12,14 +12,17 @@ public actor SnapshotCache {
     private struct ServiceResources {
         let cluster: EncodedResource
         let endpoints: EncodedResource
+        /// The tags and canaries the service's routes must know about.
+        let traits: RoutingTraits
     }
 
-    /// Per-group resources that depend only on the profile and the list of dependencies, not on instances.
+    /// Per-group resources that depend only on the profile and its routed dependencies, not on instances.
     private struct GroupShape {
-        let dependencies: [String]
+        let dependencies: [RoutedDependency]
         let listeners: [EncodedResource]
         let routes: [EncodedResource]
-        let localCluster: EncodedResource?
+        /// The local service's cluster and the clusters of external domains.
+        let staticClusters: [EncodedResource]
     }
 
     private struct Group {
@@ -29,6 +32,8 @@ public actor SnapshotCache {
     }
 
     public let datacenter: String
+    /// Which instance tags `x-service-tag` may select.
+    public let tagFilter: TagFilter
     private var catalog: ServiceCatalog?
     private var remote: [String: RemoteService] = [:]
     /// Every service with local or remote instances, sorted: what `*` dependencies resolve against.
@@ -40,8 +45,9 @@ public actor SnapshotCache {
     private let generationTimer = Metrics.Timer(label: MetricNames.snapshotGenerationSeconds)
     private let groupGauge = Gauge(label: MetricNames.snapshotGroups)
 
-    public init(datacenter: String) {
+    public init(datacenter: String, tagFilter: TagFilter = TagFilter()) {
         self.datacenter = datacenter
+        self.tagFilter = tagFilter
     }
 
     /// True once the first catalog arrived; Envoys get no response before that.
@@ -124,12 +130,18 @@ public actor SnapshotCache {
         let local = catalog?[name]
         let remoteService = remote[name]
         guard local != nil || remoteService != nil else { return nil }
+        let localInstances = local?.instances ?? []
+        let remoteInstances = (remoteService?.localities ?? []).flatMap { $0.instances.map(\.instance) }
+        let traits = RoutingTraits(instances: localInstances + remoteInstances, routable: tagFilter)
         let assignment = EndpointGenerator.loadAssignment(
-            name: name, local: local?.instances ?? [], remote: remoteService, datacenter: datacenter)
-        let cluster = ClusterGenerator.serviceCluster(name, localityWeighted: EndpointGenerator.usesLocalityWeights(remoteService))
+            name: name, local: localInstances, remote: remoteService, datacenter: datacenter,
+            subsets: traits.usesSubsets ? tagFilter : nil)
+        let cluster = ClusterGenerator.serviceCluster(
+            name, localityWeighted: EndpointGenerator.usesLocalityWeights(remoteService), traits: traits)
         return ServiceResources(
             cluster: EncodedResource(name: name, message: cluster, typeURL: ResourceType.cluster.typeURL),
-            endpoints: EncodedResource(name: name, message: assignment, typeURL: ResourceType.endpoint.typeURL))
+            endpoints: EncodedResource(name: name, message: assignment, typeURL: ResourceType.endpoint.typeURL),
+            traits: traits)
     }
 
     private func depends(_ profile: ProxyProfile, on changed: Set<String>) -> Bool {
@@ -137,11 +149,14 @@ public actor SnapshotCache {
     }
 
     private func rebuild(_ profile: ProxyProfile, _ group: Group) -> Group {
-        let dependencies = profile.outgoing.resolve(among: serviceNames)
+        let dependencies = profile.outgoing.resolve(among: serviceNames).map { dependency in
+            RoutedDependency(
+                service: dependency.service, timeouts: dependency.timeouts,
+                traits: serviceResources[dependency.service]?.traits ?? RoutingTraits())
+        }
         let names = dependencies.map(\.service)
-        let shape = group.shape.flatMap { $0.dependencies == names ? $0 : nil } ?? makeShape(profile, dependencies)
-        var clusters = names.compactMap { serviceResources[$0]?.cluster }
-        if let local = shape.localCluster { clusters.append(local) }
+        let shape = group.shape.flatMap { $0.dependencies == dependencies ? $0 : nil } ?? makeShape(profile, dependencies)
+        let clusters = names.compactMap { serviceResources[$0]?.cluster } + shape.staticClusters
         var updated = group
         updated.shape = shape
         updated.snapshot = Snapshot([
@@ -153,21 +168,19 @@ public actor SnapshotCache {
         return updated
     }
 
-    private func makeShape(
-        _ profile: ProxyProfile, _ dependencies: [(service: String, timeouts: ProxyProfile.TimeoutPolicy)]
-    ) -> GroupShape {
-        GroupShape(
-            dependencies: dependencies.map(\.service),
+    private func makeShape(_ profile: ProxyProfile, _ dependencies: [RoutedDependency]) -> GroupShape {
+        let localCluster = profile.ingress.map { ClusterGenerator.localServiceCluster(port: $0.localServicePort) }
+        let domainClusters = profile.outgoing.domains.keys.sorted { $0.clusterName < $1.clusterName }.map(ClusterGenerator.domainCluster)
+        return GroupShape(
+            dependencies: dependencies,
             listeners: ListenerGenerator.listeners(for: profile).map {
                 EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.listener.typeURL)
             },
             routes: RouteGenerator.routes(for: profile, dependencies: dependencies).map {
                 EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.route.typeURL)
             },
-            localCluster: profile.ingress.map {
-                EncodedResource(
-                    name: ClusterGenerator.localServiceClusterName,
-                    message: ClusterGenerator.localServiceCluster(port: $0.localServicePort), typeURL: ResourceType.cluster.typeURL)
+            staticClusters: (domainClusters + (localCluster.map { [$0] } ?? [])).map {
+                EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.cluster.typeURL)
             })
     }
 

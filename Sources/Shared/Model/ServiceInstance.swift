@@ -17,3 +17,14 @@ public struct ServiceInstance: Hashable, Sendable, Codable {
         self.meta = meta
     }
 }
+
+extension ServiceInstance {
+    public static let weightTagPrefix = "weight:"
+
+    /// The weight a `weight:N` tag gives (envoy-control's convention), if any tag is a valid one.
+    public static func weight(fromTags tags: [String]) -> Int? {
+        tags.lazy.compactMap { tag in
+            tag.hasPrefix(weightTagPrefix) ? Int(tag.dropFirst(weightTagPrefix.count)).flatMap { $0 >= 1 ? $0 : nil } : nil
+        }.first
+    }
+}

@@ -1,7 +1,10 @@
 import Foundation
 
-/// A real HTTP server (Python's http.server) that answers `GET /` with its own name.
+/// A real HTTP server (Resources/echo_backend.py on the venv's Python) that answers every method and path
+/// with its own name; `/slow?ms=N` answers after N milliseconds.
 final class Backend: Sendable {
+    static let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/EndToEndTests/Resources/echo_backend.py").path
+
     let name: String
     let port: Int
     let process: ManagedProcess
@@ -9,12 +12,9 @@ final class Backend: Sendable {
     init(name: String, directory: URL) throws {
         self.name = name
         port = TestEnvironment.freePort()
-        let root = directory.appendingPathComponent("www-\(name)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try "\(name)\n".write(to: root.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
         process = try ManagedProcess(
-            name: "backend-\(name)", executable: TestEnvironment.python,
-            arguments: ["-m", "http.server", "\(port)", "--bind", "127.0.0.1", "--directory", root.path], directory: directory)
+            name: "backend-\(name)", executable: TestEnvironment.python, arguments: ["-u", Self.script, "\(port)", name],
+            directory: directory)
     }
 
     var address: String { "127.0.0.1:\(port)" }

@@ -45,7 +45,7 @@ final class EnvoyProxy: Sendable {
         try bootstrap.write(to: file, atomically: true, encoding: .utf8)
         process = try ManagedProcess(
             name: "envoy-\(nodeId)", executable: TestEnvironment.envoy,
-            arguments: ["-c", file.path, "--base-id", "\(adminPort)", "-l", "info", "--drain-time-s", "1"],
+            arguments: ["-c", file.path, "--base-id", "\(adminPort)", "-l", "info", "--drain-time-s", "1", "--file-flush-interval-msec", "200"],
             directory: directory)
     }
 

@@ -9,7 +9,9 @@ enum ClusterGenerator {
 
     /// The cluster named after the service; its endpoints come from EDS over ADS. Under a cross-DC
     /// traffic split, localities are balanced by their weights.
-    static func serviceCluster(_ name: String, localityWeighted: Bool = false) -> Envoy_Config_Cluster_V3_Cluster {
+    static func serviceCluster(
+        _ name: String, localityWeighted: Bool = false, traits: RoutingTraits = RoutingTraits()
+    ) -> Envoy_Config_Cluster_V3_Cluster {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
         cluster.name = name
         cluster.type = .eds
@@ -18,6 +20,51 @@ enum ClusterGenerator {
         cluster.lbPolicy = .roundRobin
         if localityWeighted {
             cluster.commonLbConfig.localityWeightedLbConfig = .init()
+        }
+        if traits.usesSubsets {
+            cluster.lbSubsetConfig = subsets(traits)
+        }
+        return cluster
+    }
+
+    /// Canary and tag subsets. A request for a tag no instance has gets no fallback (the route answers 503 with
+    /// `x-service-tag-error`); the default (non-canary) subset falls back to any endpoint when only canaries exist.
+    private static func subsets(_ traits: RoutingTraits) -> Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig {
+        var config = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig()
+        config.fallbackPolicy = .anyEndpoint
+        config.listAsAny = true
+        if traits.hasCanary {
+            var canary = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetSelector()
+            canary.keys = ["canary"]
+            config.subsetSelectors.append(canary)
+        }
+        if !traits.tags.isEmpty {
+            var tag = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetSelector()
+            tag.keys = ["tag"]
+            tag.fallbackPolicy = .noFallback
+            config.subsetSelectors.append(tag)
+        }
+        return config
+    }
+
+    /// An external `domain` dependency: resolved by DNS, with TLS and SNI for https.
+    static func domainCluster(_ domain: DomainDependency) -> Envoy_Config_Cluster_V3_Cluster {
+        var cluster = Envoy_Config_Cluster_V3_Cluster()
+        cluster.name = domain.clusterName
+        cluster.type = .logicalDns
+        cluster.dnsLookupFamily = .v4Only
+        cluster.connectTimeout = EnvoyValues.duration(connectTimeout)
+        var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
+        endpoint.endpoint.address = EnvoyValues.address(host: domain.host, port: domain.port)
+        var locality = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
+        locality.lbEndpoints = [endpoint]
+        cluster.loadAssignment.clusterName = domain.clusterName
+        cluster.loadAssignment.endpoints = [locality]
+        if domain.tls {
+            var tls = Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext()
+            tls.sni = domain.host
+            cluster.transportSocket.name = "envoy.transport_sockets.tls"
+            cluster.transportSocket.typedConfig = EnvoyValues.typedConfig(tls)
         }
         return cluster
     }

@@ -1,23 +1,27 @@
 import EnvoyAPI
 import Shared
+import SwiftProtobuf
 
 /// Builds EDS resources: a service's instances grouped by locality (`zone` = datacenter). This DC's
 /// instances are priority 0; other DCs' come at the priorities and weights the aggregator computed.
 enum EndpointGenerator {
+    /// With `subsets`, every endpoint carries the metadata the subset load balancer selects on
+    /// (`canary` "1"/"0", routable `tag`s).
     static func loadAssignment(
-        name: String, local: [ServiceInstance], remote: RemoteService?, datacenter: String
+        name: String, local: [ServiceInstance], remote: RemoteService?, datacenter: String, subsets: TagFilter? = nil
     ) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
+        let endpoint = { (instance: ServiceInstance) in lbEndpoint(instance, subsets: subsets) }
         var assignment = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
         assignment.clusterName = name
         // With remote localities the local one is kept even when empty, so priorities start at 0 without a gap.
         if !local.isEmpty || remote != nil {
-            assignment.endpoints.append(locality(datacenter, priority: 0, weight: remote?.localWeight, local.map(lbEndpoint)))
+            assignment.endpoints.append(locality(datacenter, priority: 0, weight: remote?.localWeight, local.map(endpoint)))
         }
         let remoteLocalities = (remote?.localities ?? []).sorted { ($0.priority, $0.datacenter) < ($1.priority, $1.datacenter) }
         for remoteLocality in remoteLocalities {
             assignment.endpoints.append(locality(
                 remoteLocality.datacenter, priority: remoteLocality.priority, weight: remoteLocality.weight,
-                remoteLocality.instances.map { lbEndpoint($0.instance) }))
+                remoteLocality.instances.map { endpoint($0.instance) }))
         }
         return assignment
     }
@@ -27,11 +31,18 @@ enum EndpointGenerator {
         remote?.localWeight != nil || remote?.localities.contains { $0.weight != nil } == true
     }
 
-    static func lbEndpoint(_ instance: ServiceInstance) -> Envoy_Config_Endpoint_V3_LbEndpoint {
+    static func lbEndpoint(_ instance: ServiceInstance, subsets: TagFilter? = nil) -> Envoy_Config_Endpoint_V3_LbEndpoint {
         var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
         endpoint.endpoint.address = EnvoyValues.address(host: instance.address, port: instance.port)
         endpoint.healthStatus = .healthy
         endpoint.loadBalancingWeight = EnvoyValues.uint32(max(1, instance.weight))
+        if let subsets {
+            var fields = Google_Protobuf_Struct()
+            fields.fields["canary"] = Google_Protobuf_Value(stringValue: instance.tags.contains(RoutingTraits.canaryTag) ? "1" : "0")
+            fields.fields["tag"] = Google_Protobuf_Value(listValue: Google_Protobuf_ListValue(
+                values: subsets.routableTags(of: instance).map { Google_Protobuf_Value(stringValue: $0) }))
+            endpoint.metadata.filterMetadata[RoutingTraits.subsetNamespace] = fields
+        }
         return endpoint
     }
 

@@ -8,17 +8,24 @@ enum ListenerGenerator {
 
     static func listeners(for profile: ProxyProfile) -> [Envoy_Config_Listener_V3_Listener] {
         var listeners: [Envoy_Config_Listener_V3_Listener] = []
+        let accessLogs = { (name: String) in profile.accessLogFilter.map { [AccessLogGenerator.filtered($0, listener: name)] } ?? [] }
         if let egress = profile.egress {
-            listeners.append(httpListener(name: egressName, address: egress, direction: .outbound))
+            listeners.append(httpListener(name: egressName, address: egress, direction: .outbound, accessLogs: accessLogs(egressName)))
         }
         if let ingress = profile.ingress {
-            listeners.append(httpListener(name: ingressName, address: ingress.listener, direction: .inbound))
+            var logs = accessLogs(ingressName)
+            if profile.incoming?.unlistedEndpointsPolicy == .log { logs.append(AccessLogGenerator.shadowVerdicts()) }
+            listeners.append(httpListener(
+                name: ingressName, address: ingress.listener, direction: .inbound, accessLogs: logs,
+                filters: profile.incoming.map { [PermissionsGenerator.rbacFilter($0)] } ?? []))
         }
         return listeners
     }
 
     private static func httpListener(
-        name: String, address: ProxyProfile.ListenerAddress, direction: Envoy_Config_Core_V3_TrafficDirection
+        name: String, address: ProxyProfile.ListenerAddress, direction: Envoy_Config_Core_V3_TrafficDirection,
+        accessLogs: [Envoy_Config_Accesslog_V3_AccessLog],
+        filters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] = []
     ) -> Envoy_Config_Listener_V3_Listener {
         var manager = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager()
         manager.statPrefix = name
@@ -28,7 +35,8 @@ enum ListenerGenerator {
         var router = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter()
         router.name = "envoy.filters.http.router"
         router.typedConfig = EnvoyValues.typedConfig(Envoy_Extensions_Filters_Http_Router_V3_Router())
-        manager.httpFilters = [router]
+        manager.httpFilters = filters + [router]
+        manager.accessLog = accessLogs
 
         var filter = Envoy_Config_Listener_V3_Filter()
         filter.name = "envoy.filters.network.http_connection_manager"

@@ -21,8 +21,15 @@ public enum NodeMetadataParser {
             }
             profile.ingress = .init(listener: ingress, localServicePort: localPort)
         }
-        if let outgoing = try root.child("proxy_settings")?.child("outgoing") {
+        let proxySettings = try root.child("proxy_settings")
+        if let outgoing = try proxySettings?.child("outgoing") {
             profile.outgoing = try parseOutgoing(outgoing)
+        }
+        if let incoming = try proxySettings?.child("incoming") {
+            profile.incoming = try IncomingPermissionsParser.parse(incoming)
+        }
+        if let filter = try root.child("access_log_filter") {
+            profile.accessLogFilter = try AccessLogFilterSpec.parse(try filter.string())
         }
         return profile
     }
@@ -47,7 +54,9 @@ public enum NodeMetadataParser {
                 } else {
                     throw service.error("'\(name)' is not a valid service name")
                 }
-            } else if try dependency.child("domain") == nil {
+            } else if let domain = try dependency.child("domain") {
+                result.domains[try DomainDependency.parse(try domain.string(), field: domain.path)] = timeouts
+            } else {
                 throw dependency.error("needs a 'service' or a 'domain'")
             }
         }

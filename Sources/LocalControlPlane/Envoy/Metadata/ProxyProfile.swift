@@ -7,12 +7,20 @@ public struct ProxyProfile: Hashable, Sendable {
     public var ingress: Ingress?
     public var egress: ListenerAddress?
     public var outgoing: Outgoing
+    /// `proxy_settings.incoming`: RBAC on the ingress listener; nil means every caller is allowed.
+    public var incoming: IncomingPermissions?
+    public var accessLogFilter: AccessLogFilterSpec?
 
-    public init(serviceName: String, ingress: Ingress? = nil, egress: ListenerAddress? = nil, outgoing: Outgoing = Outgoing()) {
+    public init(
+        serviceName: String, ingress: Ingress? = nil, egress: ListenerAddress? = nil, outgoing: Outgoing = Outgoing(),
+        incoming: IncomingPermissions? = nil, accessLogFilter: AccessLogFilterSpec? = nil
+    ) {
         self.serviceName = serviceName
         self.ingress = ingress
         self.egress = egress
         self.outgoing = outgoing
+        self.incoming = incoming
+        self.accessLogFilter = accessLogFilter
     }
 
     public struct ListenerAddress: Hashable, Sendable {
@@ -52,10 +60,13 @@ public struct ProxyProfile: Hashable, Sendable {
         public var services: [String: TimeoutPolicy]
         /// Set when the Envoy depends on `service: "*"`: every service of the mesh, with these timeouts.
         public var allServices: TimeoutPolicy?
+        /// External `domain` dependencies with their timeouts, sorted by cluster name.
+        public var domains: [DomainDependency: TimeoutPolicy]
 
-        public init(services: [String: TimeoutPolicy] = [:], allServices: TimeoutPolicy? = nil) {
+        public init(services: [String: TimeoutPolicy] = [:], allServices: TimeoutPolicy? = nil, domains: [DomainDependency: TimeoutPolicy] = [:]) {
             self.services = services
             self.allServices = allServices
+            self.domains = domains
         }
 
         /// The dependencies that exist in `available`, sorted, each with its timeouts.
@@ -80,6 +91,11 @@ extension ProxyProfile {
             hash.add("\(name)=\(timeouts)")
         }
         hash.add(outgoing.allServices.map { "*=\($0)" } ?? "-")
+        for (domain, timeouts) in outgoing.domains.sorted(by: { $0.key.clusterName < $1.key.clusterName }) {
+            hash.add("\(domain)=\(timeouts)")
+        }
+        hash.add(incoming.map { "\($0.endpoints)|\($0.roles.sorted { $0.key < $1.key })|\($0.unlistedEndpointsPolicy)" } ?? "-")
+        hash.add(accessLogFilter.map { "\($0.clauses)" } ?? "-")
         return "\(serviceName)-\(hash.hex.prefix(8))"
     }
 }

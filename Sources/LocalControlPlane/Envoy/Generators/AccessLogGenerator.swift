@@ -1,0 +1,60 @@
+import EnvoyAPI
+
+/// Builds stdout access logs: the `access_log_filter` one, and the RBAC shadow verdict log of an ingress
+/// whose unlisted endpoints are only logged.
+enum AccessLogGenerator {
+    static func filtered(_ spec: AccessLogFilterSpec, listener: String) -> Envoy_Config_Accesslog_V3_AccessLog {
+        var log = stdout(format: "[%START_TIME%] \(listener) %REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %RESPONSE_CODE% "
+            + "%RESPONSE_FLAGS% %DURATION%ms caller=%REQ(X-SERVICE-NAME)% host=%REQ(:AUTHORITY)% upstream=%UPSTREAM_HOST%\n")
+        let filters = spec.clauses.map(filter)
+        if filters.count == 1 {
+            log.filter = filters[0]
+        } else {
+            log.filter.andFilter.filters = filters
+        }
+        return log
+    }
+
+    /// One line per request with the shadow RBAC verdict (`allowed` / `denied`).
+    static func shadowVerdicts() -> Envoy_Config_Accesslog_V3_AccessLog {
+        stdout(format: "[%START_TIME%] rbac-shadow %REQ(:METHOD)% %REQ(:PATH)% caller=%REQ(X-SERVICE-NAME)% "
+            + "verdict=%DYNAMIC_METADATA(envoy.filters.http.rbac:shadow_engine_result)%\n")
+    }
+
+    private static func stdout(format: String) -> Envoy_Config_Accesslog_V3_AccessLog {
+        var config = Envoy_Extensions_AccessLoggers_Stream_V3_StdoutAccessLog()
+        config.logFormat.textFormatSource.inlineString = format
+        var log = Envoy_Config_Accesslog_V3_AccessLog()
+        log.name = "envoy.access_loggers.stdout"
+        log.typedConfig = EnvoyValues.typedConfig(config)
+        return log
+    }
+
+    private static func filter(_ clause: AccessLogFilterSpec.Clause) -> Envoy_Config_Accesslog_V3_AccessLogFilter {
+        var filter = Envoy_Config_Accesslog_V3_AccessLogFilter()
+        switch clause {
+        case .statusCode(let comparison): filter.statusCodeFilter.comparison = self.comparison(comparison, runtimeKey: "access_log.status")
+        case .duration(let comparison): filter.durationFilter.comparison = self.comparison(comparison, runtimeKey: "access_log.duration")
+        case .header(let name, let value):
+            filter.headerFilter.header.name = name
+            filter.headerFilter.header.stringMatch.exact = value
+        case .responseFlags(let flags): filter.responseFlagFilter.flags = flags
+        case .notHealthCheck: filter.notHealthCheckFilter = .init()
+        }
+        return filter
+    }
+
+    private static func comparison(
+        _ comparison: AccessLogFilterSpec.Comparison, runtimeKey: String
+    ) -> Envoy_Config_Accesslog_V3_ComparisonFilter {
+        var filter = Envoy_Config_Accesslog_V3_ComparisonFilter()
+        switch comparison {
+        case .atLeast: filter.op = .ge
+        case .atMost: filter.op = .le
+        case .equal: filter.op = .eq
+        }
+        filter.value.defaultValue = UInt32(comparison.value)
+        filter.value.runtimeKey = runtimeKey
+        return filter
+    }
+}

@@ -1,0 +1,42 @@
+"""A tiny HTTP backend for the end-to-end tests: answers every method and path with its own name.
+
+GET /slow?ms=N waits N milliseconds first. Response headers echo what the caller's Envoy sent
+(x-received-service-name), so tests can see the identity the egress listener set.
+"""
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+NAME = sys.argv[2]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes
+
+    def answer(self):
+        url = urlparse(self.path)
+        if url.path == "/slow":
+            time.sleep(int(parse_qs(url.query).get("ms", ["1000"])[0]) / 1000)
+        length = int(self.headers.get("content-length", "0") or "0")
+        if length:
+            self.rfile.read(length)
+        body = f"{NAME}\n".encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/plain")
+        self.send_header("content-length", str(len(body)))
+        self.send_header("x-backend", NAME)
+        self.send_header("x-received-service-name", self.headers.get("x-service-name", "-"))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = answer
+
+    def log_message(self, format, *args):
+        pass
+
+
+ThreadingHTTPServer.daemon_threads = True
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()

@@ -1,0 +1,46 @@
+import Foundation
+import NIOHTTP1
+
+/// A real Envoy sidecar of one service: an egress listener for its outgoing calls and, optionally, an ingress
+/// listener in front of its local service, configured from node metadata in envoy-control syntax.
+final class Sidecar: Sendable {
+    let service: String
+    let egressPort: Int
+    let ingressPort: Int
+    let envoy: EnvoyProxy
+
+    /// `settings`: YAML lines for the metadata below the listener keys (proxy_settings, access_log_filter),
+    /// indented by 4.
+    init(service: String, localServicePort: Int? = nil, settings: String, controlPlane: ControlPlaneProcess, directory: URL) throws {
+        self.service = service
+        egressPort = TestEnvironment.freePort()
+        ingressPort = TestEnvironment.freePort()
+        var metadata = """
+                service_name: \(service)
+                egress_host: 127.0.0.1
+                egress_port: \(egressPort)
+
+            """
+        if let localServicePort {
+            metadata += "    ingress_host: 127.0.0.1\n    ingress_port: \(ingressPort)\n    local_service_port: \(localServicePort)\n"
+        }
+        envoy = try EnvoyProxy(
+            name: service, nodeId: "\(service)-sidecar", metadataYAML: metadata + settings, xdsPort: controlPlane.xdsPort,
+            directory: directory)
+    }
+
+    /// A call through the egress listener to `host` (a service name), as the local service would make it.
+    func call(
+        _ host: String, _ path: String = "/", method: HTTPMethod = .GET, headers: [(String, String)] = [],
+        timeout: Duration = .seconds(5)
+    ) async throws -> HTTP.Reply {
+        try await HTTP.send(method, "http://127.0.0.1:\(egressPort)\(path)", headers: [("Host", host)] + headers, timeout: timeout)
+    }
+
+    /// Waits until a call to `host` gets `status` (Envoy configured and the route in place).
+    func waitForRoute(_ host: String, _ path: String = "/", status: Int = 200) async -> Bool {
+        await TestEnvironment.waitUntil { (try? await self.call(host, path))?.status == status }
+    }
+
+    func stop() { envoy.stop() }
+}
