@@ -10,6 +10,10 @@ public enum MetricNames {
     public static let registryUpdates = "registry_updates_total"
     public static let registryErrors = "registry_errors_total"
     public static let registryLastSuccess = "registry_last_success_timestamp_seconds"
+    public static let consulWatchErrors = "consul_watch_errors_total"
+    public static let consulWatchSeconds = "consul_watch_seconds"
+    public static let consulLastSuccess = "consul_last_success_timestamp_seconds"
+    public static let consulWatches = "consul_watched_services"
     public static let remoteStateApplies = "remote_state_applies_total"
     public static let remoteStateRejects = "remote_state_rejects_total"
     public static let stateLongPolls = "state_long_polls_total"
@@ -18,4 +22,5 @@ public enum MetricNames {
     public static let typeLabel = "type"
     public static let protocolLabel = "protocol"
     public static let sourceLabel = "source"
+    public static let endpointLabel = "endpoint"
 }

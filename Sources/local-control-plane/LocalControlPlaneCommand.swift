@@ -12,7 +12,11 @@ struct LocalControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "YAML file with any of the options below (camelCase keys); flags win.") var config: String?
     @Option(help: "This datacenter's name (the Envoy locality zone).") var datacenter: String?
     @Option(name: .customLong("consul-url"), help: "Watch this Consul agent's catalog.") var consulURL: String?
-    @Option(help: "File with the Consul ACL token.") var consulTokenFile: String?
+    @Option(help: "File with the Consul ACL token (sent as X-Consul-Token).") var consulTokenFile: String?
+    @Option(help: "Blocking-query wait of every Consul watch (default 30s).") var consulWait: String?
+    @Option(help: "Window in which Consul changes coalesce into one update (default 100ms).") var consulDebounce: String?
+    @Flag(help: "Also route to Consul instances whose checks are in warning.") var includeWarning = false
+    @Option(help: "Most Consul blocking queries at once (default 2048).") var consulMaxWatches: Int?
     @Option(help: "YAML registry file, re-read on change (default: an embedded empty registry).") var registryFile: String?
     @Option(name: .customLong("xds-port"), help: "gRPC ADS port (default 18000).") var xdsPort: Int?
     @Option(help: "HTTP API port (default 18080).") var httpPort: Int?
@@ -29,6 +33,10 @@ struct LocalControlPlaneCommand: AsyncParsableCommand {
         flags.datacenter = datacenter
         flags.consulURL = consulURL
         flags.consulTokenFile = consulTokenFile
+        flags.consulWait = consulWait
+        flags.consulDebounce = consulDebounce
+        flags.includeWarning = includeWarning ? true : nil
+        flags.consulMaxWatches = consulMaxWatches
         flags.registryFile = registryFile
         flags.xdsPort = xdsPort
         flags.httpPort = httpPort

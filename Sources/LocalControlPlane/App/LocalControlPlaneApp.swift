@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -20,7 +21,8 @@ public struct LocalControlPlaneApp {
         self.config = config
         self.metrics = metrics
         cache = SnapshotCache(datacenter: config.datacenter, tagFilter: config.tagFilter)
-        registryStatus = RegistryStatus(source: config.registryFile.map { "file:\($0)" } ?? "embedded")
+        registryStatus = RegistryStatus(
+            source: config.consul.map { "consul:\($0.url)" } ?? config.registryFile.map { "file:\($0)" } ?? "embedded")
         publisher = LocalStatePublisher(datacenter: config.datacenter)
         remoteState = RemoteStateStore(
             datacenter: config.datacenter, file: URL(fileURLWithPath: config.remoteStateFile), cache: cache, publisher: publisher)
@@ -50,18 +52,39 @@ public struct LocalControlPlaneApp {
             logger: Logger(label: "http"))
 
         var services: [any Service] = [GRPCServerService(server: grpc), http]
-        if let registryFile = config.registryFile {
+        var consulHTTP: HTTPClient?
+        if let consul = config.consul {
+            let client = Self.consulHTTPClient(consul.settings)
+            consulHTTP = client
+            services.append(ConsulRegistrySource(
+                url: consul.url, token: consul.token, http: client, settings: consul.settings, sink: sink, status: registryStatus))
+        } else if let registryFile = config.registryFile {
             services.append(FileRegistrySource(path: registryFile, sink: sink, status: registryStatus))
         } else {
             await sink.apply(.empty)
             await registryStatus.succeeded(detail: "embedded default registry (no services)")
         }
+        let registrySource = await registryStatus.current.source
         logger.info("starting", metadata: [
             "datacenter": "\(config.datacenter)", "xds": "\(config.bind):\(config.xdsPort)",
-            "http": "\(config.bind):\(config.httpPort)", "registry": "\(config.registryFile ?? "embedded")",
+            "http": "\(config.bind):\(config.httpPort)", "registry": "\(registrySource)",
         ])
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await consulHTTP?.shutdown()
+            throw error
+        }
+        try await consulHTTP?.shutdown()
+    }
+
+    /// One pool for every Consul watch: a blocking query holds its connection for up to `wait`.
+    private static func consulHTTPClient(_ settings: ConsulWatchSettings) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.maxConcurrentWatches
+        configuration.timeout.connect = .seconds(3)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 }

@@ -13,6 +13,10 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
     public var pushTokenFile: String?
     public var remoteStateFile: String?
     public var routableTags: String?
+    public var consulWait: String?
+    public var consulDebounce: String?
+    public var includeWarning: Bool?
+    public var consulMaxWatches: Int?
     public var logLevel: String?
     public var logFormat: LogFormat?
 
@@ -20,6 +24,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, remoteStateFile, routableTags, logLevel, logFormat
+        case consulWait, consulDebounce, includeWarning, consulMaxWatches
         case consulURL = "consulUrl"
         case consulTokenFile
     }
@@ -41,6 +46,10 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         merged.pushTokenFile = pushTokenFile ?? fallback.pushTokenFile
         merged.remoteStateFile = remoteStateFile ?? fallback.remoteStateFile
         merged.routableTags = routableTags ?? fallback.routableTags
+        merged.consulWait = consulWait ?? fallback.consulWait
+        merged.consulDebounce = consulDebounce ?? fallback.consulDebounce
+        merged.includeWarning = includeWarning ?? fallback.includeWarning
+        merged.consulMaxWatches = consulMaxWatches ?? fallback.consulMaxWatches
         merged.logLevel = logLevel ?? fallback.logLevel
         merged.logFormat = logFormat ?? fallback.logFormat
         return merged
@@ -55,8 +64,11 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         if consulURL != nil && registryFile != nil {
             problems.append("registry: give either consulUrl or registryFile, not both")
         }
-        if consulURL != nil {
-            problems.append("consulUrl: the Consul watcher is not available in this build; use registryFile")
+        var consul: ConsulSource?
+        if let consulURL {
+            consul = validatedConsul(url: consulURL, problems: &problems)
+        } else if consulTokenFile != nil || consulWait != nil || consulDebounce != nil || includeWarning != nil || consulMaxWatches != nil {
+            problems.append("consul: consulTokenFile, consulWait, consulDebounce, includeWarning and consulMaxWatches need consulUrl")
         }
         for (name, port) in [("xdsPort", xdsPort), ("httpPort", httpPort)] {
             if let port, !(1...65535).contains(port) { problems.append("\(name): \(port) is not a port (1-65535)") }
@@ -83,7 +95,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return ValidLocalControlPlaneConfig(
-            datacenter: datacenter!, registryFile: registryFile, xdsPort: xdsPort ?? Self.defaultXDSPort,
+            datacenter: datacenter!, registryFile: registryFile, consul: consul, xdsPort: xdsPort ?? Self.defaultXDSPort,
             httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind, pushToken: pushToken,
             remoteStateFile: remoteStateFile ?? "remote-state-\(datacenter!).json", tagFilter: tagFilter,
             logLevel: level ?? .info, logFormat: logFormat ?? .text)
@@ -93,8 +105,9 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
 /// A configuration that passed validation; the app is built only from this.
 public struct ValidLocalControlPlaneConfig: Sendable {
     public let datacenter: String
-    /// `nil`: the embedded default registry (an empty catalog) is served.
+    /// `nil` with `consul` nil too: the embedded default registry (an empty catalog) is served.
     public let registryFile: String?
+    public let consul: ConsulSource?
     public let xdsPort: Int
     public let httpPort: Int
     public let bind: String
@@ -106,4 +119,47 @@ public struct ValidLocalControlPlaneConfig: Sendable {
     public let tagFilter: TagFilter
     public let logLevel: Logger.Level
     public let logFormat: LogFormat
+}
+
+/// Where and how to watch Consul (`--consul-url` and its options).
+public struct ConsulSource: Sendable {
+    public let url: String
+    public let token: String?
+    public let settings: ConsulWatchSettings
+}
+
+extension LocalControlPlaneConfig {
+    fileprivate func validatedConsul(url: String, problems: inout [String]) -> ConsulSource? {
+        let before = problems.count
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) || url.count < 8 {
+            problems.append("consulUrl: '\(url)' is not an http(s) URL (e.g. http://127.0.0.1:8500)")
+        }
+        var token: String?
+        if let consulTokenFile {
+            do {
+                token = try BearerToken.read(file: consulTokenFile)
+            } catch {
+                problems += error.problems.map { "consulTokenFile: \($0)" }
+            }
+        }
+        var settings = ConsulWatchSettings()
+        settings.includeWarning = includeWarning ?? false
+        for (name, text, apply) in [
+            ("consulWait", consulWait, { (value: Duration) in settings.wait = value }),
+            ("consulDebounce", consulDebounce, { (value: Duration) in settings.debounce = value }),
+        ] as [(String, String?, (Duration) -> Void)] {
+            guard let text else { continue }
+            if let value = DurationText.parse(text), value > .zero, value <= .seconds(600) {
+                apply(value)
+            } else {
+                problems.append("\(name): '\(text)' is not a duration between 1ms and 10m (e.g. 30s, 100ms)")
+            }
+        }
+        if let consulMaxWatches {
+            if consulMaxWatches >= 1 { settings.maxConcurrentWatches = consulMaxWatches } else {
+                problems.append("consulMaxWatches: \(consulMaxWatches) must be at least 1")
+            }
+        }
+        return problems.count == before ? ConsulSource(url: url, token: token, settings: settings) : nil
+    }
 }

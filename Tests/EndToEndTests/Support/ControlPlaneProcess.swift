@@ -4,7 +4,7 @@ import Foundation
 final class ControlPlaneProcess: Sendable {
     let xdsPort: Int
     let httpPort: Int
-    let registryFile: URL
+    let registryFile: URL?
     let process: ManagedProcess
 
     let datacenter: String
@@ -19,7 +19,15 @@ final class ControlPlaneProcess: Sendable {
             xdsPort: TestEnvironment.freePort(), httpPort: TestEnvironment.freePort())
     }
 
-    private init(datacenter: String, registryFile: URL, directory: URL, extraArguments: [String], xdsPort: Int, httpPort: Int) throws {
+    /// A control plane that watches Consul instead of a registry file.
+    convenience init(datacenter: String = "dc1", consul: ConsulAgent, directory: URL, extraArguments: [String] = []) throws {
+        try self.init(
+            datacenter: datacenter, registryFile: nil, directory: directory,
+            extraArguments: ["--consul-url", consul.url] + extraArguments,
+            xdsPort: TestEnvironment.freePort(), httpPort: TestEnvironment.freePort())
+    }
+
+    private init(datacenter: String, registryFile: URL?, directory: URL, extraArguments: [String], xdsPort: Int, httpPort: Int) throws {
         self.datacenter = datacenter
         self.registryFile = registryFile
         self.directory = directory
@@ -28,10 +36,8 @@ final class ControlPlaneProcess: Sendable {
         self.httpPort = httpPort
         process = try ManagedProcess(
             name: "local-control-plane-\(datacenter)", executable: TestEnvironment.executable("local-control-plane"),
-            arguments: [
-                "--datacenter", datacenter, "--registry-file", registryFile.path,
-                "--xds-port", "\(xdsPort)", "--http-port", "\(httpPort)", "--log-level", "debug",
-            ] + extraArguments,
+            arguments: ["--datacenter", datacenter] + (registryFile.map { ["--registry-file", $0.path] } ?? [])
+                + ["--xds-port", "\(xdsPort)", "--http-port", "\(httpPort)", "--log-level", "debug"] + extraArguments,
             directory: directory)
     }
 
@@ -50,6 +56,7 @@ final class ControlPlaneProcess: Sendable {
 
     /// Replaces the registry file as an editor would (write to a temp file, rename over).
     func writeRegistry(_ yaml: String) throws {
+        guard let registryFile else { throw CocoaError(.fileNoSuchFile) }
         try yaml.write(to: registryFile, atomically: true, encoding: .utf8)
     }
 }

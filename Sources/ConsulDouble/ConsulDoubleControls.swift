@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+
+/// `/_double/…`: what real Consul does not have — fault injection, an index reset as after a snapshot restore,
+/// request counters, and bulk registration for load tests.
+struct ConsulDoubleControls: Sendable {
+    let catalog: ConsulDoubleCatalog
+
+    func add(to router: Router<BasicRequestContext>) {
+        // PUT /_double/fault?mode=none|error|slow|garbage|drop|zero-index[&delay=10s]
+        router.put("/_double/fault") { request, _ in
+            let parameters = request.uri.queryParameters
+            let delay = parameters["delay"].flatMap { ConsulDoubleServer.duration(String($0)) } ?? .seconds(10)
+            let faults: [String: ConsulDoubleCatalog.Fault] = [
+                "none": .none, "error": .serverError, "slow": .slow(delay), "garbage": .garbage, "drop": .drop, "zero-index": .zeroIndex,
+            ]
+            guard let mode = parameters["mode"].map(String.init), let fault = faults[mode] else {
+                throw HTTPError(.badRequest, message: "mode must be one of \(faults.keys.sorted())")
+            }
+            await catalog.inject(fault)
+            return HTTPResponse.Status.ok
+        }
+        router.put("/_double/reset-index") { _, _ in
+            await catalog.resetIndex()
+            return HTTPResponse.Status.ok
+        }
+        router.get("/_double/stats") { _, _ in
+            let counts = await catalog.requestCounts
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: .init(data: try JSONEncoder().encode(["requests": counts]))))
+        }
+        // PUT /_double/seed?services=1000&instances=10: services s0000… with passing instances 10.x.y.z:8080.
+        router.put("/_double/seed") { request, _ in
+            let parameters = request.uri.queryParameters
+            let services = parameters["services"].flatMap { Int(String($0)) } ?? 0
+            let instances = parameters["instances"].flatMap { Int(String($0)) } ?? 1
+            await catalog.seed(services: services, instancesEach: instances)
+            return HTTPResponse.Status.ok
+        }
+    }
+}
+
+extension ConsulDoubleCatalog {
+    /// Registers `services` services with `instancesEach` passing instances each (for load tests).
+    public func seed(services: Int, instancesEach: Int) {
+        for service in 0..<services {
+            let name = String(format: "s%04d", service)
+            for instance in 0..<instancesEach {
+                let id = "\(name)-\(instance)"
+                registerInstance(id: id, service: name, address: "10.\(service / 250).\(service % 250).\(instance + 1)", port: 8080)
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Shared
+
+/// One element of Consul's `GET /v1/health/service/<name>`: the node, the service instance and its checks.
+struct ConsulHealthEntry: Decodable, Sendable {
+    struct Node: Decodable, Sendable {
+        var name: String?
+        var address: String
+
+        enum CodingKeys: String, CodingKey {
+            case name = "Node"
+            case address = "Address"
+        }
+    }
+
+    struct Service: Decodable, Sendable {
+        var id: String
+        var address: String?
+        var port: Int
+        var tags: [String]?
+        var meta: [String: String]?
+        var weights: Weights?
+
+        enum CodingKeys: String, CodingKey {
+            case id = "ID"
+            case address = "Address"
+            case port = "Port"
+            case tags = "Tags"
+            case meta = "Meta"
+            case weights = "Weights"
+        }
+    }
+
+    struct Weights: Decodable, Sendable {
+        var passing: Int?
+        var warning: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case passing = "Passing"
+            case warning = "Warning"
+        }
+    }
+
+    struct Check: Decodable, Sendable {
+        var status: String
+
+        enum CodingKeys: String, CodingKey {
+            case status = "Status"
+        }
+    }
+
+    var node: Node
+    var service: Service
+    var checks: [Check]?
+
+    enum CodingKeys: String, CodingKey {
+        case node = "Node"
+        case service = "Service"
+        case checks = "Checks"
+    }
+
+    /// The instance this entry stands for, or nil when it must not receive traffic: a failing check
+    /// (`critical`, `maintenance`, anything unknown), `warning` unless allowed, or an unusable address/port.
+    func instance(includeWarning: Bool) -> ServiceInstance? {
+        let statuses = Set((checks ?? []).map(\.status))
+        guard statuses.isSubset(of: includeWarning ? ["passing", "warning"] : ["passing"]) else { return nil }
+        let address = service.address.flatMap { $0.isEmpty ? nil : $0 } ?? node.address
+        guard !address.isEmpty, (1...65535).contains(service.port) else { return nil }
+        let tags = service.tags ?? []
+        let consulWeight = statuses.contains("warning") ? service.weights?.warning : service.weights?.passing
+        let weight = ServiceInstance.weight(fromTags: tags) ?? consulWeight.flatMap { $0 >= 1 ? $0 : nil } ?? 1
+        return ServiceInstance(
+            id: node.name.map { "\($0)/\(service.id)" } ?? service.id, address: address, port: service.port, tags: tags,
+            weight: weight, meta: service.meta ?? [:])
+    }
+}

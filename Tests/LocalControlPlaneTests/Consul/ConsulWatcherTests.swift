@@ -1,0 +1,131 @@
+import ConsulDouble
+import Foundation
+import Testing
+
+@testable import LocalControlPlane
+
+/// The Consul watcher over real HTTP against the project's Consul API test double.
+@Suite("Consul watcher against the Consul test double", .timeLimit(.minutes(2)))
+struct ConsulWatcherTests {
+    @Test("register, fail a check, warn, deregister and remove a service: the catalog follows")
+    func followsCatalog() async throws {
+        try await ConsulWatchHarness.run(seed: { consul in
+            await consul.registerInstance(id: "a", service: "backend", address: "10.0.0.1", port: 80)
+        }) { harness in
+            let consul = harness.consul
+            #expect(await harness.eventually { await harness.endpoints("backend") == ["10.0.0.1:80"] })
+            #expect(await harness.status.hasSynced)
+
+            await consul.registerInstance(id: "b", service: "backend", address: "10.0.0.2", port: 80, weights: (5, 1))
+            #expect(await harness.eventually { await harness.endpoints("backend").count == 2 })
+            let b = await harness.cache.currentCatalog?["backend"]?.instances.first { $0.address == "10.0.0.2" }
+            #expect(b?.weight == 5, "Weights.Passing becomes the endpoint weight")
+
+            await consul.setStatus(of: "a", to: "critical")
+            #expect(await harness.eventually { await harness.endpoints("backend") == ["10.0.0.2:80"] }, "a failing check removes the instance")
+            await consul.setStatus(of: "a", to: "warning")
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(await harness.endpoints("backend") == ["10.0.0.2:80"], "warning is not routed by default")
+            await consul.setStatus(of: "a", to: "passing")
+            #expect(await harness.eventually { await harness.endpoints("backend").count == 2 })
+
+            await consul.registerInstance(id: "c", service: "db", address: "", port: 5432, tags: ["primary"])
+            #expect(await harness.eventually { await harness.endpoints("db") == ["127.0.0.1:5432"] }, "no Service.Address: the node's")
+            await consul.deregisterInstance(id: "c")
+            #expect(await harness.eventually { await harness.cache.currentCatalog?["db"] == nil }, "a service that left is dropped")
+            await consul.deregisterInstance(id: "b")
+            #expect(await harness.eventually { await harness.endpoints("backend") == ["10.0.0.1:80"] })
+        }
+    }
+
+    @Test("--include-warning routes to instances in warning, with Weights.Warning")
+    func includeWarning() async throws {
+        var settings = ConsulWatchSettings.fast
+        settings.includeWarning = true
+        try await ConsulWatchHarness.run(settings: settings, seed: { consul in
+            await consul.registerInstance(id: "a", service: "backend", address: "10.0.0.1", port: 80, weights: (3, 2), status: "warning")
+        }) { harness in
+            #expect(await harness.eventually { await harness.endpoints("backend") == ["10.0.0.1:80"] })
+            #expect(await harness.cache.currentCatalog?["backend"]?.instances.first?.weight == 2)
+        }
+    }
+
+    @Test(
+        "every fault keeps the last good catalog, shows in /ready detail, and heals by itself",
+        arguments: [
+            ConsulDoubleCatalog.Fault.serverError, .slow(.seconds(3)), .garbage, .drop, .zeroIndex,
+        ])
+    func faults(_ fault: ConsulDoubleCatalog.Fault) async throws {
+        try await ConsulWatchHarness.run(seed: { consul in
+            await consul.registerInstance(id: "a", service: "backend", address: "10.0.0.1", port: 80)
+        }) { harness in
+            let consul = harness.consul
+            #expect(await harness.eventually { await harness.endpoints("backend") == ["10.0.0.1:80"] })
+            await consul.inject(fault)
+            // Blocking queries already in flight passed the fault and may still answer with good data: let them end.
+            try await Task.sleep(for: .milliseconds(1500))
+            await consul.registerInstance(id: "b", service: "backend", address: "10.0.0.2", port: 80)
+            let deadline = ContinuousClock.now + .seconds(2)
+            while ContinuousClock.now < deadline {
+                let endpoints = await harness.endpoints("backend")
+                #expect(endpoints.contains("10.0.0.1:80"), "\(fault): the last good instance stays during the fault")
+                if fault == .zeroIndex { break }  // the data is still right; only the index is broken
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            if fault != .zeroIndex && !(fault == .slow(.seconds(3))) {
+                #expect(await harness.status.current.lastError != nil, "\(fault) shows in the registry status")
+                #expect(await harness.endpoints("backend") == ["10.0.0.1:80"], "\(fault): nothing half-read is applied")
+            }
+            await consul.inject(.none)
+            let healed = ContinuousClock.now
+            #expect(await harness.eventually(timeout: .seconds(10)) { await harness.endpoints("backend").count == 2 }, "\(fault): converges")
+            print("Consul fault \(fault): converged \(ContinuousClock.now - healed) after it cleared")
+        }
+    }
+
+    @Test("an index reset (snapshot restore) is detected and the watcher reads afresh")
+    func indexReset() async throws {
+        try await ConsulWatchHarness.run(seed: { consul in
+            await consul.registerInstance(id: "a", service: "backend", address: "10.0.0.1", port: 80)
+        }) { harness in
+            #expect(await harness.eventually { await harness.endpoints("backend") == ["10.0.0.1:80"] })
+            await harness.consul.resetIndex()
+            await harness.consul.registerInstance(id: "b", service: "backend", address: "10.0.0.2", port: 80)
+            #expect(await harness.eventually { await harness.endpoints("backend").count == 2 })
+        }
+    }
+
+    @Test("idle catalog of 1,000 services: each watch asks at most about once per wait")
+    func idleRequestRate() async throws {
+        var settings = ConsulWatchSettings.fast
+        settings.maxConcurrentWatches = 1100
+        try await ConsulWatchHarness.run(settings: settings, seed: { consul in
+            await consul.seed(services: 1000, instancesEach: 1)
+        }) { harness in
+            #expect(await harness.eventually(timeout: .seconds(30)) { await harness.cache.currentCatalog?.services.count == 1001 })
+            try await Task.sleep(for: .seconds(1))
+            let before = await harness.consul.requestCounts.values.reduce(0, +)
+            let window = Duration.seconds(4)
+            try await Task.sleep(for: window)
+            let requests = await harness.consul.requestCounts.values.reduce(0, +) - before
+            let perWatchPerWait = Double(requests) / 1001 / 4
+            print("idle Consul catalog, 1,001 watches, wait 1s: \(requests) requests in 4 s = \(perWatchPerWait) per watch per wait")
+            #expect(perWatchPerWait <= 1.1, "an idle watch asks once per wait (plus Consul's jitter)")
+        }
+    }
+
+    @Test("a Consul that answers at once without blocking cannot make the watches spin")
+    func rateLimit() async throws {
+        try await ConsulWatchHarness.run(seed: { consul in
+            for index in 0..<20 { await consul.registerInstance(id: "i\(index)", service: "svc\(index)", address: "10.0.0.\(index)", port: 80) }
+        }) { harness in
+            #expect(await harness.eventually { await harness.cache.currentCatalog?.services.count == 21 })
+            await harness.consul.inject(.zeroIndex)
+            let before = await harness.consul.requestCounts.values.reduce(0, +)
+            try await Task.sleep(for: .seconds(3))
+            let requests = await harness.consul.requestCounts.values.reduce(0, +) - before
+            print("Consul answering X-Consul-Index 0 for 3 s: \(requests) requests from 21 watches")
+            #expect(requests < 21 * 3 * 5, "backoff holds each watch well below its 20/s floor")
+        }
+    }
+}
