@@ -117,6 +117,14 @@ public actor ConsulDoubleCatalog {
         _ = updateCheck(id: "service:\(id)", status: status)
     }
 
+    func status(of id: String) -> String? { registrations[id]?.check?.status }
+
+    var passingInstanceCount: Int { registrations.values.filter { $0.check.map { $0.status == "passing" } ?? true }.count }
+
+    var checkedInstanceIDs: [String] { checkOwners.values.sorted() }
+
+    func randomCheckedInstance() -> String? { checkOwners.values.randomElement() }
+
     public func deregisterInstance(id: String) {
         _ = deregister(id: id)
     }

@@ -4,6 +4,12 @@ import Hummingbird
 /// `/_double/…`: what real Consul does not have — fault injection, an index reset as after a snapshot restore,
 /// request counters, and bulk registration for load tests.
 struct ConsulDoubleControls: Sendable {
+    struct Stats: Encodable {
+        var requests: [String: Int]
+        /// Instances (the `consul` service included) whose checks all pass: what a watcher should route to.
+        var passingInstances: Int
+    }
+
     let catalog: ConsulDoubleCatalog
 
     func add(to router: Router<BasicRequestContext>) {
@@ -25,10 +31,24 @@ struct ConsulDoubleControls: Sendable {
             return HTTPResponse.Status.ok
         }
         router.get("/_double/stats") { _, _ in
-            let counts = await catalog.requestCounts
+            let stats = Stats(requests: await catalog.requestCounts, passingInstances: await catalog.passingInstanceCount)
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: .init(data: try JSONEncoder().encode(["requests": counts]))))
+                body: .init(byteBuffer: .init(data: try JSONEncoder().encode(stats))))
+        }
+        // PUT /_double/churn?rate=50&seconds=60: flips random instances' checks (passing ⇄ critical) at `rate` per
+        // second, then sets every check passing again; answers when done.
+        router.put("/_double/churn") { request, _ in
+            let parameters = request.uri.queryParameters
+            let rate = max(1, parameters["rate"].flatMap { Int(String($0)) } ?? 50)
+            let seconds = max(1, parameters["seconds"].flatMap { Int(String($0)) } ?? 60)
+            let start = ContinuousClock.now
+            for change in 0..<(rate * seconds) {
+                await catalog.flipRandomCheck()
+                try await Task.sleep(until: start + .seconds(Double(change + 1) / Double(rate)))
+            }
+            await catalog.passAllChecks()
+            return "{\"changes\": \(rate * seconds)}"
         }
         // PUT /_double/seed?services=1000&instances=10: services s0000… with passing instances 10.x.y.z:8080.
         router.put("/_double/seed") { request, _ in
@@ -51,5 +71,17 @@ extension ConsulDoubleCatalog {
                 registerInstance(id: id, service: name, address: "10.\(service / 250).\(service % 250).\(instance + 1)", port: 8080)
             }
         }
+    }
+}
+
+extension ConsulDoubleCatalog {
+    /// Fails a random passing check or passes a random failing one (the `consul` service is left alone).
+    func flipRandomCheck() {
+        guard let id = randomCheckedInstance() else { return }
+        setStatus(of: id, to: status(of: id) == "passing" ? "critical" : "passing")
+    }
+
+    func passAllChecks() {
+        for id in checkedInstanceIDs where status(of: id) != "passing" { setStatus(of: id, to: "passing") }
     }
 }

@@ -2,12 +2,34 @@ import ArgumentParser
 import GlobalAggregator
 import Shared
 
-/// `global-aggregator`: merges every DC's services and pushes cross-DC endpoints back. Flags win over `--config`.
+/// `global-aggregator`: merges every DC's services and pushes cross-DC endpoints back (`serve`, the default),
+/// or checks a config file.
 @main
 struct GlobalAggregatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "global-aggregator",
-        abstract: "Poll every DC's local control plane, merge with failover and weights, push remote endpoints back.")
+        abstract: "Poll every DC's local control plane, merge with failover and weights, push remote endpoints back.",
+        subcommands: [Serve.self, CheckConfig.self], defaultSubcommand: Serve.self)
+}
+
+/// Checks a `--config` YAML file (and the policy file it names): every problem with its line; exit status 1 if any.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a configuration file.")
+
+    @Argument(help: "The YAML configuration file.") var file: String
+
+    func run() throws {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("\(file): cannot be read") }
+        let result = AggregatorConfig.check(yaml: text)
+        result.report(file: file).forEach { print($0) }
+        if !result.problems.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Runs the aggregator. Flags win over `--config`.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the aggregator (the default).")
 
     @Option(help: "YAML file with any of the options below (camelCase keys; datacenters as a list); flags win.") var config: String?
     @Option(help: "This region's name.") var region: String?

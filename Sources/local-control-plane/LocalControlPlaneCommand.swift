@@ -2,12 +2,33 @@ import ArgumentParser
 import LocalControlPlane
 import Shared
 
-/// `local-control-plane`: serves one datacenter's Envoys over ADS. Flags win over `--config`.
+/// `local-control-plane`: serves one datacenter's Envoys over ADS (`serve`, the default) or checks a config file.
 @main
 struct LocalControlPlaneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local-control-plane",
-        abstract: "Serve one datacenter's Envoys over xDS (ADS), from Consul or a registry file.")
+        abstract: "Serve one datacenter's Envoys over xDS (ADS), from Consul or a registry file.",
+        subcommands: [Serve.self, CheckConfig.self], defaultSubcommand: Serve.self)
+}
+
+/// Checks a `--config` YAML file: every problem with its line; exit status 1 if there is any.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a configuration file.")
+
+    @Argument(help: "The YAML configuration file.") var file: String
+
+    func run() throws {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("\(file): cannot be read") }
+        let result = LocalControlPlaneConfig.check(yaml: text)
+        result.report(file: file).forEach { print($0) }
+        if !result.problems.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Serves xDS. Flags win over `--config`.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve xDS (the default).")
 
     @Option(help: "YAML file with any of the options below (camelCase keys); flags win.") var config: String?
     @Option(help: "This datacenter's name (the Envoy locality zone).") var datacenter: String?

@@ -4,15 +4,6 @@ import Testing
 /// Consul (the test double, or a real agent when `consul` is on PATH) → the real control plane → a real Envoy.
 @Suite("Consul end to end: catalog → control plane → Envoy /clusters", .serialized, .timeLimit(.minutes(3)))
 struct ConsulEndToEndTests {
-    static let clientMetadata = """
-            service_name: client
-            egress_host: 127.0.0.1
-            egress_port: {EGRESS}
-            proxy_settings:
-              outgoing:
-                dependencies: [{ service: backend }]
-        """
-
     /// A Consul agent, a control plane watching it, and an Envoy depending on `backend`.
     struct World {
         let consul: ConsulAgent
@@ -29,7 +20,7 @@ struct ConsulEndToEndTests {
             egressPort = TestEnvironment.freePort()
             envoy = try EnvoyProxy(
                 name: "client", nodeId: "client-\(name)",
-                metadataYAML: ConsulEndToEndTests.clientMetadata.replacingOccurrences(of: "{EGRESS}", with: "\(egressPort)"),
+                metadataYAML: EnvoyFoundationTests.clientMetadata.replacingOccurrences(of: "{EGRESS}", with: "\(egressPort)"),
                 xdsPort: controlPlane.xdsPort, directory: directory)
         }
 

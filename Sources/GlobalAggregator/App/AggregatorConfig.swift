@@ -18,6 +18,10 @@ public struct AggregatorConfig: Codable, Sendable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case region, datacenters, database, policy, httpPort, bind, pushTokenFile, pollWait, logLevel, logFormat
+    }
+
     public static let defaultHTTPPort = 19000
 
     public func overriding(_ fallback: AggregatorConfig) -> AggregatorConfig {
@@ -101,5 +105,25 @@ public enum PolicyFile {
     public static func load(_ path: String) throws(ConfigError) -> FederationPolicy {
         guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(problems: ["cannot be read"]) }
         return try PolicyParser.parse(String(decoding: data, as: UTF8.self))
+    }
+}
+
+extension AggregatorConfig {
+    /// `global-aggregator check-config FILE`: every problem with its line, the policy file it names included.
+    public static func check(yaml text: String) -> ConfigCheck.Result {
+        ConfigCheck.check(
+            AggregatorConfig.self, yaml: text, knownKeys: Set(CodingKeys.allCases.map(\.rawValue)), fileKeys: ["pushTokenFile", "policy"]
+        ) { config, missing throws(ConfigError) in
+            var checked = config
+            if missing.contains("pushTokenFile") { checked.pushTokenFile = "/dev/null" }
+            if missing.contains("policy") { checked.policy = nil }
+            do throws(ConfigError) {
+                _ = try checked.validated()
+            } catch {
+                // An empty stand-in token is not the config's fault.
+                let problems = error.problems.filter { !(missing.contains("pushTokenFile") && $0.hasPrefix("pushTokenFile:")) }
+                if !problems.isEmpty { throw ConfigError(problems: problems) }
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, remoteStateFile, routableTags, logLevel, logFormat
         case consulWait, consulDebounce, includeWarning, consulMaxWatches
         case consulURL = "consulUrl"
@@ -161,5 +161,27 @@ extension LocalControlPlaneConfig {
             }
         }
         return problems.count == before ? ConsulSource(url: url, token: token, settings: settings) : nil
+    }
+}
+
+extension LocalControlPlaneConfig {
+    /// `local-control-plane check-config FILE`: every problem with its line; files it names are checked when present.
+    public static func check(yaml text: String) -> ConfigCheck.Result {
+        ConfigCheck.check(
+            LocalControlPlaneConfig.self, yaml: text, knownKeys: Set(CodingKeys.allCases.map(\.rawValue)),
+            fileKeys: ["consulTokenFile", "pushTokenFile", "registryFile"]
+        ) { config, missing throws(ConfigError) in
+            var checked = config
+            if missing.contains("consulTokenFile") { checked.consulTokenFile = nil }
+            if missing.contains("pushTokenFile") { checked.pushTokenFile = nil }
+            if let registryFile = config.registryFile, !missing.contains("registryFile") {
+                do {
+                    _ = try RegistryFile.parse(try String(contentsOfFile: registryFile, encoding: .utf8))
+                } catch {
+                    throw ConfigError(problems: ["registryFile: \(error)"])
+                }
+            }
+            _ = try checked.validated()
+        }
     }
 }

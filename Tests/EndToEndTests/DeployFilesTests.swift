@@ -1,0 +1,90 @@
+import Foundation
+import GlobalAggregator
+import LocalControlPlane
+import Shared
+import Testing
+import Yams
+
+/// The files in deploy/ are what operators copy: every YAML and JSON file parses, and the example
+/// configuration, policy and registry files are accepted by the same code the executables use.
+@Suite("deploy/ files")
+struct DeployFilesTests {
+    static let deploy = TestEnvironment.packageRoot.appendingPathComponent("deploy")
+
+    static func files(_ suffix: String) throws -> [URL] {
+        let enumerator = try #require(FileManager.default.enumerator(at: deploy, includingPropertiesForKeys: nil))
+        return enumerator.compactMap { $0 as? URL }.filter { $0.pathExtension == suffix }.sorted { $0.path < $1.path }
+    }
+
+    @Test("every YAML document and every JSON file parses")
+    func parse() throws {
+        let yamlFiles = try Self.files("yaml")
+        #expect(yamlFiles.count >= 7)
+        for file in yamlFiles {
+            let documents = Array(try Yams.load_all(yaml: String(contentsOf: file, encoding: .utf8)))
+            #expect(!documents.isEmpty, "\(file.lastPathComponent) has documents")
+            for document in documents where file.path.contains("/kubernetes/") {
+                let object = try #require(document as? [String: Any], "\(file.lastPathComponent): a mapping")
+                #expect(object["apiVersion"] is String && object["kind"] is String, "\(file.lastPathComponent): a Kubernetes object")
+            }
+        }
+        for file in try Self.files("json") {
+            #expect(throws: Never.self) { try JSONSerialization.jsonObject(with: Data(contentsOf: file)) }
+        }
+        for file in try Self.files("service") {
+            let unit = try String(contentsOf: file, encoding: .utf8)
+            #expect(unit.contains("[Service]") && unit.contains("ExecStart=/usr/local/bin/"), "\(file.lastPathComponent)")
+        }
+    }
+
+    @Test("example configs, policy and registry are accepted (token files aside)")
+    func examples() throws {
+        let config = Self.deploy.appendingPathComponent("config")
+        var local = try ConfigFile.load(LocalControlPlaneConfig.self, from: config.appendingPathComponent("local-control-plane.yaml").path)
+        local.consulTokenFile = nil
+        local.pushTokenFile = nil
+        #expect(throws: Never.self) { try local.validated() }
+
+        let token = FileManager.default.temporaryDirectory.appendingPathComponent("deploy-test-token-\(UUID().uuidString)")
+        try "example-token\n".write(to: token, atomically: true, encoding: .utf8)
+        var aggregator = try ConfigFile.load(AggregatorConfig.self, from: config.appendingPathComponent("global-aggregator.yaml").path)
+        aggregator.pushTokenFile = token.path
+        aggregator.policy = config.appendingPathComponent("policy.yaml").path
+        #expect(throws: Never.self) { try aggregator.validated() }
+
+        #expect(throws: Never.self) { try PolicyParser.parse(String(contentsOf: config.appendingPathComponent("policy.yaml"), encoding: .utf8)) }
+        let services = try RegistryFile.parse(String(contentsOf: config.appendingPathComponent("services.yaml"), encoding: .utf8))
+        #expect(services["backend"]?.instances.count == 3)
+    }
+
+    @Test("check-config accepts the example configs and names every problem of a broken one with its line")
+    func checkConfig() throws {
+        let config = Self.deploy.appendingPathComponent("config")
+        let local = try Self.run("local-control-plane", ["check-config", config.appendingPathComponent("local-control-plane.yaml").path])
+        #expect(local.status == 0 && local.output.contains(": ok"), "\(local.output)")
+        let aggregator = try Self.run("global-aggregator", ["check-config", config.appendingPathComponent("global-aggregator.yaml").path])
+        #expect(aggregator.status == 0 && aggregator.output.contains(": ok"), "\(aggregator.output)")
+
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).yaml")
+        try "datacenter: dc1\nconsulUrl: http://127.0.0.1:8500\nxdsPort: 99999\nconsulWiat: 5s\nroutableTags: \"(\"\n"
+            .write(to: broken, atomically: true, encoding: .utf8)
+        let result = try Self.run("local-control-plane", ["check-config", broken.path])
+        #expect(result.status == 1)
+        for expected in ["line 3: xdsPort", "line 4: consulWiat: unknown setting", "line 5: routableTags"] {
+            #expect(result.output.contains(expected), "\(expected) in:\n\(result.output)")
+        }
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.executable(executable))
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+}
