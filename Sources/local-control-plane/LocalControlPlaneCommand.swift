@@ -18,11 +18,7 @@ struct CheckConfig: ParsableCommand {
     @Argument(help: "The YAML configuration file.") var file: String
 
     func run() throws {
-        let text: String
-        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("\(file): cannot be read") }
-        let result = LocalControlPlaneConfig.check(yaml: text)
-        result.report(file: file).forEach { print($0) }
-        if !result.problems.isEmpty { throw ExitCode(1) }
+        guard ConfigCheck.run(file: file, check: LocalControlPlaneConfig.check(yaml:)) else { throw ExitCode(1) }
     }
 }
 

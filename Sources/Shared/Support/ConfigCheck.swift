@@ -17,6 +17,17 @@ public enum ConfigCheck {
         }
     }
 
+    /// What both executables' `check-config` do: read `file`, check it, print the report. False on any problem.
+    public static func run(file: String, check: (String) -> Result) -> Bool {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            print("\(file): error: cannot be read")
+            return false
+        }
+        let result = check(text)
+        result.report(file: file).forEach { print($0) }
+        return result.problems.isEmpty
+    }
+
     public static func check<Config: Decodable>(
         _ type: Config.Type, yaml text: String, knownKeys: Set<String>, fileKeys: Set<String>,
         validate: (Config, _ missingFiles: Set<String>) throws(ConfigError) -> Void
