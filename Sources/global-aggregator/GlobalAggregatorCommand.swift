@@ -35,6 +35,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HTTP port (default 19000).") var httpPort: Int?
     @Option(help: "Address to listen on (default 127.0.0.1).") var bind: String?
     @Option(help: "File with the bearer token control planes require on PUT /v1/remote-state.") var pushTokenFile: String?
+    @Option(help: "File with the bearer token control planes require on GET /v1/state, if they do.") var stateTokenFile: String?
     @Option(help: "Long-poll wait of GET /v1/state (default 30s).") var pollWait: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(help: "text or json (default text).") var logFormat: LogFormat?
@@ -48,6 +49,7 @@ struct Serve: AsyncParsableCommand {
         flags.httpPort = httpPort
         flags.bind = bind
         flags.pushTokenFile = pushTokenFile
+        flags.stateTokenFile = stateTokenFile
         flags.pollWait = pollWait
         flags.logLevel = logLevel
         flags.logFormat = logFormat

@@ -39,6 +39,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HTTP API port (default 18080).") var httpPort: Int?
     @Option(help: "Address to listen on (default 127.0.0.1).") var bind: String?
     @Option(help: "File with the bearer token required on PUT /v1/remote-state.") var pushTokenFile: String?
+    @Option(help: "File with a bearer token to require on GET /v1/state (default: none).") var stateTokenFile: String?
     @Option(help: "File that keeps the applied remote state across restarts (default remote-state-<dc>.json).")
     var remoteStateFile: String?
     @Option(help: "Regex of the instance tags that x-service-tag may select (default: every tag).") var routableTags: String?
@@ -59,6 +60,7 @@ struct Serve: AsyncParsableCommand {
         flags.httpPort = httpPort
         flags.bind = bind
         flags.pushTokenFile = pushTokenFile
+        flags.stateTokenFile = stateTokenFile
         flags.remoteStateFile = remoteStateFile
         flags.routableTags = routableTags
         flags.logLevel = logLevel

@@ -22,6 +22,7 @@ struct FederationTests {
 
         let unauthenticated = try await HTTP.put("\(world.dc1.api)/v1/remote-state", body: "{}")
         #expect(unauthenticated.status == 401)
+        #expect(try await HTTP.get("\(world.dc1.api)/v1/state").status == 401, "the DC state needs the state token")
         #expect(await world.endpointsInDC1() == both, "a rejected push changes nothing")
 
         // Propagation: an instance change in dc2's registry → dc1's Envoy /clusters.

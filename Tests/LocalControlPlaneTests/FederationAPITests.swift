@@ -19,11 +19,11 @@ struct FederationAPITests {
         let api: ControlPlaneAPI
         var router: Router<BasicRequestContext> { api.router() }
 
-        init(token: String? = "secret") async {
+        init(token: String? = "secret", stateToken: String? = nil) async {
             remote = RemoteStateStore(datacenter: "dc1", file: file, cache: cache, publisher: publisher)
             api = ControlPlaneAPI(
                 cache: cache, streams: StreamRegistry(), registryStatus: RegistryStatus(source: "test"), metrics: nil,
-                federation: FederationAPI(publisher: publisher, remoteState: remote, pushToken: token))
+                federation: FederationAPI(publisher: publisher, remoteState: remote, pushToken: token, stateToken: stateToken))
             await CatalogSink(cache: cache, state: publisher).apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)]]))
         }
     }
@@ -98,6 +98,18 @@ struct FederationAPITests {
         }
         let state = await plane.publisher.current
         #expect(state.appliedRemoteVersion == Self.remoteState().version)
+    }
+
+    @Test("with a state token, GET /v1/state needs it")
+    func stateToken() async throws {
+        let plane = await Plane(stateToken: "reader")
+        try await Application(router: plane.router).test(.router) { client in
+            let anonymous = try await client.execute(uri: "/v1/state", method: .get)
+            let wrong = try await client.execute(uri: "/v1/state", method: .get, headers: [.authorization: "Bearer secret"])
+            let right = try await client.execute(uri: "/v1/state", method: .get, headers: [.authorization: "Bearer reader"])
+            #expect(anonymous.status == .unauthorized && wrong.status == .unauthorized)
+            #expect(right.status == .ok)
+        }
     }
 
     @Test("pushes are refused when no token is configured")

@@ -12,6 +12,7 @@ public struct AggregatorConfig: Codable, Sendable {
     public var httpPort: Int?
     public var bind: String?
     public var pushTokenFile: String?
+    public var stateTokenFile: String?
     public var pollWait: String?
     public var logLevel: String?
     public var logFormat: LogFormat?
@@ -19,7 +20,7 @@ public struct AggregatorConfig: Codable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case region, datacenters, database, policy, httpPort, bind, pushTokenFile, pollWait, logLevel, logFormat
+        case region, datacenters, database, policy, httpPort, bind, pushTokenFile, stateTokenFile, pollWait, logLevel, logFormat
     }
 
     public static let defaultHTTPPort = 19000
@@ -33,6 +34,7 @@ public struct AggregatorConfig: Codable, Sendable {
         merged.httpPort = httpPort ?? fallback.httpPort
         merged.bind = bind ?? fallback.bind
         merged.pushTokenFile = pushTokenFile ?? fallback.pushTokenFile
+        merged.stateTokenFile = stateTokenFile ?? fallback.stateTokenFile
         merged.pollWait = pollWait ?? fallback.pollWait
         merged.logLevel = logLevel ?? fallback.logLevel
         merged.logFormat = logFormat ?? fallback.logFormat
@@ -69,6 +71,10 @@ public struct AggregatorConfig: Codable, Sendable {
         } else {
             problems.append("pushTokenFile: required (control planes accept pushes only with their bearer token)")
         }
+        var stateToken: String?
+        if let stateTokenFile {
+            do { stateToken = try BearerToken.read(file: stateTokenFile) } catch { problems += error.problems.map { "stateTokenFile: \($0)" } }
+        }
         var federationPolicy = FederationPolicy()
         if let policy {
             do {
@@ -80,7 +86,7 @@ public struct AggregatorConfig: Codable, Sendable {
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return ValidAggregatorConfig(
             region: region!, datacenters: datacenterURLs, database: database, policyFile: policy, policy: federationPolicy,
-            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? "127.0.0.1", pushToken: token!, pollWait: wait!,
+            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? "127.0.0.1", pushToken: token!, stateToken: stateToken, pollWait: wait!,
             logLevel: level ?? .info, logFormat: logFormat ?? .text)
     }
 }
@@ -95,6 +101,8 @@ public struct ValidAggregatorConfig: Sendable {
     public let httpPort: Int
     public let bind: String
     public let pushToken: String
+    /// Sent on `GET /v1/state` when the control planes require one.
+    public let stateToken: String?
     public let pollWait: Duration
     public let logLevel: Logger.Level
     public let logFormat: LogFormat
@@ -112,11 +120,12 @@ extension AggregatorConfig {
     /// `global-aggregator check-config FILE`: every problem with its line, the policy file it names included.
     public static func check(yaml text: String) -> ConfigCheck.Result {
         ConfigCheck.check(
-            AggregatorConfig.self, yaml: text, knownKeys: Set(CodingKeys.allCases.map(\.rawValue)), fileKeys: ["pushTokenFile", "policy"]
+            AggregatorConfig.self, yaml: text, knownKeys: Set(CodingKeys.allCases.map(\.rawValue)), fileKeys: ["pushTokenFile", "stateTokenFile", "policy"]
         ) { config, missing throws(ConfigError) in
             var checked = config
             if missing.contains("pushTokenFile") { checked.pushTokenFile = "/dev/null" }
             if missing.contains("policy") { checked.policy = nil }
+            if missing.contains("stateTokenFile") { checked.stateTokenFile = nil }
             do throws(ConfigError) {
                 _ = try checked.validated()
             } catch {

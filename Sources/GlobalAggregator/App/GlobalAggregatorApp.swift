@@ -32,7 +32,7 @@ public struct GlobalAggregatorApp {
         for (datacenter, urls) in config.datacenters.sorted(by: { $0.key < $1.key }) {
             for url in urls {
                 services.append(DatacenterPoller(
-                    datacenter: datacenter, url: url, core: core, client: client, wait: config.pollWait, stateToken: nil))
+                    datacenter: datacenter, url: url, core: core, client: client, wait: config.pollWait, stateToken: config.stateToken))
                 services.append(RemoteStatePusher(datacenter: datacenter, url: url, core: core, client: client, token: config.pushToken))
             }
         }

@@ -40,7 +40,8 @@ public struct LocalControlPlaneApp {
             services: [ads])
         let api = ControlPlaneAPI(
             cache: cache, streams: streams, registryStatus: registryStatus, metrics: metrics,
-            federation: FederationAPI(publisher: publisher, remoteState: remoteState, pushToken: config.pushToken))
+            federation: FederationAPI(
+                publisher: publisher, remoteState: remoteState, pushToken: config.pushToken, stateToken: config.stateToken))
         if config.pushToken == nil {
             logger.warning("no --push-token-file: PUT /v1/remote-state is refused, this DC gets no cross-DC endpoints")
         }

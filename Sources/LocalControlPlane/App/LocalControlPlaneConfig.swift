@@ -11,6 +11,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
     public var httpPort: Int?
     public var bind: String?
     public var pushTokenFile: String?
+    public var stateTokenFile: String?
     public var remoteStateFile: String?
     public var routableTags: String?
     public var consulWait: String?
@@ -23,7 +24,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, remoteStateFile, routableTags, logLevel, logFormat
+        case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, stateTokenFile, remoteStateFile, routableTags, logLevel, logFormat
         case consulWait, consulDebounce, includeWarning, consulMaxWatches
         case consulURL = "consulUrl"
         case consulTokenFile
@@ -44,6 +45,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         merged.httpPort = httpPort ?? fallback.httpPort
         merged.bind = bind ?? fallback.bind
         merged.pushTokenFile = pushTokenFile ?? fallback.pushTokenFile
+        merged.stateTokenFile = stateTokenFile ?? fallback.stateTokenFile
         merged.remoteStateFile = remoteStateFile ?? fallback.remoteStateFile
         merged.routableTags = routableTags ?? fallback.routableTags
         merged.consulWait = consulWait ?? fallback.consulWait
@@ -85,6 +87,14 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
                 problems += error.problems.map { "pushTokenFile: \($0)" }
             }
         }
+        var stateToken: String?
+        if let stateTokenFile {
+            do {
+                stateToken = try BearerToken.read(file: stateTokenFile)
+            } catch {
+                problems += error.problems.map { "stateTokenFile: \($0)" }
+            }
+        }
         var tagFilter = TagFilter()
         if let routableTags {
             do {
@@ -96,7 +106,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return ValidLocalControlPlaneConfig(
             datacenter: datacenter!, registryFile: registryFile, consul: consul, xdsPort: xdsPort ?? Self.defaultXDSPort,
-            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind, pushToken: pushToken,
+            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind, pushToken: pushToken, stateToken: stateToken,
             remoteStateFile: remoteStateFile ?? "remote-state-\(datacenter!).json", tagFilter: tagFilter,
             logLevel: level ?? .info, logFormat: logFormat ?? .text)
     }
@@ -113,6 +123,8 @@ public struct ValidLocalControlPlaneConfig: Sendable {
     public let bind: String
     /// Required on `PUT /v1/remote-state`; without it pushes are refused.
     public let pushToken: String?
+    /// Required on `GET /v1/state` when set.
+    public let stateToken: String?
     /// Where the applied remote state is kept across restarts.
     public let remoteStateFile: String
     /// Which instance tags `x-service-tag` may select (`--routable-tags`).
@@ -169,11 +181,12 @@ extension LocalControlPlaneConfig {
     public static func check(yaml text: String) -> ConfigCheck.Result {
         ConfigCheck.check(
             LocalControlPlaneConfig.self, yaml: text, knownKeys: Set(CodingKeys.allCases.map(\.rawValue)),
-            fileKeys: ["consulTokenFile", "pushTokenFile", "registryFile"]
+            fileKeys: ["consulTokenFile", "pushTokenFile", "stateTokenFile", "registryFile"]
         ) { config, missing throws(ConfigError) in
             var checked = config
             if missing.contains("consulTokenFile") { checked.consulTokenFile = nil }
             if missing.contains("pushTokenFile") { checked.pushTokenFile = nil }
+            if missing.contains("stateTokenFile") { checked.stateTokenFile = nil }
             if let registryFile = config.registryFile, !missing.contains("registryFile") {
                 do {
                     _ = try RegistryFile.parse(try String(contentsOfFile: registryFile, encoding: .utf8))

@@ -6,7 +6,7 @@ import Metrics
 import Shared
 
 /// The federation endpoints: `GET /v1/state` (long-poll of this DC's services) and
-/// `PUT /v1/remote-state` (the aggregator's push, bearer-token protected).
+/// `PUT /v1/remote-state` (the aggregator's push, bearer-token protected; `GET /v1/state` too with a state token).
 struct FederationAPI: Sendable {
     static let maxWait: Duration = .seconds(300)
     static let defaultWait: Duration = .seconds(30)
@@ -16,6 +16,8 @@ struct FederationAPI: Sendable {
     let remoteState: RemoteStateStore
     /// `nil`: pushes are refused, since an unauthenticated push could replace every remote endpoint.
     let pushToken: String?
+    /// When set, `GET /v1/state` needs it as a bearer token (the state lists every instance of the DC).
+    var stateToken: String? = nil
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("v1/state") { request, _ in try await state(request) }
@@ -23,6 +25,11 @@ struct FederationAPI: Sendable {
     }
 
     private func state(_ request: Request) async throws -> Response {
+        if let stateToken {
+            guard let presented = BearerToken.from(request.headers[.authorization]), BearerToken.matches(presented, stateToken) else {
+                return JSONBody.error("missing or wrong bearer token (GET /v1/state needs --state-token-file's token)", status: .unauthorized)
+            }
+        }
         let query = request.uri.queryParameters
         let index = query["index"].flatMap { UInt64($0) }
         guard let wait = query["wait"].map({ DurationText.parse(String($0)) }) ?? Self.defaultWait else {

@@ -12,10 +12,10 @@ final class AggregatorProcess: Sendable {
         self.httpPort = httpPort ?? TestEnvironment.freePort()
         self.directory = directory
         database = directory.appendingPathComponent("aggregator.sqlite")
-        arguments = ["--region", "test"]
-            + controlPlanes.flatMap { ["--datacenter", "\($0.datacenter)=\($0.api)"] }
-            + ["--database", database.path, "--push-token-file", tokenFile.path, "--http-port", "\(self.httpPort)", "--poll-wait", "10s"]
-            + (policyFile.map { ["--policy", $0.path] } ?? [])
+        let datacenters: [String] = controlPlanes.flatMap { ["--datacenter", "\($0.datacenter)=\($0.api)"] }
+        let tokens: [String] = ["--push-token-file", tokenFile.path, "--state-token-file", tokenFile.path]
+        let settings: [String] = ["--database", database.path, "--http-port", "\(self.httpPort)", "--poll-wait", "10s"]
+        arguments = ["--region", "test"] + datacenters + tokens + settings + (policyFile.map { ["--policy", $0.path] } ?? [])
         process = try ManagedProcess(
             name: "global-aggregator-\(UUID().uuidString.prefix(4))", executable: TestEnvironment.executable("global-aggregator"),
             arguments: arguments, directory: directory)

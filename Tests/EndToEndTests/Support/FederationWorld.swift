@@ -23,7 +23,8 @@ final class FederationWorld: @unchecked Sendable {
             started[backend] = try Backend(name: backend, directory: directory)
         }
         backends = started
-        let tokenArguments = ["--push-token-file", tokenFile.path]
+        // One token for both directions: pushes to the control planes and the aggregator's GET /v1/state.
+        let tokenArguments = ["--push-token-file", tokenFile.path, "--state-token-file", tokenFile.path]
         dc1 = try ControlPlaneProcess(
             datacenter: "dc1", registryYAML: Self.registry(dc1Backends, started), directory: directory, extraArguments: tokenArguments)
         dc2 = try ControlPlaneProcess(
