@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(libsqlite3-dev libssl-dev libnghttp2-dev zlib1g-dev protobuf-compiler libprotobuf-dev python3-venv python3-pip curl)
+debian_packages=(libsqlite3-dev libssl-dev libnghttp2-dev zlib1g-dev protobuf-compiler libprotobuf-dev python3-venv python3-pip curl openssl chromium)
 missing=()
 for package in "${debian_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
