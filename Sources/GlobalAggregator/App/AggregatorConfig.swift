@@ -65,16 +65,11 @@ public struct AggregatorConfig: Codable, Sendable {
         if wait == nil { problems.append("pollWait: '\(pollWait!)' is not a duration") }
         let level = logLevel.flatMap(Logger.Level.init(rawValue:))
         if logLevel != nil && level == nil { problems.append("logLevel: '\(logLevel!)' is not a log level") }
-        var token: String?
-        if let pushTokenFile {
-            do { token = try BearerToken.read(file: pushTokenFile) } catch { problems += error.problems.map { "pushTokenFile: \($0)" } }
-        } else {
+        let token = BearerToken.read(file: pushTokenFile, key: "pushTokenFile", problems: &problems)
+        if pushTokenFile == nil {
             problems.append("pushTokenFile: required (control planes accept pushes only with their bearer token)")
         }
-        var stateToken: String?
-        if let stateTokenFile {
-            do { stateToken = try BearerToken.read(file: stateTokenFile) } catch { problems += error.problems.map { "stateTokenFile: \($0)" } }
-        }
+        let stateToken = BearerToken.read(file: stateTokenFile, key: "stateTokenFile", problems: &problems)
         var federationPolicy = FederationPolicy()
         if let policy {
             do {

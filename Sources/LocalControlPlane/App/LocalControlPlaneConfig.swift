@@ -79,22 +79,8 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         if logLevel != nil && level == nil {
             problems.append("logLevel: '\(logLevel!)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var pushToken: String?
-        if let pushTokenFile {
-            do {
-                pushToken = try BearerToken.read(file: pushTokenFile)
-            } catch {
-                problems += error.problems.map { "pushTokenFile: \($0)" }
-            }
-        }
-        var stateToken: String?
-        if let stateTokenFile {
-            do {
-                stateToken = try BearerToken.read(file: stateTokenFile)
-            } catch {
-                problems += error.problems.map { "stateTokenFile: \($0)" }
-            }
-        }
+        let pushToken = BearerToken.read(file: pushTokenFile, key: "pushTokenFile", problems: &problems)
+        let stateToken = BearerToken.read(file: stateTokenFile, key: "stateTokenFile", problems: &problems)
         var tagFilter = TagFilter()
         if let routableTags {
             do {
@@ -146,14 +132,7 @@ extension LocalControlPlaneConfig {
         if !(url.hasPrefix("http://") || url.hasPrefix("https://")) || url.count < 8 {
             problems.append("consulUrl: '\(url)' is not an http(s) URL (e.g. http://127.0.0.1:8500)")
         }
-        var token: String?
-        if let consulTokenFile {
-            do {
-                token = try BearerToken.read(file: consulTokenFile)
-            } catch {
-                problems += error.problems.map { "consulTokenFile: \($0)" }
-            }
-        }
+        let token = BearerToken.read(file: consulTokenFile, key: "consulTokenFile", problems: &problems)
         var settings = ConsulWatchSettings()
         settings.includeWarning = includeWarning ?? false
         for (name, text, apply) in [

@@ -26,7 +26,7 @@ struct FederationAPI: Sendable {
 
     private func state(_ request: Request) async throws -> Response {
         if let stateToken {
-            guard let presented = BearerToken.from(request.headers[.authorization]), BearerToken.matches(presented, stateToken) else {
+            guard BearerToken.authorizes(request.headers[.authorization], stateToken) else {
                 return JSONBody.error("missing or wrong bearer token (GET /v1/state needs --state-token-file's token)", status: .unauthorized)
             }
         }
@@ -52,7 +52,7 @@ struct FederationAPI: Sendable {
         guard let pushToken else {
             return JSONBody.error("remote-state pushes are disabled: start with --push-token-file", status: .forbidden)
         }
-        guard let presented = BearerToken.from(request.headers[.authorization]), BearerToken.matches(presented, pushToken) else {
+        guard BearerToken.authorizes(request.headers[.authorization], pushToken) else {
             Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "unauthorized")]).increment()
             return JSONBody.error("missing or wrong bearer token", status: .unauthorized)
         }

@@ -11,6 +11,23 @@ public enum BearerToken {
         return token
     }
 
+    /// The token in the file a config key names (nil when the key is unset); a failure becomes a problem of that key.
+    public static func read(file path: String?, key: String, problems: inout [String]) -> String? {
+        guard let path else { return nil }
+        do {
+            return try read(file: path)
+        } catch {
+            problems += error.problems.map { "\(key): \($0)" }
+            return nil
+        }
+    }
+
+    /// True when an `Authorization` header value carries exactly `expected` as its bearer token.
+    public static func authorizes(_ header: String?, _ expected: String) -> Bool {
+        guard let presented = from(header) else { return false }
+        return matches(presented, expected)
+    }
+
     /// The token of an `Authorization: Bearer …` header value.
     public static func from(_ header: String?) -> String? {
         guard let header, header.lowercased().hasPrefix("bearer ") else { return nil }
