@@ -41,65 +41,65 @@ public struct ConsulRegistrySource: Service {
     private func watchServiceList(
         _ state: ConsulCatalogState, _ slots: WatchSlots, _ metrics: ConsulMetrics, startWatch: (String, Int) -> Void
     ) async {
-        var index = BlockingIndex()
-        var pacer = WatchPacer(settings)
-        var failing = false
-        while !Task.isCancelled {
-            guard (try? await pacer.awaitTurn()) != nil else { return }
-            let started = ContinuousClock.now
-            await slots.acquire()
-            let result = await Result { () async throws(ConsulError) in try await client.services(index: index.value, wait: settings.wait) }
-            await slots.release()
-            switch result {
-            case .success(let response):
-                metrics.succeeded(.services, after: ContinuousClock.now - started)
-                recovered(&failing, endpoint: .services)
-                let outcome = index.accept(response.index)
-                pacer.succeeded(outcome)
-                if outcome == .reset { logger.notice("Consul index went backwards; reading the service list afresh") }
-                guard outcome != .unchanged else { continue }
-                let valid = response.body.filter { ServiceName.isValid($0.key) }
-                if valid.count < response.body.count {
-                    logger.warning("ignoring services whose names are not valid", metadata: [
-                        "names": "\(response.body.keys.filter { !ServiceName.isValid($0) }.prefix(10))",
-                    ])
-                }
-                for (name, generation) in await state.setServices(valid) { startWatch(name, generation) }
-                metrics.watches.record(await state.watchCount)
-            case .failure(let error):
-                guard !Task.isCancelled else { return }
-                pacer.failed()
-                await failed(error, endpoint: .services, metrics, alreadyFailing: &failing)
+        await blockingWatch(.services, slots, metrics) { index throws(ConsulError) in
+            try await client.services(index: index, wait: settings.wait)
+        } apply: { services, outcome in
+            if outcome == .reset { logger.notice("Consul index went backwards; reading the service list afresh") }
+            let valid = services.filter { ServiceName.isValid($0.key) }
+            if valid.count < services.count {
+                logger.warning("ignoring services whose names are not valid", metadata: [
+                    "names": "\(services.keys.filter { !ServiceName.isValid($0) }.prefix(10))",
+                ])
             }
+            for (name, generation) in await state.setServices(valid) { startWatch(name, generation) }
+            metrics.watches.record(await state.watchCount)
         }
     }
 
     /// The `/v1/health/service/<name>` watch of one service; ends when the service leaves the catalog.
     private func watchService(_ name: String, _ generation: Int, _ state: ConsulCatalogState, _ slots: WatchSlots, _ metrics: ConsulMetrics) async {
+        await blockingWatch(.health, service: name, slots, metrics) {
+            await state.isWatched(name, generation: generation)
+        } read: { index throws(ConsulError) in
+            try await client.health(of: name, index: index, wait: settings.wait, passingOnly: !settings.includeWarning)
+        } apply: { entries, _ in
+            let instances = entries.compactMap { $0.instance(includeWarning: settings.includeWarning) }
+            await state.update(name, generation: generation, instances: instances)
+        }
+    }
+
+    /// One blocking-query loop: paced, within the slots, following Consul's index rules; `apply` gets every answer
+    /// that is not "unchanged". Ends on cancellation or once `isWanted` turns false.
+    private func blockingWatch<Body: Sendable>(
+        _ endpoint: ConsulMetrics.Endpoint, service: String? = nil, _ slots: WatchSlots, _ metrics: ConsulMetrics,
+        isWanted: () async -> Bool = { true }, read: (UInt64) async throws(ConsulError) -> ConsulResponse<Body>,
+        apply: (Body, BlockingIndex.Outcome) async -> Void
+    ) async {
         var index = BlockingIndex()
         var pacer = WatchPacer(settings)
         var failing = false
-        while !Task.isCancelled, await state.isWatched(name, generation: generation) {
+        while !Task.isCancelled, await isWanted() {
             guard (try? await pacer.awaitTurn()) != nil else { return }
             let started = ContinuousClock.now
             await slots.acquire()
-            let result = await Result { () async throws(ConsulError) in
-                try await client.health(of: name, index: index.value, wait: settings.wait, passingOnly: !settings.includeWarning)
+            let result: Result<ConsulResponse<Body>, ConsulError>
+            do {
+                result = .success(try await read(index.value))
+            } catch {
+                result = .failure(error)
             }
             await slots.release()
             switch result {
             case .success(let response):
-                metrics.succeeded(.health, after: ContinuousClock.now - started)
-                recovered(&failing, endpoint: .health, service: name)
+                metrics.succeeded(endpoint, after: ContinuousClock.now - started)
+                recovered(&failing, endpoint: endpoint, service: service)
                 let outcome = index.accept(response.index)
                 pacer.succeeded(outcome)
-                guard outcome != .unchanged else { continue }
-                let instances = response.body.compactMap { $0.instance(includeWarning: settings.includeWarning) }
-                await state.update(name, generation: generation, instances: instances)
+                if outcome != .unchanged { await apply(response.body, outcome) }
             case .failure(let error):
                 guard !Task.isCancelled else { return }
                 pacer.failed()
-                await failed(error, endpoint: .health, metrics, service: name, alreadyFailing: &failing)
+                await failed(error, endpoint: endpoint, metrics, service: service, alreadyFailing: &failing)
             }
         }
     }
@@ -138,15 +138,5 @@ public struct ConsulRegistrySource: Service {
         var metadata: Logger.Metadata = ["endpoint": "\(endpoint.rawValue)"]
         if let service { metadata["service"] = "\(service)" }
         logger.info("Consul watch recovered", metadata: metadata)
-    }
-}
-
-extension Result where Failure == ConsulError {
-    init(catching body: () async throws(ConsulError) -> Success) async {
-        do {
-            self = .success(try await body())
-        } catch {
-            self = .failure(error)
-        }
     }
 }
