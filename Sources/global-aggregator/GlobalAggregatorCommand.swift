@@ -37,6 +37,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "File with the bearer token control planes require on PUT /v1/remote-state.") var pushTokenFile: String?
     @Option(help: "File with the bearer token control planes require on GET /v1/state, if they do.") var stateTokenFile: String?
     @Option(help: "Long-poll wait of GET /v1/state (default 30s).") var pollWait: String?
+    @Option(help: "PEM certificate (chain) for mTLS; needs --tls-key and --tls-ca.") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(help: "PEM CA bundle: peers need a certificate it signed.") var tlsCa: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(help: "text or json (default text).") var logFormat: LogFormat?
 
@@ -51,6 +54,9 @@ struct Serve: AsyncParsableCommand {
         flags.pushTokenFile = pushTokenFile
         flags.stateTokenFile = stateTokenFile
         flags.pollWait = pollWait
+        flags.tlsCert = tlsCert
+        flags.tlsKey = tlsKey
+        flags.tlsCa = tlsCa
         flags.logLevel = logLevel
         flags.logFormat = logFormat
         let fromFile = try config.map { try ConfigFile.load(AggregatorConfig.self, from: $0) } ?? AggregatorConfig()

@@ -43,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "File that keeps the applied remote state across restarts (default remote-state-<dc>.json).")
     var remoteStateFile: String?
     @Option(help: "Regex of the instance tags that x-service-tag may select (default: every tag).") var routableTags: String?
+    @Option(help: "PEM certificate (chain) for mTLS; needs --tls-key and --tls-ca.") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(help: "PEM CA bundle: peers need a certificate it signed.") var tlsCa: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(help: "text or json (default text).") var logFormat: LogFormat?
 
@@ -63,6 +66,9 @@ struct Serve: AsyncParsableCommand {
         flags.stateTokenFile = stateTokenFile
         flags.remoteStateFile = remoteStateFile
         flags.routableTags = routableTags
+        flags.tlsCert = tlsCert
+        flags.tlsKey = tlsKey
+        flags.tlsCa = tlsCa
         flags.logLevel = logLevel
         flags.logFormat = logFormat
         let fromFile = try config.map { try ConfigFile.load(LocalControlPlaneConfig.self, from: $0) } ?? LocalControlPlaneConfig()

@@ -14,6 +14,9 @@ public struct AggregatorConfig: Codable, Sendable {
     public var pushTokenFile: String?
     public var stateTokenFile: String?
     public var pollWait: String?
+    public var tlsCert: String?
+    public var tlsKey: String?
+    public var tlsCa: String?
     public var logLevel: String?
     public var logFormat: LogFormat?
 
@@ -21,6 +24,7 @@ public struct AggregatorConfig: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case region, datacenters, database, policy, httpPort, bind, pushTokenFile, stateTokenFile, pollWait, logLevel, logFormat
+        case tlsCert, tlsKey, tlsCa
     }
 
     public static let defaultHTTPPort = 19000
@@ -36,6 +40,9 @@ public struct AggregatorConfig: Codable, Sendable {
         merged.pushTokenFile = pushTokenFile ?? fallback.pushTokenFile
         merged.stateTokenFile = stateTokenFile ?? fallback.stateTokenFile
         merged.pollWait = pollWait ?? fallback.pollWait
+        merged.tlsCert = tlsCert ?? fallback.tlsCert
+        merged.tlsKey = tlsKey ?? fallback.tlsKey
+        merged.tlsCa = tlsCa ?? fallback.tlsCa
         merged.logLevel = logLevel ?? fallback.logLevel
         merged.logFormat = logFormat ?? fallback.logFormat
         return merged
@@ -70,6 +77,15 @@ public struct AggregatorConfig: Codable, Sendable {
             problems.append("pushTokenFile: required (control planes accept pushes only with their bearer token)")
         }
         let stateToken = BearerToken.read(file: stateTokenFile, key: "stateTokenFile", problems: &problems)
+        let tls = TLSIdentity.load(cert: tlsCert, key: tlsKey, ca: tlsCa, problems: &problems)
+        if tlsCert != nil {
+            // Plain HTTP to a control plane that requires mTLS would fail every poll; say so now.
+            for (datacenter, urls) in datacenterURLs.sorted(by: { $0.key < $1.key }) {
+                for url in urls where !url.hasPrefix("https://") {
+                    problems.append("datacenter \(datacenter): '\(url)' must be https:// when tlsCert is set")
+                }
+            }
+        }
         var federationPolicy = FederationPolicy()
         if let policy {
             do {
@@ -81,7 +97,7 @@ public struct AggregatorConfig: Codable, Sendable {
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return ValidAggregatorConfig(
             region: region!, datacenters: datacenterURLs, database: database, policyFile: policy, policy: federationPolicy,
-            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? "127.0.0.1", pushToken: token!, stateToken: stateToken, pollWait: wait!,
+            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? "127.0.0.1", pushToken: token!, stateToken: stateToken, tls: tls, pollWait: wait!,
             logLevel: level ?? .info, logFormat: logFormat ?? .text)
     }
 }
@@ -98,6 +114,8 @@ public struct ValidAggregatorConfig: Sendable {
     public let pushToken: String
     /// Sent on `GET /v1/state` when the control planes require one.
     public let stateToken: String?
+    /// mTLS: the HTTP API requires client certificates signed by its CA; polls and pushes present this certificate.
+    public let tls: TLSIdentity?
     public let pollWait: Duration
     public let logLevel: Logger.Level
     public let logFormat: LogFormat
@@ -115,9 +133,10 @@ extension AggregatorConfig {
     /// `global-aggregator check-config FILE`: every problem with its line, the policy file it names included.
     public static func check(yaml text: String) -> ConfigCheck.Result {
         ConfigCheck.check(
-            AggregatorConfig.self, yaml: text, knownKeys: Set(CodingKeys.allCases.map(\.rawValue)), fileKeys: ["pushTokenFile", "stateTokenFile", "policy"]
+            AggregatorConfig.self, yaml: text, knownKeys: Set(CodingKeys.allCases.map(\.rawValue)), fileKeys: Set(["pushTokenFile", "stateTokenFile", "policy"]).union(TLSIdentity.configKeys)
         ) { config, missing throws(ConfigError) in
             var checked = config
+            if !missing.isDisjoint(with: TLSIdentity.configKeys) { (checked.tlsCert, checked.tlsKey, checked.tlsCa) = (nil, nil, nil) }
             if missing.contains("pushTokenFile") { checked.pushTokenFile = "/dev/null" }
             if missing.contains("policy") { checked.policy = nil }
             if missing.contains("stateTokenFile") { checked.stateTokenFile = nil }

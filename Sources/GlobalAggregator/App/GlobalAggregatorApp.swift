@@ -26,6 +26,7 @@ public struct GlobalAggregatorApp {
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 4
         clientConfiguration.timeout.connect = .seconds(3)
         // DC states arrive gzip-compressed; the limit guards against a decompression bomb.
+        if let tls = config.tls { clientConfiguration.tlsConfiguration = tls.clientConfiguration }
         clientConfiguration.decompression = .enabled(limit: .size(DatacenterPoller.maxBodyBytes))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         var services: [any Service] = [PolicyWatcher(core: core, policyFile: config.policyFile)]
@@ -39,11 +40,12 @@ public struct GlobalAggregatorApp {
         let api = AggregatorAPI(core: core, metrics: metrics, region: config.region)
         services.append(Application(
             router: api.router(),
+            server: try HTTPServerSettings.builder(tls: config.tls),
             configuration: .init(address: .hostname(config.bind, port: config.httpPort), serverName: "global-aggregator"),
             logger: Logger(label: "http")))
         logger.info("starting", metadata: [
             "region": "\(config.region)", "datacenters": "\(config.datacenters)", "database": "\(config.database ?? "memory")",
-            "http": "\(config.bind):\(config.httpPort)",
+            "http": "\(config.bind):\(config.httpPort)", "mtls": "\(config.tls != nil)",
         ])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -36,7 +36,8 @@ public struct LocalControlPlaneApp {
         transportConfig.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
         let grpc = GRPCServer(
             transport: .http2NIOPosix(
-                address: .ipv4(host: config.bind, port: config.xdsPort), transportSecurity: .plaintext, config: transportConfig),
+                address: .ipv4(host: config.bind, port: config.xdsPort), transportSecurity: Self.xdsSecurity(config.tls),
+                config: transportConfig),
             services: [ads])
         let api = ControlPlaneAPI(
             cache: cache, streams: streams, registryStatus: registryStatus, metrics: metrics,
@@ -49,6 +50,7 @@ public struct LocalControlPlaneApp {
         let sink = CatalogSink(cache: cache, state: publisher)
         let http = Application(
             router: api.router(),
+            server: try HTTPServerSettings.builder(tls: config.tls),
             configuration: .init(address: .hostname(config.bind, port: config.httpPort), serverName: "local-control-plane"),
             logger: Logger(label: "http"))
 
@@ -68,7 +70,7 @@ public struct LocalControlPlaneApp {
         let registrySource = await registryStatus.current.source
         logger.info("starting", metadata: [
             "datacenter": "\(config.datacenter)", "xds": "\(config.bind):\(config.xdsPort)",
-            "http": "\(config.bind):\(config.httpPort)", "registry": "\(registrySource)",
+            "http": "\(config.bind):\(config.httpPort)", "registry": "\(registrySource)", "mtls": "\(config.tls != nil)",
         ])
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -79,6 +81,18 @@ public struct LocalControlPlaneApp {
             throw error
         }
         try await consulHTTP?.shutdown()
+    }
+
+    /// mTLS when configured: an Envoy without a certificate signed by the CA fails the handshake.
+    private static func xdsSecurity(_ tls: TLSIdentity?) -> HTTP2ServerTransport.Posix.TransportSecurity {
+        guard let tls else { return .plaintext }
+        return .mTLS(
+            certificateChain: [.file(path: tls.certificateFile, format: .pem)],
+            privateKey: .file(path: tls.privateKeyFile, format: .pem)
+        ) { security in
+            security.trustRoots = .certificates([.file(path: tls.caFile, format: .pem)])
+            security.clientCertificateVerification = .noHostnameVerification
+        }
     }
 
     /// One pool for every Consul watch: a blocking query holds its connection for up to `wait`.

@@ -18,6 +18,9 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
     public var consulDebounce: String?
     public var includeWarning: Bool?
     public var consulMaxWatches: Int?
+    public var tlsCert: String?
+    public var tlsKey: String?
+    public var tlsCa: String?
     public var logLevel: String?
     public var logFormat: LogFormat?
 
@@ -25,7 +28,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, stateTokenFile, remoteStateFile, routableTags, logLevel, logFormat
-        case consulWait, consulDebounce, includeWarning, consulMaxWatches
+        case consulWait, consulDebounce, includeWarning, consulMaxWatches, tlsCert, tlsKey, tlsCa
         case consulURL = "consulUrl"
         case consulTokenFile
     }
@@ -52,6 +55,9 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         merged.consulDebounce = consulDebounce ?? fallback.consulDebounce
         merged.includeWarning = includeWarning ?? fallback.includeWarning
         merged.consulMaxWatches = consulMaxWatches ?? fallback.consulMaxWatches
+        merged.tlsCert = tlsCert ?? fallback.tlsCert
+        merged.tlsKey = tlsKey ?? fallback.tlsKey
+        merged.tlsCa = tlsCa ?? fallback.tlsCa
         merged.logLevel = logLevel ?? fallback.logLevel
         merged.logFormat = logFormat ?? fallback.logFormat
         return merged
@@ -81,6 +87,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         }
         let pushToken = BearerToken.read(file: pushTokenFile, key: "pushTokenFile", problems: &problems)
         let stateToken = BearerToken.read(file: stateTokenFile, key: "stateTokenFile", problems: &problems)
+        let tls = TLSIdentity.load(cert: tlsCert, key: tlsKey, ca: tlsCa, problems: &problems)
         var tagFilter = TagFilter()
         if let routableTags {
             do {
@@ -92,7 +99,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return ValidLocalControlPlaneConfig(
             datacenter: datacenter!, registryFile: registryFile, consul: consul, xdsPort: xdsPort ?? Self.defaultXDSPort,
-            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind, pushToken: pushToken, stateToken: stateToken,
+            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind, pushToken: pushToken, stateToken: stateToken, tls: tls,
             remoteStateFile: remoteStateFile ?? "remote-state-\(datacenter!).json", tagFilter: tagFilter,
             logLevel: level ?? .info, logFormat: logFormat ?? .text)
     }
@@ -111,6 +118,8 @@ public struct ValidLocalControlPlaneConfig: Sendable {
     public let pushToken: String?
     /// Required on `GET /v1/state` when set.
     public let stateToken: String?
+    /// mTLS on the xDS port and the HTTP API: peers need a certificate signed by its CA.
+    public let tls: TLSIdentity?
     /// Where the applied remote state is kept across restarts.
     public let remoteStateFile: String
     /// Which instance tags `x-service-tag` may select (`--routable-tags`).
@@ -160,9 +169,10 @@ extension LocalControlPlaneConfig {
     public static func check(yaml text: String) -> ConfigCheck.Result {
         ConfigCheck.check(
             LocalControlPlaneConfig.self, yaml: text, knownKeys: Set(CodingKeys.allCases.map(\.rawValue)),
-            fileKeys: ["consulTokenFile", "pushTokenFile", "stateTokenFile", "registryFile"]
+            fileKeys: Set(["consulTokenFile", "pushTokenFile", "stateTokenFile", "registryFile"]).union(TLSIdentity.configKeys)
         ) { config, missing throws(ConfigError) in
             var checked = config
+            if !missing.isDisjoint(with: TLSIdentity.configKeys) { (checked.tlsCert, checked.tlsKey, checked.tlsCa) = (nil, nil, nil) }
             if missing.contains("consulTokenFile") { checked.consulTokenFile = nil }
             if missing.contains("pushTokenFile") { checked.pushTokenFile = nil }
             if missing.contains("stateTokenFile") { checked.stateTokenFile = nil }

@@ -8,14 +8,16 @@ final class AggregatorProcess: Sendable {
     let directory: URL
     let process: ManagedProcess
 
-    init(controlPlanes: [ControlPlaneProcess], tokenFile: URL, directory: URL, policyFile: URL? = nil, httpPort: Int? = nil) throws {
+    init(controlPlanes: [ControlPlaneProcess], tokenFile: URL, directory: URL, policyFile: URL? = nil, httpPort: Int? = nil,
+        extraArguments: [String] = []
+    ) throws {
         self.httpPort = httpPort ?? TestEnvironment.freePort()
         self.directory = directory
         database = directory.appendingPathComponent("aggregator.sqlite")
         let datacenters: [String] = controlPlanes.flatMap { ["--datacenter", "\($0.datacenter)=\($0.api)"] }
         let tokens: [String] = ["--push-token-file", tokenFile.path, "--state-token-file", tokenFile.path]
         let settings: [String] = ["--database", database.path, "--http-port", "\(self.httpPort)", "--poll-wait", "10s"]
-        arguments = ["--region", "test"] + datacenters + tokens + settings + (policyFile.map { ["--policy", $0.path] } ?? [])
+        arguments = ["--region", "test"] + datacenters + tokens + settings + (policyFile.map { ["--policy", $0.path] } ?? []) + extraArguments
         process = try ManagedProcess(
             name: "global-aggregator-\(UUID().uuidString.prefix(4))", executable: TestEnvironment.executable("global-aggregator"),
             arguments: arguments, directory: directory)
@@ -31,7 +33,8 @@ final class AggregatorProcess: Sendable {
             arguments: arguments, directory: directory)
     }
 
-    var api: String { "http://127.0.0.1:\(httpPort)" }
+    /// https (as `localhost`, the name in the test certificates) when started with `--tls-cert`.
+    var api: String { arguments.contains("--tls-cert") ? "https://localhost:\(httpPort)" : "http://127.0.0.1:\(httpPort)" }
 
     /// The same aggregator (same database and ports) started again.
     func restarted() throws -> AggregatorProcess {

@@ -41,7 +41,8 @@ final class ControlPlaneProcess: Sendable {
             directory: directory)
     }
 
-    var api: String { "http://127.0.0.1:\(httpPort)" }
+    /// https (as `localhost`, the name in the test certificates) when started with `--tls-cert`.
+    var api: String { extraArguments.contains("--tls-cert") ? "https://localhost:\(httpPort)" : "http://127.0.0.1:\(httpPort)" }
 
     /// The same control plane started again on the same ports and files (after a stop or a kill -9).
     func restarted() throws -> ControlPlaneProcess {

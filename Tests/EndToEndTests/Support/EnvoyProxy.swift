@@ -5,10 +5,43 @@ final class EnvoyProxy: Sendable {
     let adminPort: Int
     let process: ManagedProcess
 
+    /// TLS to the control plane: the CA Envoy trusts (the server must be `localhost` in it) and the client
+    /// certificate it presents, if any.
+    struct XDSTLS {
+        let ca: String
+        var certificate: String?
+        var key: String?
+
+        init(_ credentials: TestPKI.Credentials) {
+            (ca, certificate, key) = (credentials.ca, credentials.certificate, credentials.key)
+        }
+
+        init(trustingOnly ca: String) { self.ca = ca }
+
+        var transportSocketYAML: String {
+            let identity = certificate.map { certificate in
+                "tls_certificates: [{ certificate_chain: { filename: \(certificate) }, private_key: { filename: \(key ?? "") } }]"
+            } ?? "tls_certificates: []"
+            return """
+                      transport_socket:
+                        name: envoy.transport_sockets.tls
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                          sni: localhost
+                          common_tls_context:
+                            alpn_protocols: [h2]
+                            \(identity)
+                            validation_context:
+                              trusted_ca: { filename: \(ca) }
+                              match_typed_subject_alt_names: [{ san_type: DNS, matcher: { exact: localhost } }]
+                """
+        }
+    }
+
     /// Starts Envoy with node metadata written as YAML lines under `metadata:` (already indented by 4).
     init(
         name: String, nodeId: String, metadataYAML: String, xdsPort: Int, apiType: String = "GRPC",
-        directory: URL, zone: String = "dc1"
+        directory: URL, zone: String = "dc1", xdsTLS: XDSTLS? = nil
     ) throws {
         adminPort = TestEnvironment.freePort()
         let bootstrap = """
@@ -38,6 +71,7 @@ final class EnvoyProxy: Sendable {
                   load_assignment:
                     cluster_name: xds
                     endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(xdsPort) } } } }] }]
+            \(xdsTLS?.transportSocketYAML ?? "")
             admin:
               address: { socket_address: { address: 127.0.0.1, port_value: \(adminPort) } }
             """
@@ -60,6 +94,16 @@ final class EnvoyProxy: Sendable {
             if parts.count > 4 { endpoints.insert("\(parts[2]):\(parts[3])") }
         }
         return endpoints
+    }
+
+    /// A counter or gauge from `/stats`, nil when Envoy does not have it (yet).
+    func stat(_ name: String) async -> Int? {
+        guard let text = await HTTP.text("\(admin)/stats?filter=\(name)") else { return nil }
+        return text.split(separator: "\n").lazy.compactMap { line -> Int? in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, parts[0] == name else { return nil }
+            return Int(parts[1].trimmingCharacters(in: .whitespaces))
+        }.first
     }
 
     func configDump() async -> String { await HTTP.text("\(admin)/config_dump") ?? "" }

@@ -12,19 +12,22 @@ enum HTTP {
     }
 
     static func send(
-        _ method: HTTPMethod, _ url: String, body: String? = nil, headers: [(String, String)] = [], timeout: Duration = .seconds(5)
+        _ method: HTTPMethod, _ url: String, body: String? = nil, headers: [(String, String)] = [], timeout: Duration = .seconds(5),
+        client: HTTPClient = .shared
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds * 1_000_000_000)))
+        let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds * 1_000_000_000)))
         let collected = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return Reply(status: Int(response.status.code), body: String(buffer: collected), headers: response.headers)
     }
 
-    static func get(_ url: String, headers: [(String, String)] = [], timeout: Duration = .seconds(5)) async throws -> Reply {
-        try await send(.GET, url, headers: headers, timeout: timeout)
+    static func get(
+        _ url: String, headers: [(String, String)] = [], timeout: Duration = .seconds(5), client: HTTPClient = .shared
+    ) async throws -> Reply {
+        try await send(.GET, url, headers: headers, timeout: timeout, client: client)
     }
 
     static func put(_ url: String, body: String, headers: [(String, String)] = []) async throws -> Reply {

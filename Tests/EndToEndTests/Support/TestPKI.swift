@@ -1,0 +1,64 @@
+import Foundation
+
+/// A throwaway certificate authority made with the `openssl` command, issuing leaf certificates for the mTLS tests.
+struct TestPKI {
+    /// A PEM certificate, its key, and the CA file its holder trusts.
+    struct Credentials {
+        let certificate: String
+        let key: String
+        let ca: String
+
+        /// The `--tls-*` flags of both executables.
+        var flags: [String] { ["--tls-cert", certificate, "--tls-key", key, "--tls-ca", ca] }
+    }
+
+    let directory: URL
+    let caCertificate: String
+    private let caKey: String
+
+    init(name: String, directory: URL) throws {
+        self.directory = directory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        caCertificate = self.directory.appendingPathComponent("ca.pem").path
+        caKey = self.directory.appendingPathComponent("ca.key").path
+        try Self.openssl([
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-subj", "/CN=\(name) test CA", "-keyout", caKey, "-out", caCertificate,
+        ])
+    }
+
+    /// A certificate for both server and client use, with the given subject alternative names
+    /// (`DNS:localhost`, `IP:127.0.0.1`, `URI:spiffe://…`); the holder trusts `trusting` (default: this CA).
+    func issue(_ name: String, altNames: [String], trusting: String? = nil) throws -> Credentials {
+        let base = directory.appendingPathComponent(name).path
+        let extensions = base + ".ext"
+        try """
+            basicConstraints = CA:FALSE
+            keyUsage = digitalSignature
+            extendedKeyUsage = serverAuth, clientAuth
+            subjectAltName = \(altNames.joined(separator: ", "))
+            """.write(toFile: extensions, atomically: true, encoding: .utf8)
+        try Self.openssl([
+            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=\(name)",
+            "-keyout", base + ".key", "-out", base + ".csr",
+        ])
+        try Self.openssl([
+            "x509", "-req", "-in", base + ".csr", "-CA", caCertificate, "-CAkey", caKey, "-CAcreateserial", "-days", "2",
+            "-extfile", extensions, "-out", base + ".pem",
+        ])
+        return Credentials(certificate: base + ".pem", key: base + ".key", ca: trusting ?? caCertificate)
+    }
+
+    private static func openssl(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments.joined(separator: " ")) failed"])
+        }
+    }
+}
