@@ -1,0 +1,81 @@
+import SwiftProtobuf
+import Synchronization
+
+/// Each change gives one instance of a service a port never used before: a stream that receives an endpoint
+/// assignment with that port has the change.
+final class ChangeMarkers: Sendable {
+    static let firstPort = 20_000
+    private let changes = Mutex<[UInt32: (service: String, sequence: Int)]>([:])
+
+    /// The port that marks change `sequence` of `service`.
+    func register(sequence: Int, service: String) -> Int {
+        let port = Self.firstPort + sequence % 40_000
+        changes.withLock { $0[UInt32(port)] = (service, sequence) }
+        return port
+    }
+
+    func change(at port: UInt32) -> (service: String, sequence: Int)? { changes.withLock { $0[port] } }
+}
+
+/// One stream's view of its config, per connection: the EDS and RDS names it must subscribe to, the types it
+/// has received, and the newest change it has seen per service.
+struct ConfigTracker {
+    let stream: Int
+    let recorder: LoadRecorder
+    let markers: ChangeMarkers
+    private var edsNames: [String: String] = [:]
+    private var routeNames: [String: [String]] = [:]
+    private var seen: [String: Int] = [:]
+    private var received: Set<String> = []
+    private var reportedConfigured = false
+
+    init(stream: Int, recorder: LoadRecorder, markers: ChangeMarkers) {
+        (self.stream, self.recorder, self.markers) = (stream, recorder, markers)
+    }
+
+    func names(of typeURL: String) -> [String] {
+        switch typeURL {
+        case ResourceTypeURL.endpoints: Set(edsNames.values).sorted()
+        case ResourceTypeURL.route: Set(routeNames.values.flatMap { $0 }).sorted()
+        default: []
+        }
+    }
+
+    /// Applies a response; says whether the EDS or RDS subscription must change. `replacesAll`: state of the world.
+    mutating func apply(
+        _ typeURL: String, resources: [(name: String?, digest: ResourceDigests.Digest)], replacesAll: Bool
+    ) -> (endpoints: Bool, routes: Bool) {
+        let before = (names(of: ResourceTypeURL.endpoints), names(of: ResourceTypeURL.route))
+        if replacesAll && typeURL == ResourceTypeURL.cluster { edsNames = [:] }
+        if replacesAll && typeURL == ResourceTypeURL.listener { routeNames = [:] }
+        for (name, digest) in resources {
+            switch digest {
+            case .cluster(let edsName?): edsNames[name ?? edsName] = edsName
+            case .cluster(nil): if let name { edsNames[name] = nil }
+            case .listener(let routes): routeNames[name ?? routes.joined(separator: ",")] = routes
+            case .endpoints(let cluster, let ports): see(cluster, ports: ports)
+            case .other: break
+            }
+        }
+        received.insert(typeURL)
+        if !reportedConfigured && received.count == ResourceTypeURL.all.count {
+            reportedConfigured = true
+            recorder.configured(stream)
+        }
+        return (names(of: ResourceTypeURL.endpoints) != before.0, names(of: ResourceTypeURL.route) != before.1)
+    }
+
+    mutating func remove(_ typeURL: String, names removed: [String]) {
+        for name in removed {
+            if typeURL == ResourceTypeURL.cluster { edsNames[name] = nil }
+            if typeURL == ResourceTypeURL.listener { routeNames[name] = nil }
+        }
+    }
+
+    private mutating func see(_ cluster: String, ports: [UInt32]) {
+        let newest = ports.compactMap { markers.change(at: $0) }.filter { $0.service == cluster }.map(\.sequence).max()
+        guard let newest, newest > seen[cluster, default: 0] else { return }
+        recorder.observe(stream: stream, service: cluster, previous: seen[cluster, default: 0], sequence: newest)
+        seen[cluster] = newest
+    }
+}

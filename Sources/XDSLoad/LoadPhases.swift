@@ -1,0 +1,155 @@
+import ConsulDouble
+import EnvoyAPI
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+
+/// The measured phases of a load run, against a control plane that watches `catalog`.
+struct LoadPhases: Sendable {
+    let scenario: LoadScenario
+    let catalog: ConsulDoubleCatalog
+    let controlPlane: ControlPlaneUnderTest
+    let log: @Sendable (String) -> Void
+    let recorder: LoadRecorder
+    let markers = ChangeMarkers()
+    let digests = ResourceDigests()
+
+    init(scenario: LoadScenario, catalog: ConsulDoubleCatalog, controlPlane: ControlPlaneUnderTest, log: @escaping @Sendable (String) -> Void) {
+        (self.scenario, self.catalog, self.controlPlane, self.log) = (scenario, catalog, controlPlane, log)
+        recorder = LoadRecorder(streams: scenario.streams)
+    }
+
+    func run(into report: inout LoadReport, restart: Bool) async throws {
+        let clients = try (0..<scenario.connectionCount).map { _ in try GRPCClient(transport: Self.transport(port: controlPlane.xdsPort)) }
+        let peak = PeakMemory()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in clients { group.addTask { try await client.runConnections() } }
+            group.addTask { await peak.sample { controlPlane.stats } }
+            let cpuBefore = controlPlane.stats?.cpuSeconds ?? 0
+            let connectStarted = ContinuousClock.now
+            for stream in 0..<scenario.streams {
+                let envoy = SimulatedEnvoy(
+                    stream: stream, node: try scenario.node(stream: stream), xdsProtocol: scenario.xdsProtocol,
+                    recorder: recorder, digests: digests, markers: markers)
+                let client = ADSClient(wrapping: clients[stream % clients.count])
+                group.addTask { await envoy.run(client) }
+                if scenario.connectRate > 0 && stream % scenario.connectRate == scenario.connectRate - 1 {
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+            let configured = await waitUntilConfigured(timeout: .seconds(300))
+            report.configuredStreams = recorder.configuredCount
+            report.initialConfigSeconds = configured ? (ContinuousClock.now - connectStarted).seconds : nil
+            report.connectCPUSeconds = controlPlane.stats.map { $0.cpuSeconds - cpuBefore }
+            report.residentMegabytesAfterConnect = controlPlane.stats?.residentMegabytes
+            log("connect: \(report.configuredStreams) configured in \(report.initialConfigSeconds.map { String(format: "%.2f s", $0) } ?? "—")")
+            guard configured else { throw LoadError("only \(recorder.configuredCount) of \(scenario.streams) streams got their config") }
+
+            var sequence = 0
+            var single: [Duration] = []
+            for round in 0..<scenario.singleChanges {
+                sequence += 1
+                let service = round.isMultiple(of: 2) && scenario.sharedDependencies > 0
+                    ? scenario.serviceName(0) : scenario.dependencies(ofGroup: round % scenario.groups).last!
+                let started = ContinuousClock.now
+                await change(sequence, service)
+                if await waitUntil(timeout: .seconds(30), { recorder.isDone(sequence) }) { single.append(ContinuousClock.now - started) }
+            }
+            _ = recorder.takeLatencies()
+            report.singleChange = .init(single)
+            log("single changes: \(report.singleChange.count) done, p99 \(report.singleChange.p99Seconds) s")
+
+            try await sustain(&sequence, report: &report)
+            if restart { try await restartControlPlane(report: &report) }
+            report.residentMegabytesPeak = peak.megabytes
+            report.resourceBytesReceived = recorder.bytesReceived
+            report.reconnects = recorder.reconnects
+            group.cancelAll()
+        }
+    }
+
+    /// Changes at `changeRate` per second for `sustainSeconds`, each to a random service some group depends on.
+    private func sustain(_ sequence: inout Int, report: inout LoadReport) async throws {
+        let services = Array(Set((0..<scenario.groups).flatMap { scenario.dependencies(ofGroup: $0) }))
+        let interval = Duration.seconds(1) / max(scenario.changeRate, 1)
+        let cpuBefore = controlPlane.stats?.cpuSeconds ?? 0
+        let started = ContinuousClock.now
+        var next = started
+        var backlog: [Int] = []
+        var nextSample = started + .seconds(1)
+        while ContinuousClock.now - started < .seconds(scenario.sustainSeconds) {
+            sequence += 1
+            await change(sequence, services.randomElement()!)
+            next += interval
+            if ContinuousClock.now >= nextSample {
+                backlog.append(recorder.pendingChanges)
+                nextSample += .seconds(1)
+            }
+            try await Task.sleep(until: next)
+        }
+        let phaseSeconds = (ContinuousClock.now - started).seconds
+        report.sustainedCPUPercent = controlPlane.stats.map { 100 * ($0.cpuSeconds - cpuBefore) / phaseSeconds }
+        let drainStarted = ContinuousClock.now
+        if await waitUntil(timeout: .seconds(60), { recorder.pendingChanges == 0 }) {
+            report.sustainedDrainSeconds = (ContinuousClock.now - drainStarted).seconds
+        }
+        let (changes, arrivals) = recorder.takeLatencies()
+        report.sustainedChange = .init(changes)
+        report.sustainedArrival = .init(arrivals)
+        report.sustainedBacklog = backlog
+        log("sustained: \(changes.count) changes, p99 \(report.sustainedChange.p99Seconds) s, backlog \(backlog)")
+    }
+
+    private func restartControlPlane(report: inout LoadReport) async throws {
+        controlPlane.kill9()
+        _ = await waitUntil(timeout: .seconds(30)) { recorder.configuredCount == 0 }
+        let started = ContinuousClock.now
+        try controlPlane.start()
+        if await waitUntilConfigured(timeout: .seconds(300)) {
+            report.restartReconfigureSeconds = (ContinuousClock.now - started).seconds
+        }
+        log("restart: all configured again after \(report.restartReconfigureSeconds.map { String(format: "%.2f s", $0) } ?? "—")")
+    }
+
+    private func change(_ sequence: Int, _ service: String) async {
+        let port = markers.register(sequence: sequence, service: service)
+        recorder.begin(change: sequence, service: service, expected: scenario.subscribers(of: service))
+        await catalog.movePort(of: "\(service)-0", to: port)
+    }
+
+    private func waitUntilConfigured(timeout: Duration) async -> Bool {
+        await waitUntil(timeout: timeout) { recorder.configuredCount == scenario.streams }
+    }
+
+    private func waitUntil(timeout: Duration, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
+    /// Envoy-like reconnects: 0.5 s doubling to 30 s.
+    private static func transport(port: Int) throws -> HTTP2ClientTransport.Posix {
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        config.backoff = .init(initial: .milliseconds(500), max: .seconds(30), multiplier: 2, jitter: 0.5)
+        return try HTTP2ClientTransport.Posix(
+            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext, config: config)
+    }
+}
+
+/// The control plane's peak resident memory, sampled every 500 ms.
+final class PeakMemory: @unchecked Sendable {
+    private let lock = NSLock()
+    private var peak = 0.0
+
+    var megabytes: Double { lock.withLock { peak } }
+
+    func sample(_ stats: @Sendable () -> ProcessStats?) async {
+        while !Task.isCancelled {
+            if let rss = stats()?.residentMegabytes { lock.withLock { peak = max(peak, rss) } }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import EnvoyAPI
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SwiftProtobuf
+
+typealias ADSClient = Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Client<HTTP2ClientTransport.Posix>
+
+/// One simulated Envoy: an ADS stream that subscribes, ACKs and follows its config as Envoy does (CDS and LDS
+/// wildcard, EDS for the EDS clusters it got, RDS for the routes its listeners name), reconnecting with Envoy's
+/// jittered backoff (0.5 s doubling to 30 s) when the stream ends.
+struct SimulatedEnvoy: Sendable {
+    let stream: Int
+    let node: Envoy_Config_Core_V3_Node
+    let xdsProtocol: LoadScenario.XDSProtocol
+    let recorder: LoadRecorder
+    let digests: ResourceDigests
+    let markers: ChangeMarkers
+
+    func run(_ client: ADSClient) async {
+        var attempt = 0
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            do {
+                switch xdsProtocol {
+                case .sotw: try await sotw(client)
+                case .delta: try await delta(client)
+                }
+            } catch {}
+            recorder.disconnected(stream)
+            // A stream that lived a while starts over from the base interval, as Envoy's backoff resets.
+            attempt = ContinuousClock.now - started > .seconds(5) ? 0 : attempt + 1
+            let ceiling = min(30.0, 0.5 * pow(2.0, Double(min(attempt, 6))))
+            try? await Task.sleep(for: .milliseconds(Int(Double.random(in: 0...ceiling) * 1000)))
+        }
+    }
+
+    // MARK: state of the world
+
+    private func sotw(_ client: ADSClient) async throws {
+        let (outgoing, continuation) = AsyncStream<Envoy_Service_Discovery_V3_DiscoveryRequest>.makeStream()
+        let request = StreamingClientRequest<Envoy_Service_Discovery_V3_DiscoveryRequest> { writer in
+            for await message in outgoing { try await writer.write(message) }
+        }
+        var first = Envoy_Service_Discovery_V3_DiscoveryRequest()
+        first.node = node
+        first.typeURL = ResourceTypeURL.cluster
+        continuation.yield(first)
+        var listeners = Envoy_Service_Discovery_V3_DiscoveryRequest()
+        listeners.typeURL = ResourceTypeURL.listener
+        continuation.yield(listeners)
+        defer { continuation.finish() }
+        try await client.streamAggregatedResources(request: request) { response in
+            var tracker = ConfigTracker(stream: stream, recorder: recorder, markers: markers)
+            var acked: [String: (version: String, nonce: String)] = [:]
+            func send(_ typeURL: String, names: [String]) {
+                var message = Envoy_Service_Discovery_V3_DiscoveryRequest()
+                message.typeURL = typeURL
+                message.resourceNames = names
+                message.versionInfo = acked[typeURL]?.version ?? ""
+                message.responseNonce = acked[typeURL]?.nonce ?? ""
+                continuation.yield(message)
+            }
+            for try await message in response.messages {
+                recorder.received(bytes: message.resources.reduce(0) { $0 + $1.value.count })
+                acked[message.typeURL] = (message.versionInfo, message.nonce)
+                let change = tracker.apply(message.typeURL, resources: message.resources.map { (nil, digests.digest($0)) }, replacesAll: true)
+                send(message.typeURL, names: tracker.names(of: message.typeURL))
+                if change.endpoints { send(ResourceTypeURL.endpoints, names: tracker.names(of: ResourceTypeURL.endpoints)) }
+                if change.routes { send(ResourceTypeURL.route, names: tracker.names(of: ResourceTypeURL.route)) }
+            }
+        }
+    }
+
+    // MARK: delta
+
+    private func delta(_ client: ADSClient) async throws {
+        let (outgoing, continuation) = AsyncStream<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest>.makeStream()
+        let request = StreamingClientRequest<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest> { writer in
+            for await message in outgoing { try await writer.write(message) }
+        }
+        var first = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
+        first.node = node
+        first.typeURL = ResourceTypeURL.cluster
+        continuation.yield(first)
+        var listeners = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
+        listeners.typeURL = ResourceTypeURL.listener
+        continuation.yield(listeners)
+        defer { continuation.finish() }
+        try await client.deltaAggregatedResources(request: request) { response in
+            var tracker = ConfigTracker(stream: stream, recorder: recorder, markers: markers)
+            for try await message in response.messages {
+                recorder.received(bytes: message.resources.reduce(0) { $0 + $1.resource.value.count })
+                let before = (tracker.names(of: ResourceTypeURL.endpoints), tracker.names(of: ResourceTypeURL.route))
+                tracker.remove(message.typeURL, names: message.removedResources)
+                let change = tracker.apply(
+                    message.typeURL, resources: message.resources.map { ($0.name, digests.digest($0.resource)) }, replacesAll: false)
+                var ack = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
+                ack.typeURL = message.typeURL
+                ack.responseNonce = message.nonce
+                continuation.yield(ack)
+                for (typeURL, changed, old) in [
+                    (ResourceTypeURL.endpoints, change.endpoints, before.0), (ResourceTypeURL.route, change.routes, before.1),
+                ] where changed {
+                    let now = tracker.names(of: typeURL)
+                    var subscribe = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
+                    subscribe.typeURL = typeURL
+                    subscribe.resourceNamesSubscribe = now.filter { !old.contains($0) }
+                    subscribe.resourceNamesUnsubscribe = old.filter { !now.contains($0) }
+                    continuation.yield(subscribe)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import XDSLoad
+
+/// `xds-load`: simulated Envoys against a real local-control-plane watching an in-process Consul double.
+@main
+struct XDSLoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xds-load",
+        abstract: "Open N ADS streams against a local-control-plane and measure initial config, change fan-out and restarts.")
+
+    @Option(help: "The local-control-plane binary to start and measure.") var controlPlane = ".build/release/local-control-plane"
+    @Option(help: "ADS streams (simulated Envoys).") var streams = 10_000
+    @Option(help: "HTTP/2 connections they share (default: one per stream).") var connections = 0
+    @Option(help: "Distinct node-metadata groups.") var groups = 100
+    @Option(help: "Dependencies per group.") var dependencies = 10
+    @Option(help: "Services every group depends on (changes to them reach every stream).") var sharedDependencies = 1
+    @Option(help: "Services in the catalog.") var services = 1_000
+    @Option(help: "Instances per service.") var instances = 10
+    @Option(name: .customLong("protocol"), help: "sotw or delta.") var xdsProtocol = "sotw"
+    @Option(help: "One-at-a-time changes, half to a shared service.") var singleChanges = 20
+    @Option(help: "Sustained changes per second.") var changeRate = 100
+    @Option(help: "Length of the sustained phase in seconds.") var sustainSeconds = 60
+    @Option(help: "Streams opened per second (default: all at once).") var connectRate = 0
+    @Flag(help: "Skip the kill -9 and restart phase.") var noRestart = false
+    @Option(help: "Write the report as JSON here.") var json: String?
+    @Option(help: "Directory for the control plane's log and files.") var workDirectory = "run/xds-load"
+
+    func run() async throws {
+        var scenario = LoadScenario()
+        scenario.streams = streams
+        scenario.connections = connections
+        scenario.groups = groups
+        scenario.dependencies = dependencies
+        scenario.sharedDependencies = sharedDependencies
+        scenario.services = services
+        scenario.instances = instances
+        guard let parsedProtocol = LoadScenario.XDSProtocol(rawValue: xdsProtocol) else {
+            throw ValidationError("--protocol must be sotw or delta")
+        }
+        scenario.xdsProtocol = parsedProtocol
+        scenario.singleChanges = singleChanges
+        scenario.changeRate = changeRate
+        scenario.sustainSeconds = sustainSeconds
+        scenario.connectRate = connectRate
+        var load = LoadRun(scenario: scenario, controlPlaneBinary: controlPlane)
+        load.workDirectory = workDirectory
+        load.restart = !noRestart
+        let report = try await load.run { print("xds-load: \($0)") }
+        print(report.markdown())
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}
