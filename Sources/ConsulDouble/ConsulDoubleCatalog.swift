@@ -126,8 +126,7 @@ public actor ConsulDoubleCatalog {
     func randomCheckedInstance() -> String? { checkOwners.values.randomElement() }
 
     /// Moves instance `id` to another port (a load test's endpoint change); false when there is no such instance.
-    @discardableResult
-    public func movePort(of id: String, to port: Int) -> Bool {
+    func movePort(of id: String, to port: Int) -> Bool {
         guard var registration = registrations[id] else { return false }
         registration.port = port
         register(registration)

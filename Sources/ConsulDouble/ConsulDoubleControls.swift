@@ -50,6 +50,14 @@ struct ConsulDoubleControls: Sendable {
             await catalog.passAllChecks()
             return "{\"changes\": \(rate * seconds)}"
         }
+        // PUT /_double/move?id=s0001-0&port=20001: the instance moves to another port (an endpoint change for load tests).
+        router.put("/_double/move") { request, _ in
+            let parameters = request.uri.queryParameters
+            guard let id = parameters["id"].map(String.init), let port = parameters["port"].flatMap({ Int(String($0)) }) else {
+                throw HTTPError(.badRequest, message: "id and port are required")
+            }
+            return await catalog.movePort(of: id, to: port) ? HTTPResponse.Status.ok : .notFound
+        }
         // PUT /_double/seed?services=1000&instances=10: services s0000… with passing instances 10.x.y.z:8080.
         router.put("/_double/seed") { request, _ in
             let parameters = request.uri.queryParameters

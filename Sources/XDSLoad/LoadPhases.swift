@@ -1,4 +1,3 @@
-import ConsulDouble
 import EnvoyAPI
 import Foundation
 import GRPCCore
@@ -7,20 +6,21 @@ import GRPCNIOTransportHTTP2
 /// The measured phases of a load run, against a control plane that watches `catalog`.
 struct LoadPhases: Sendable {
     let scenario: LoadScenario
-    let catalog: ConsulDoubleCatalog
-    let controlPlane: ControlPlaneUnderTest
+    let consul: ConsulDoubleDriver
+    let controlPlane: ChildProcess
+    let xdsPort: Int
     let log: @Sendable (String) -> Void
     let recorder: LoadRecorder
     let markers = ChangeMarkers()
     let digests = ResourceDigests()
 
-    init(scenario: LoadScenario, catalog: ConsulDoubleCatalog, controlPlane: ControlPlaneUnderTest, log: @escaping @Sendable (String) -> Void) {
-        (self.scenario, self.catalog, self.controlPlane, self.log) = (scenario, catalog, controlPlane, log)
+    init(scenario: LoadScenario, consul: ConsulDoubleDriver, controlPlane: ChildProcess, xdsPort: Int, log: @escaping @Sendable (String) -> Void) {
+        (self.scenario, self.consul, self.controlPlane, self.xdsPort, self.log) = (scenario, consul, controlPlane, xdsPort, log)
         recorder = LoadRecorder(streams: scenario.streams)
     }
 
     func run(into report: inout LoadReport, restart: Bool) async throws {
-        let clients = try (0..<scenario.connectionCount).map { _ in try GRPCClient(transport: Self.transport(port: controlPlane.xdsPort)) }
+        let clients = try (0..<scenario.connectionCount).map { _ in try GRPCClient(transport: Self.transport(port: xdsPort)) }
         let peak = PeakMemory()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for client in clients { group.addTask { try await client.runConnections() } }
@@ -52,7 +52,7 @@ struct LoadPhases: Sendable {
                 let service = round.isMultiple(of: 2) && scenario.sharedDependencies > 0
                     ? scenario.serviceName(0) : scenario.dependencies(ofGroup: round % scenario.groups).last!
                 let started = ContinuousClock.now
-                await change(sequence, service)
+                try await change(sequence, service)
                 if await waitUntil(timeout: .seconds(30), { recorder.isDone(sequence) }) { single.append(ContinuousClock.now - started) }
             }
             _ = recorder.takeLatencies()
@@ -68,27 +68,36 @@ struct LoadPhases: Sendable {
         }
     }
 
-    /// Changes at `changeRate` per second for `sustainSeconds`, each to a random service some group depends on.
+    /// Changes at `changeRate` per second for `sustainSeconds`.
     private func sustain(_ sequence: inout Int, report: inout LoadReport) async throws {
-        let services = Array(Set((0..<scenario.groups).flatMap { scenario.dependencies(ofGroup: $0) }))
+        // Every service some group uses, in random order, changed in turn: two changes to one service are never in
+        // flight together (their order could flip on the way to Consul).
+        let services = Array(Set((0..<scenario.groups).flatMap { scenario.dependencies(ofGroup: $0) })).shuffled()
         let interval = Duration.seconds(1) / max(scenario.changeRate, 1)
         let cpuBefore = controlPlane.stats?.cpuSeconds ?? 0
+        let ownCPUBefore = ProcessStats(pid: getpid())?.cpuSeconds ?? 0
         let started = ContinuousClock.now
         var next = started
         var backlog: [Int] = []
         var nextSample = started + .seconds(1)
-        while ContinuousClock.now - started < .seconds(scenario.sustainSeconds) {
-            sequence += 1
-            await change(sequence, services.randomElement()!)
-            next += interval
-            if ContinuousClock.now >= nextSample {
-                backlog.append(recorder.pendingChanges)
-                nextSample += .seconds(1)
+        // Changes are sent without waiting for the previous one, so a slow answer does not lower the rate.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            while ContinuousClock.now - started < .seconds(scenario.sustainSeconds) {
+                sequence += 1
+                let (number, service) = (sequence, services[sequence % services.count])
+                group.addTask { try await change(number, service) }
+                next += interval
+                if ContinuousClock.now >= nextSample {
+                    backlog.append(recorder.pendingChanges)
+                    nextSample += .seconds(1)
+                }
+                try await Task.sleep(until: next)
             }
-            try await Task.sleep(until: next)
+            try await group.waitForAll()
         }
         let phaseSeconds = (ContinuousClock.now - started).seconds
         report.sustainedCPUPercent = controlPlane.stats.map { 100 * ($0.cpuSeconds - cpuBefore) / phaseSeconds }
+        report.sustainedLoadGeneratorCPUPercent = ProcessStats(pid: getpid()).map { 100 * ($0.cpuSeconds - ownCPUBefore) / phaseSeconds }
         let drainStarted = ContinuousClock.now
         if await waitUntil(timeout: .seconds(60), { recorder.pendingChanges == 0 }) {
             report.sustainedDrainSeconds = (ContinuousClock.now - drainStarted).seconds
@@ -111,10 +120,10 @@ struct LoadPhases: Sendable {
         log("restart: all configured again after \(report.restartReconfigureSeconds.map { String(format: "%.2f s", $0) } ?? "—")")
     }
 
-    private func change(_ sequence: Int, _ service: String) async {
+    private func change(_ sequence: Int, _ service: String) async throws {
         let port = markers.register(sequence: sequence, service: service)
         recorder.begin(change: sequence, service: service, expected: scenario.subscribers(of: service))
-        await catalog.movePort(of: "\(service)-0", to: port)
+        try await consul.move(service, to: port)
     }
 
     private func waitUntilConfigured(timeout: Duration) async -> Bool {

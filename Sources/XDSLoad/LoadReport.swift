@@ -32,6 +32,8 @@ public struct LoadReport: Codable, Sendable {
     public var sustainedBacklog: [Int] = []
     public var sustainedDrainSeconds: Double?
     public var sustainedCPUPercent: Double?
+    /// This process (the simulated Envoys) shares the machine: when it needs most of it, latencies are its own too.
+    public var sustainedLoadGeneratorCPUPercent: Double?
     public var restartReconfigureSeconds: Double?
     public var residentMegabytesPeak: Double?
     public var residentMegabytesAfterConnect: Double?
@@ -56,6 +58,7 @@ public struct LoadReport: Codable, Sendable {
             ("sustained: per stream arrival", latencies(sustainedArrival)),
             ("sustained: pending changes sampled each second (max / last)", "\(sustainedBacklog.max() ?? 0) / \(sustainedBacklog.last ?? 0)"),
             ("sustained: control-plane CPU", sustainedCPUPercent.map { String(format: "%.0f %% of one core", $0) } ?? "n/a"),
+            ("sustained: load generator CPU", sustainedLoadGeneratorCPUPercent.map { String(format: "%.0f %% of one core", $0) } ?? "n/a"),
             ("drain after sustained phase", seconds(sustainedDrainSeconds)),
             ("kill -9 and restart → all configured again", restartReconfigureSeconds.map { String(format: "%.2f s", $0) } ?? "not run"),
             ("resource bytes received", String(format: "%.1f MB", Double(resourceBytesReceived) / 1_000_000)),

@@ -1,14 +1,10 @@
 import AsyncHTTPClient
-import ConsulDouble
-import EnvoyAPI
 import Foundation
-import GRPCCore
-import GRPCNIOTransportHTTP2
-import Hummingbird
-import Logging
 
-/// One load run: the Consul double (in this process) seeded with the catalog, the control plane under test
-/// watching it, N simulated Envoys; then the phases: connect, single changes, sustained changes, kill -9 + restart.
+/// One load run: the Consul test double (its own process) seeded with the catalog, the control plane under test
+/// watching it, N simulated Envoys in this process; then the phases: connect, single changes, sustained changes,
+/// kill -9 and restart. The double and the control plane are separate processes so each is measured on its own
+/// and this process keeps its file descriptors for the streams.
 public struct LoadRun: Sendable {
     public var scenario: LoadScenario
     public var controlPlaneBinary: String
@@ -25,29 +21,57 @@ public struct LoadRun: Sendable {
 
     public func run(log: @escaping @Sendable (String) -> Void) async throws -> LoadReport {
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
-        let catalog = ConsulDoubleCatalog()
-        await catalog.seed(services: scenario.services, instancesEach: scenario.instances)
-        let consul = Application(
-            router: ConsulDoubleServer(catalog: catalog).router(),
-            configuration: .init(address: .hostname("127.0.0.1", port: consulPort), serverName: "consul-double"),
-            logger: Logger(label: "consul-double"))
-        let controlPlane = ControlPlaneUnderTest(
-            binary: controlPlaneBinary, consulURL: "http://127.0.0.1:\(consulPort)", xdsPort: xdsPort, httpPort: httpPort,
+        let binaries = URL(fileURLWithPath: controlPlaneBinary).deletingLastPathComponent()
+        let consul = ConsulDoubleDriver(url: "http://127.0.0.1:\(consulPort)")
+        let double = ChildProcess(
+            binary: binaries.appendingPathComponent("consul-double").path, arguments: ["--port", "\(consulPort)"],
+            logFile: "\(workDirectory)/consul-double.log")
+        let controlPlane = ChildProcess(
+            binary: controlPlaneBinary,
+            arguments: [
+                "--datacenter", "dc1", "--consul-url", consul.url, "--xds-port", "\(xdsPort)", "--http-port", "\(httpPort)",
+                "--log-level", "warning", "--remote-state-file", "\(workDirectory)/remote-state.json",
+            ],
             logFile: "\(workDirectory)/local-control-plane.log")
-        var report = LoadReport(target: "local-control-plane (\(controlPlaneBinary))", scenario: scenario)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await consul.runService() }
-            defer { controlPlane.stop() }
-            try controlPlane.start()
-            guard await controlPlane.waitUntilReady(HTTPClient.shared, timeout: .seconds(120)) else {
-                throw LoadError("the control plane did not become ready; see \(workDirectory)/local-control-plane.log")
-            }
-            log("control plane ready (pid \(controlPlane.pid ?? 0)); opening \(scenario.streams) streams")
-            let phases = LoadPhases(scenario: scenario, catalog: catalog, controlPlane: controlPlane, log: log)
-            try await phases.run(into: &report, restart: restart)
-            group.cancelAll()
+        defer {
+            controlPlane.stop()
+            double.stop()
         }
+        try double.start()
+        guard await double.waitUntilAnswering("\(consul.url)/v1/status/leader", timeout: .seconds(30)) else {
+            throw LoadError("the Consul double did not start; see \(double.logFile)")
+        }
+        try await consul.seed(services: scenario.services, instances: scenario.instances)
+        try controlPlane.start()
+        guard await controlPlane.waitUntilAnswering("http://127.0.0.1:\(httpPort)/ready", timeout: .seconds(120)) else {
+            throw LoadError("the control plane did not become ready; see \(controlPlane.logFile)")
+        }
+        log("control plane ready (pid \(controlPlane.pid ?? 0)); opening \(scenario.streams) streams")
+        var report = LoadReport(target: "local-control-plane (\(controlPlaneBinary))", scenario: scenario)
+        let phases = LoadPhases(scenario: scenario, consul: consul, controlPlane: controlPlane, xdsPort: xdsPort, log: log)
+        try await phases.run(into: &report, restart: restart)
         return report
+    }
+}
+
+/// Drives the Consul double over HTTP: bulk registration and endpoint moves.
+struct ConsulDoubleDriver: Sendable {
+    let url: String
+
+    func seed(services: Int, instances: Int) async throws {
+        try await put("\(url)/_double/seed?services=\(services)&instances=\(instances)")
+    }
+
+    /// Moves the first instance of `service` to `port`.
+    func move(_ service: String, to port: Int) async throws {
+        try await put("\(url)/_double/move?id=\(service)-0&port=\(port)")
+    }
+
+    private func put(_ target: String) async throws {
+        var request = HTTPClientRequest(url: target)
+        request.method = .PUT
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        guard response.status == .ok else { throw LoadError("\(target): \(response.status)") }
     }
 }
 

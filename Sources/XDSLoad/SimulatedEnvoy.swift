@@ -35,20 +35,29 @@ struct SimulatedEnvoy: Sendable {
         }
     }
 
+    /// The request side of one ADS call, opened as Envoy opens it: the node with the CDS subscription, then LDS;
+    /// the continuation sends everything after.
+    private func openRequests<Request: OpeningRequest>(
+        of type: Request.Type
+    ) -> (StreamingClientRequest<Request>, AsyncStream<Request>.Continuation) {
+        let (outgoing, continuation) = AsyncStream<Request>.makeStream()
+        var clusters = Request()
+        clusters.node = node
+        clusters.typeURL = ResourceTypeURL.cluster
+        var listeners = Request()
+        listeners.typeURL = ResourceTypeURL.listener
+        continuation.yield(clusters)
+        continuation.yield(listeners)
+        let request = StreamingClientRequest<Request> { writer in
+            for await message in outgoing { try await writer.write(message) }
+        }
+        return (request, continuation)
+    }
+
     // MARK: state of the world
 
     private func sotw(_ client: ADSClient) async throws {
-        let (outgoing, continuation) = AsyncStream<Envoy_Service_Discovery_V3_DiscoveryRequest>.makeStream()
-        let request = StreamingClientRequest<Envoy_Service_Discovery_V3_DiscoveryRequest> { writer in
-            for await message in outgoing { try await writer.write(message) }
-        }
-        var first = Envoy_Service_Discovery_V3_DiscoveryRequest()
-        first.node = node
-        first.typeURL = ResourceTypeURL.cluster
-        continuation.yield(first)
-        var listeners = Envoy_Service_Discovery_V3_DiscoveryRequest()
-        listeners.typeURL = ResourceTypeURL.listener
-        continuation.yield(listeners)
+        let (request, continuation) = openRequests(of: Envoy_Service_Discovery_V3_DiscoveryRequest.self)
         defer { continuation.finish() }
         try await client.streamAggregatedResources(request: request) { response in
             var tracker = ConfigTracker(stream: stream, recorder: recorder, markers: markers)
@@ -75,17 +84,7 @@ struct SimulatedEnvoy: Sendable {
     // MARK: delta
 
     private func delta(_ client: ADSClient) async throws {
-        let (outgoing, continuation) = AsyncStream<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest>.makeStream()
-        let request = StreamingClientRequest<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest> { writer in
-            for await message in outgoing { try await writer.write(message) }
-        }
-        var first = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
-        first.node = node
-        first.typeURL = ResourceTypeURL.cluster
-        continuation.yield(first)
-        var listeners = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
-        listeners.typeURL = ResourceTypeURL.listener
-        continuation.yield(listeners)
+        let (request, continuation) = openRequests(of: Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self)
         defer { continuation.finish() }
         try await client.deltaAggregatedResources(request: request) { response in
             var tracker = ConfigTracker(stream: stream, recorder: recorder, markers: markers)
@@ -113,3 +112,13 @@ struct SimulatedEnvoy: Sendable {
         }
     }
 }
+
+/// What the first requests of both ADS variants set.
+protocol OpeningRequest: Sendable {
+    init()
+    var node: Envoy_Config_Core_V3_Node { get set }
+    var typeURL: String { get set }
+}
+
+extension Envoy_Service_Discovery_V3_DiscoveryRequest: OpeningRequest {}
+extension Envoy_Service_Discovery_V3_DeltaDiscoveryRequest: OpeningRequest {}

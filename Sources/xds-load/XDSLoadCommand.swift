@@ -24,6 +24,7 @@ struct XDSLoadCommand: AsyncParsableCommand {
     @Option(help: "Streams opened per second (default: all at once).") var connectRate = 0
     @Flag(help: "Skip the kill -9 and restart phase.") var noRestart = false
     @Option(help: "Write the report as JSON here.") var json: String?
+    @Option(help: "Write the report as a Markdown table here.") var markdown: String?
     @Option(help: "Directory for the control plane's log and files.") var workDirectory = "run/xds-load"
 
     func run() async throws {
@@ -48,6 +49,7 @@ struct XDSLoadCommand: AsyncParsableCommand {
         load.restart = !noRestart
         let report = try await load.run { print("xds-load: \($0)") }
         print(report.markdown())
+        if let markdown { try report.markdown().write(toFile: markdown, atomically: true, encoding: .utf8) }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -4,6 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Shared
 
@@ -34,6 +35,11 @@ public struct LocalControlPlaneApp {
         let ads = AggregatedDiscoveryService(cache: cache, registry: streams, controlPlaneId: controlPlaneId)
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
         transportConfig.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
+        // NIO listens with a backlog of 128: when thousands of Envoys reconnect at once (a restart), the rest of
+        // their SYNs would be dropped and retried after 1 s, 3 s, 7 s… The kernel caps this at net.core.somaxconn.
+        transportConfig.channelDebuggingCallbacks.onBindTCPListener = { channel in
+            channel.setOption(ChannelOptions.backlog, value: 65_535)
+        }
         let grpc = GRPCServer(
             transport: .http2NIOPosix(
                 address: .ipv4(host: config.bind, port: config.xdsPort), transportSecurity: Self.xdsSecurity(config.tls),

@@ -1,0 +1,83 @@
+import EnvoyAPI
+import SwiftProtobuf
+import Testing
+
+@testable import XDSLoad
+
+/// The load generator's bookkeeping: who must receive a change, when a change is complete, when a stream is configured.
+@Suite("xds-load accounting")
+struct LoadAccountingTests {
+    @Test("groups depend on the shared services plus their own; subscriber counts follow")
+    func scenarioDependencies() throws {
+        var scenario = LoadScenario()
+        (scenario.streams, scenario.groups, scenario.dependencies, scenario.sharedDependencies, scenario.services) = (1_000, 10, 3, 1, 100)
+        #expect(scenario.dependencies(ofGroup: 0) == ["s0000", "s0001", "s0002", "s0003"])
+        #expect(scenario.dependencies(ofGroup: 1) == ["s0000", "s0004", "s0005", "s0006"])
+        #expect(scenario.subscribers(of: "s0000") == 1_000, "every stream uses the shared service")
+        #expect(scenario.subscribers(of: "s0004") == 100, "one group of ten")
+        #expect(scenario.subscribers(of: "s0099") == 0)
+        let node = try scenario.node(stream: 11)
+        #expect(node.id == "load-11" && node.cluster == "app-1")
+        #expect(node.metadata.fields["service_name"]?.stringValue == "app-1")
+    }
+
+    @Test("a change is complete when every subscriber has it; a newer change carries the older ones")
+    func changeCompletion() {
+        let recorder = LoadRecorder(streams: 2)
+        recorder.begin(change: 1, service: "s1", expected: 2)
+        recorder.begin(change: 2, service: "s1", expected: 2)
+        recorder.observe(stream: 0, service: "s1", previous: 0, sequence: 1)
+        #expect(!recorder.isDone(1))
+        recorder.observe(stream: 1, service: "s1", previous: 0, sequence: 2)
+        #expect(recorder.isDone(1) && !recorder.isDone(2), "stream 1 skipped straight to change 2")
+        recorder.observe(stream: 0, service: "s1", previous: 1, sequence: 2)
+        #expect(recorder.isDone(2) && recorder.pendingChanges == 0)
+        let (changes, arrivals) = recorder.takeLatencies()
+        #expect(changes.count == 2 && arrivals.count == 4)
+    }
+
+    @Test("a stream is configured once it has all four types; a disconnect unconfigures it")
+    func configuredStreams() {
+        let recorder = LoadRecorder(streams: 1)
+        let markers = ChangeMarkers()
+        var tracker = ConfigTracker(stream: 0, recorder: recorder, markers: markers)
+        let clusters = tracker.apply(ResourceTypeURL.cluster, resources: [(nil, .cluster(edsName: "s1")), (nil, .cluster(edsName: nil))], replacesAll: true)
+        #expect(clusters.endpoints && tracker.names(of: ResourceTypeURL.endpoints) == ["s1"])
+        let listeners = tracker.apply(ResourceTypeURL.listener, resources: [(nil, .listener(routeNames: ["egress"]))], replacesAll: true)
+        #expect(listeners.routes && tracker.names(of: ResourceTypeURL.route) == ["egress"])
+        _ = tracker.apply(ResourceTypeURL.endpoints, resources: [(nil, .endpoints(cluster: "s1", ports: [8080]))], replacesAll: true)
+        #expect(recorder.configuredCount == 0, "no routes yet")
+        _ = tracker.apply(ResourceTypeURL.route, resources: [(nil, .other)], replacesAll: true)
+        #expect(recorder.configuredCount == 1)
+
+        let port = markers.register(sequence: 7, service: "s1")
+        recorder.begin(change: 7, service: "s1", expected: 1)
+        _ = tracker.apply(ResourceTypeURL.endpoints, resources: [(nil, .endpoints(cluster: "s1", ports: [8080, UInt32(port)]))], replacesAll: true)
+        #expect(recorder.isDone(7), "the marker port arrived")
+        recorder.disconnected(0)
+        #expect(recorder.configuredCount == 0 && recorder.reconnects == 1)
+    }
+
+    @Test("resources are digested from their bytes: EDS names, route names, endpoint ports")
+    func digests() throws {
+        var cluster = Envoy_Config_Cluster_V3_Cluster()
+        cluster.name = "s1"
+        cluster.type = .eds
+        var assignment = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
+        assignment.clusterName = "s1"
+        var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
+        endpoint.endpoint.address.socketAddress.portValue = 20_001
+        var locality = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
+        locality.lbEndpoints = [endpoint]
+        assignment.endpoints = [locality]
+        let digests = ResourceDigests()
+        let clusterAny = try Google_Protobuf_Any(message: cluster)
+        guard case .cluster(let edsName) = digests.digest(clusterAny) else { Issue.record("not a cluster"); return }
+        #expect(edsName == "s1")
+        guard case .endpoints(let name, let ports) = digests.digest(try Google_Protobuf_Any(message: assignment)) else {
+            Issue.record("not endpoints")
+            return
+        }
+        #expect(name == "s1" && ports == [20_001])
+    }
+}
