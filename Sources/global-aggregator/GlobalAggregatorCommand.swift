@@ -66,7 +66,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        LoggingBootstrap.bootstrap(format: valid.logFormat, level: valid.logLevel)
+        LoggingBootstrap.bootstrap(format: valid.logFormat, level: valid.logLevel, metadata: ["region": "\(valid.region)"])
         try await GlobalAggregatorApp(config: valid, metrics: .bootstrap()).run()
     }
 }

@@ -78,7 +78,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        LoggingBootstrap.bootstrap(format: valid.logFormat, level: valid.logLevel)
+        LoggingBootstrap.bootstrap(format: valid.logFormat, level: valid.logLevel, metadata: ["dc": "\(valid.datacenter)"])
         try await LocalControlPlaneApp(config: valid, metrics: .bootstrap()).run()
     }
 }

@@ -165,7 +165,9 @@ public actor AggregatorCore {
     public func updatePolicy(_ newPolicy: FederationPolicy) async {
         guard newPolicy != policy else { return }
         policy = newPolicy
-        logger.info("policy reloaded")
+        logger.info("policy reloaded", metadata: [
+            "staleAfter": "\(newPolicy.staleAfter)", "servicePolicies": "\(newPolicy.services.count)",
+        ])
         await remerge()
     }
 

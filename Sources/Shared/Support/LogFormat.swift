@@ -6,9 +6,10 @@ public enum LogFormat: String, Sendable, Codable, CaseIterable {
     case json
 }
 
-/// Installs the process-wide log handler; called once by each executable.
+/// Installs the process-wide log handler; called once by each executable. `metadata` goes on every line (the
+/// datacenter or region), so logs shipped from many processes can be filtered by where they came from.
 public enum LoggingBootstrap {
-    public static func bootstrap(format: LogFormat, level: Logger.Level) {
+    public static func bootstrap(format: LogFormat, level: Logger.Level, metadata: Logger.Metadata = [:]) {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler
             switch format {
@@ -16,6 +17,7 @@ public enum LoggingBootstrap {
             case .json: handler = JSONLogHandler(label: label)
             }
             handler.logLevel = level
+            handler.metadata = metadata
             return handler
         }
     }
