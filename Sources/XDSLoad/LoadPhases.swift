@@ -9,12 +9,16 @@ struct LoadPhases: Sendable {
     let consul: ConsulDoubleDriver
     let controlPlane: ChildProcess
     let xdsPort: Int
+    let metricsURL: String
+    static let propagationMetric = "xds_change_propagation_seconds"
     let log: @Sendable (String) -> Void
     let recorder: LoadRecorder
     let markers = ChangeMarkers()
     let digests = ResourceDigests()
 
-    init(scenario: LoadScenario, consul: ConsulDoubleDriver, controlPlane: ChildProcess, xdsPort: Int, log: @escaping @Sendable (String) -> Void) {
+    init(scenario: LoadScenario, consul: ConsulDoubleDriver, controlPlane: ChildProcess, xdsPort: Int, metricsURL: String,
+         log: @escaping @Sendable (String) -> Void) {
+        self.metricsURL = metricsURL
         (self.scenario, self.consul, self.controlPlane, self.xdsPort, self.log) = (scenario, consul, controlPlane, xdsPort, log)
         recorder = LoadRecorder(streams: scenario.streams)
     }
@@ -74,6 +78,7 @@ struct LoadPhases: Sendable {
         // flight together (their order could flip on the way to Consul).
         let services = Array(Set((0..<scenario.groups).flatMap { scenario.dependencies(ofGroup: $0) })).shuffled()
         let interval = Duration.seconds(1) / max(scenario.changeRate, 1)
+        let propagationBefore = await HistogramScrape.fetch(metricsURL, name: Self.propagationMetric)
         let cpuBefore = controlPlane.stats?.cpuSeconds ?? 0
         let ownCPUBefore = ProcessStats(pid: getpid())?.cpuSeconds ?? 0
         let started = ContinuousClock.now
@@ -101,6 +106,11 @@ struct LoadPhases: Sendable {
         let drainStarted = ContinuousClock.now
         if await waitUntil(timeout: .seconds(60), { recorder.pendingChanges == 0 }) {
             report.sustainedDrainSeconds = (ContinuousClock.now - drainStarted).seconds
+        }
+        if let before = propagationBefore, let after = await HistogramScrape.fetch(metricsURL, name: Self.propagationMetric) {
+            let phase = after.subtracting(before)
+            report.sustainedControlPlaneView = .init(
+                acks: Int(phase.total), p50AtMostSeconds: phase.quantileBound(0.5), p99AtMostSeconds: phase.quantileBound(0.99))
         }
         let (changes, arrivals) = recorder.takeLatencies()
         report.sustainedChange = .init(changes)

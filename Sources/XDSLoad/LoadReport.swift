@@ -22,6 +22,13 @@ public struct LoadReport: Codable, Sendable {
         }
     }
 
+    /// The control plane's own `xds_change_propagation_seconds` over the sustained phase (bucket bounds).
+    public struct ControlPlaneView: Codable, Sendable {
+        public var acks: Int
+        public var p50AtMostSeconds: Double?
+        public var p99AtMostSeconds: Double?
+    }
+
     public var target: String
     public var scenario: LoadScenario
     public var initialConfigSeconds: Double?
@@ -30,6 +37,7 @@ public struct LoadReport: Codable, Sendable {
     public var sustainedChange = Latencies([])
     public var sustainedArrival = Latencies([])
     public var sustainedBacklog: [Int] = []
+    public var sustainedControlPlaneView: ControlPlaneView?
     public var sustainedDrainSeconds: Double?
     public var sustainedCPUPercent: Double?
     /// This process (the simulated Envoys) shares the machine: when it needs most of it, latencies are its own too.
@@ -56,6 +64,9 @@ public struct LoadReport: Codable, Sendable {
             ("one change → every subscriber has it", latencies(singleChange)),
             ("sustained \(scenario.changeRate)/s for \(scenario.sustainSeconds) s: per change", latencies(sustainedChange)),
             ("sustained: per stream arrival", latencies(sustainedArrival)),
+            ("sustained: control plane's own change → ACK (xds_change_propagation_seconds)", sustainedControlPlaneView.map {
+                "p50 ≤ \($0.p50AtMostSeconds.map { String($0) } ?? "?") s, p99 ≤ \($0.p99AtMostSeconds.map { String($0) } ?? "?") s (\($0.acks) ACKs)"
+            } ?? "n/a"),
             ("sustained: pending changes sampled each second (max / last)", "\(sustainedBacklog.max() ?? 0) / \(sustainedBacklog.last ?? 0)"),
             ("sustained: control-plane CPU", sustainedCPUPercent.map { String(format: "%.0f %% of one core", $0) } ?? "n/a"),
             ("sustained: load generator CPU", sustainedLoadGeneratorCPUPercent.map { String(format: "%.0f %% of one core", $0) } ?? "n/a"),

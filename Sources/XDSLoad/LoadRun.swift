@@ -48,7 +48,9 @@ public struct LoadRun: Sendable {
         }
         log("control plane ready (pid \(controlPlane.pid ?? 0)); opening \(scenario.streams) streams")
         var report = LoadReport(target: "local-control-plane (\(controlPlaneBinary))", scenario: scenario)
-        let phases = LoadPhases(scenario: scenario, consul: consul, controlPlane: controlPlane, xdsPort: xdsPort, log: log)
+        let phases = LoadPhases(
+            scenario: scenario, consul: consul, controlPlane: controlPlane, xdsPort: xdsPort,
+            metricsURL: "http://127.0.0.1:\(httpPort)/metrics", log: log)
         try await phases.run(into: &report, restart: restart)
         return report
     }

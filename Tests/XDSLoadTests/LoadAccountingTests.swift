@@ -81,3 +81,29 @@ struct LoadAccountingTests {
         #expect(name == "s1" && ports == [20_001])
     }
 }
+
+@Suite("xds-load reading the control plane's histogram")
+struct HistogramScrapeTests {
+    @Test("buckets parse from the text exposition; two scrapes subtract; quantiles are bucket bounds")
+    func scrape() {
+        let before = HistogramScrape(prometheusText: """
+            # TYPE xds_change_propagation_seconds histogram
+            xds_change_propagation_seconds_bucket{le="0.1"} 10
+            xds_change_propagation_seconds_bucket{le="1.0"} 10
+            xds_change_propagation_seconds_bucket{le="+Inf"} 10
+            xds_change_propagation_seconds_count 10
+            """, name: "xds_change_propagation_seconds")
+        let after = HistogramScrape(prometheusText: """
+            xds_change_propagation_seconds_bucket{le="0.1"} 60
+            xds_change_propagation_seconds_bucket{le="1.0"} 109
+            xds_change_propagation_seconds_bucket{le="+Inf"} 110
+            other_bucket{le="0.1"} 5
+            """, name: "xds_change_propagation_seconds")
+        let phase = after.subtracting(before)
+        #expect(phase.total == 100)
+        #expect(phase.quantileBound(0.5) == 0.1)
+        #expect(phase.quantileBound(0.99) == 1.0)
+        #expect(phase.quantileBound(1.0) == .infinity)
+        #expect(HistogramScrape(buckets: []).quantileBound(0.5) == nil)
+    }
+}

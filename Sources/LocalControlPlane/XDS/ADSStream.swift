@@ -40,6 +40,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
                     }
                 }
                 var machine = Machine(controlPlaneId: controlPlaneId)
+                var propagation = PropagationClock()
                 for await event in events {
                     switch event {
                     case .request(let request):
@@ -53,11 +54,20 @@ struct ADSStream<Machine: DiscoveryProtocol> {
                             }
                         }
                         let (outcome, responses) = machine.handle(request)
+                        if let type = ResourceType(rawValue: Machine.typeURL(of: request)),
+                           let elapsed = propagation.settle(type, outcome) {
+                            metrics.changePropagation.record(duration: elapsed)
+                        }
                         await note(outcome, of: request, session: session!)
                         try await send(responses, session: session!, writer: writer)
                     case .snapshotReady:
                         guard let snapshot = mailbox.take() else { continue }
-                        try await send(machine.handle(snapshot), session: session!, writer: writer)
+                        let responses = machine.handle(snapshot)
+                        for response in responses {
+                            guard let type = ResourceType(rawValue: Machine.typeURL(of: response)) else { continue }
+                            propagation.sent(type, changedAt: snapshot.changedAt)
+                        }
+                        try await send(responses, session: session!, writer: writer)
                     }
                 }
                 group.cancelAll()
@@ -129,5 +139,25 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         await cache.cancelWatch(session.watchID, profile: session.profile)
         await registry.unregister(session.streamID)
         logger.info("stream closed", metadata: ["node": "\(session.nodeId)", "group": "\(session.profile.groupId)"])
+    }
+}
+
+/// Per type, the oldest change sent to one stream and not yet ACKed; `xds_change_propagation_seconds` ends at the
+/// ACK (a later ACK covers the earlier changes too).
+struct PropagationClock {
+    private var pendingSince: [ResourceType: ContinuousClock.Instant] = [:]
+
+    mutating func sent(_ type: ResourceType, changedAt: ContinuousClock.Instant) {
+        pendingSince[type] = pendingSince[type] ?? changedAt
+    }
+
+    /// The propagation time when `outcome` ACKs a pending change; a NACK drops it, since that change never arrives.
+    mutating func settle(_ type: ResourceType, _ outcome: RequestOutcome) -> Duration? {
+        switch outcome {
+        case .ack: return pendingSince.removeValue(forKey: type).map { .now - $0 }
+        case .nack: pendingSince[type] = nil
+        case .stale, .subscribe, .unknownType: break
+        }
+        return nil
     }
 }

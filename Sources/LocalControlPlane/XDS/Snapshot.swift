@@ -4,8 +4,12 @@ import Shared
 public struct Snapshot: Sendable {
     public let resources: [ResourceType: [String: EncodedResource]]
     private let versions: [ResourceType: String]
+    /// When the change this snapshot carries reached the cache: the start of `xds_change_propagation_seconds`.
+    public let changedAt: ContinuousClock.Instant
+    /// Encoded size of every resource in it.
+    public let byteCount: Int
 
-    public init(_ byType: [ResourceType: [EncodedResource]]) {
+    public init(_ byType: [ResourceType: [EncodedResource]], changedAt: ContinuousClock.Instant = .now) {
         var resources: [ResourceType: [String: EncodedResource]] = [:]
         var versions: [ResourceType: String] = [:]
         for type in ResourceType.allCases {
@@ -15,6 +19,8 @@ public struct Snapshot: Sendable {
         }
         self.resources = resources
         self.versions = versions
+        self.changedAt = changedAt
+        byteCount = byType.values.joined().reduce(0) { $0 + $1.any.value.count }
     }
 
     /// The resources of `type` an Envoy subscribed to (`nil` names: all of them), sorted by name.

@@ -44,6 +44,9 @@ public actor SnapshotCache {
     private let logger = Logger(label: "xds.cache")
     private let generationTimer = Metrics.Timer(label: MetricNames.snapshotGenerationSeconds)
     private let groupGauge = Gauge(label: MetricNames.snapshotGroups)
+    private let snapshotBytes = Recorder(label: MetricNames.snapshotBytes)
+    /// When the change being applied reached the cache; snapshots built for it carry this time.
+    private var changeStartedAt = ContinuousClock.now
 
     public init(datacenter: String, tagFilter: TagFilter = TagFilter()) {
         self.datacenter = datacenter
@@ -75,6 +78,7 @@ public actor SnapshotCache {
 
     private func refresh(_ changed: Set<String>, rebuildAll: Bool, reason: String) {
         let start = ContinuousClock.now
+        changeStartedAt = start
         serviceNames = Set(catalog?.services.keys ?? [:].keys).union(remote.keys).sorted()
         for name in (rebuildAll ? Set(serviceNames).union(changed) : changed) {
             serviceResources[name] = encode(name)
@@ -102,6 +106,7 @@ public actor SnapshotCache {
         if let snapshot = group.snapshot { continuation.yield(snapshot) }
         groups[profile] = group
         groupGauge.record(groups.count)
+        Self.streamGauge(profile).record(group.watchers.count)
         return (nextWatchID, stream)
     }
 
@@ -112,6 +117,7 @@ public actor SnapshotCache {
             groups[profile] = nil  // nobody uses the group: free it; it is rebuilt on the next watch
         }
         groupGauge.record(groups.count)
+        Self.streamGauge(profile).record(groups[profile]?.watchers.count ?? 0)
     }
 
     /// The snapshot a profile's group receives now (for `/debug/snapshot`).
@@ -159,12 +165,16 @@ public actor SnapshotCache {
         let clusters = names.compactMap { serviceResources[$0]?.cluster } + shape.staticClusters
         var updated = group
         updated.shape = shape
-        updated.snapshot = Snapshot([
-            .cluster: clusters,
-            .endpoint: names.compactMap { serviceResources[$0]?.endpoints },
-            .listener: shape.listeners,
-            .route: shape.routes,
-        ])
+        let snapshot = Snapshot(
+            [
+                .cluster: clusters,
+                .endpoint: names.compactMap { serviceResources[$0]?.endpoints },
+                .listener: shape.listeners,
+                .route: shape.routes,
+            ],
+            changedAt: changeStartedAt)
+        snapshotBytes.record(snapshot.byteCount)
+        updated.snapshot = snapshot
         return updated
     }
 
@@ -182,6 +192,10 @@ public actor SnapshotCache {
             staticClusters: (domainClusters + (localCluster.map { [$0] } ?? [])).map {
                 EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.cluster.typeURL)
             })
+    }
+
+    private static func streamGauge(_ profile: ProxyProfile) -> Gauge {
+        Gauge(label: MetricNames.groupStreams, dimensions: [(MetricNames.groupLabel, profile.groupId)])
     }
 
     private func publish(_ profile: ProxyProfile, _ group: Group) {

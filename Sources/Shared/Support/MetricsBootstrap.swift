@@ -1,3 +1,4 @@
+import Foundation
 import Metrics
 import Prometheus
 
@@ -13,6 +14,8 @@ public struct MetricsBootstrap: Sendable {
             .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
         ]
+        // Value recorders measure sizes in bytes (snapshots): 1 KiB … 4 MiB.
+        factory.defaultValueHistogramBuckets = (0...12).map { 1024 * pow(2, Double($0)) }
         MetricsSystem.bootstrap(factory)
         return MetricsBootstrap(registry: registry)
     }
