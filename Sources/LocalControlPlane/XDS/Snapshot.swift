@@ -1,4 +1,5 @@
 import Shared
+import Synchronization
 
 /// The immutable set of resources one group of Envoys receives, with a content-derived version per type.
 public struct Snapshot: Sendable {
@@ -8,6 +9,9 @@ public struct Snapshot: Sendable {
     public let changedAt: ContinuousClock.Instant
     /// Encoded size of every resource in it.
     public let byteCount: Int
+    /// Named subscriptions (EDS, RDS) → their version: every stream of a group subscribes to the same names, so
+    /// the version is computed once per snapshot instead of once per stream.
+    private let namedVersions = NamedVersions()
 
     public init(_ byType: [ResourceType: [EncodedResource]], changedAt: ContinuousClock.Instant = .now) {
         var resources: [ResourceType: [String: EncodedResource]] = [:]
@@ -33,7 +37,7 @@ public struct Snapshot: Sendable {
     /// The version of exactly the resources `resources(type, named:)` returns.
     public func version(_ type: ResourceType, named names: Set<String>? = nil) -> String {
         guard let names else { return versions[type] ?? Self.version(of: []) }
-        return Self.version(of: resources(type, named: names))
+        return namedVersions.value(for: type, names) { Self.version(of: resources(type, named: names)) }
     }
 
     public var resourceCount: Int { resources.values.reduce(0) { $0 + $1.count } }
@@ -45,5 +49,23 @@ public struct Snapshot: Sendable {
             hash.add(resource.version)
         }
         return hash.hex
+    }
+}
+
+/// A snapshot's memo of named-subscription versions, shared by the streams that read the snapshot.
+private final class NamedVersions: Sendable {
+    private struct Key: Hashable {
+        let type: ResourceType
+        let names: Set<String>
+    }
+
+    private let memo = Mutex<[Key: String]>([:])
+
+    func value(for type: ResourceType, _ names: Set<String>, compute: () -> String) -> String {
+        let key = Key(type: type, names: names)
+        if let known = memo.withLock({ $0[key] }) { return known }
+        let version = compute()
+        memo.withLock { $0[key] = version }
+        return version
     }
 }
