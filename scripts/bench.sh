@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Performance runs, never part of the test command (about 15 minutes): builds release binaries, runs the xds-load
-# scenarios against a real local-control-plane and writes the figures into docs/PERFORMANCE.md between the
-# `bench:start` and `bench:end` markers (the text around them is kept).
+# Performance runs, never part of the test command (about 25 minutes): the ordo-one micro-benchmarks
+# (Benchmarks/ControlPlaneBenchmarks), then release binaries and the xds-load scenarios against a real
+# local-control-plane; the figures go into docs/PERFORMANCE.md between the `bench:start` and `bench:end` markers
+# (the text around them is kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for product in local-control-plane consul-double xds-load; do
@@ -9,6 +10,8 @@ for product in local-control-plane consul-double xds-load; do
 done
 out=run/bench
 rm -rf "$out" && mkdir -p "$out"
+swift package --disable-sandbox benchmark --target ControlPlaneBenchmarks --no-progress --format markdown \
+  | sed -n '/^## Baseline/,$p' > "$out/micro.md"
 load() { # name, then xds-load options
   local name=$1; shift
   echo "== $name"
@@ -28,6 +31,7 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 memory = next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")) 
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 sections = {
+    "micro": "Micro-benchmarks (ordo-one `benchmark`, release build)",
     "sotw": "10,000 state-of-the-world streams, one HTTP/2 connection each",
     "delta": "10,000 delta streams, one HTTP/2 connection each",
     "restart": "kill -9 and restart with 10,000 streams (over 5,000 connections)",
@@ -38,7 +42,9 @@ lines = [f"Run by `scripts/bench.sh` on {datetime.date.today()} at commit `{comm
 for name, title in sections.items():
     path = os.path.join(out, name + ".md")
     if os.path.exists(path):
-        lines += [f"#### {title}", "", open(path).read().strip(), ""]
+        # The benchmark tool's own headings (## / ###) go below this section's.
+        body = re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", open(path).read().strip(), flags=re.M)
+        lines += [f"#### {title}", "", body, ""]
 doc = "docs/PERFORMANCE.md"
 text = open(doc).read()
 block = "<!-- bench:start -->\n" + "\n".join(lines) + "<!-- bench:end -->"
