@@ -83,6 +83,11 @@ public enum FederationMerger {
         func locality(_ offer: Offer, _ priority: Int, _ weight: Int? = nil) -> RemoteLocality {
             RemoteLocality(datacenter: offer.datacenter, priority: priority, weight: weight, instances: offer.instances)
         }
+        let order = (servicePolicy.failover ?? policy.defaultFailover).order(for: destination)
+        if servicePolicy.split.isEmpty && order.isEmpty {
+            // The default: every other DC at the first failover priority.
+            return RemoteService(localities: candidates.map { locality($0, 1) })
+        }
         var localities: [RemoteLocality] = []
         var localWeight: Int?
         var nextPriority = 1
@@ -97,7 +102,6 @@ public enum FederationMerger {
             }
         }
         let rest = servicePolicy.split.isEmpty ? candidates : candidates.filter { servicePolicy.split[$0.datacenter] == nil }
-        let order = (servicePolicy.failover ?? policy.defaultFailover).order(for: destination)
         for datacenter in order {
             guard let candidate = rest.first(where: { $0.datacenter == datacenter }) else { continue }
             localities.append(locality(candidate, nextPriority))
