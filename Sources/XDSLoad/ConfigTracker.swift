@@ -41,13 +41,29 @@ struct ConfigTracker {
         }
     }
 
-    /// Applies a response; says whether the EDS or RDS subscription must change. `replacesAll`: state of the world.
+    /// A response changed what the stream must subscribe to: the EDS (or RDS) names before and after it.
+    struct SubscriptionChange {
+        let typeURL: String
+        let old: [String]
+        let new: [String]
+    }
+
+    /// Applies a response (`removed`: delta's removed resource names; `replacesAll`: state of the world). Clusters
+    /// decide the EDS subscription and listeners the RDS one, so only those can return a change.
     mutating func apply(
-        _ typeURL: String, resources: [(name: String?, digest: ResourceDigests.Digest)], replacesAll: Bool
-    ) -> (endpoints: Bool, routes: Bool) {
-        let before = (names(of: ResourceTypeURL.endpoints), names(of: ResourceTypeURL.route))
-        if replacesAll && typeURL == ResourceTypeURL.cluster { edsNames = [:] }
-        if replacesAll && typeURL == ResourceTypeURL.listener { routeNames = [:] }
+        _ typeURL: String, resources: [(name: String?, digest: ResourceDigests.Digest)], removed: [String] = [],
+        replacesAll: Bool
+    ) -> SubscriptionChange? {
+        let dependent = [ResourceTypeURL.cluster: ResourceTypeURL.endpoints, ResourceTypeURL.listener: ResourceTypeURL.route][typeURL]
+        let before = dependent.map(names(of:))
+        if typeURL == ResourceTypeURL.cluster {
+            if replacesAll { edsNames = [:] }
+            removed.forEach { edsNames[$0] = nil }
+        }
+        if typeURL == ResourceTypeURL.listener {
+            if replacesAll { routeNames = [:] }
+            removed.forEach { routeNames[$0] = nil }
+        }
         for (name, digest) in resources {
             switch digest {
             case .cluster(let edsName?): edsNames[name ?? edsName] = edsName
@@ -62,14 +78,9 @@ struct ConfigTracker {
             reportedConfigured = true
             recorder.configured(stream)
         }
-        return (names(of: ResourceTypeURL.endpoints) != before.0, names(of: ResourceTypeURL.route) != before.1)
-    }
-
-    mutating func remove(_ typeURL: String, names removed: [String]) {
-        for name in removed {
-            if typeURL == ResourceTypeURL.cluster { edsNames[name] = nil }
-            if typeURL == ResourceTypeURL.listener { routeNames[name] = nil }
-        }
+        guard let dependent, let before else { return nil }
+        let after = names(of: dependent)
+        return after == before ? nil : SubscriptionChange(typeURL: dependent, old: before, new: after)
     }
 
     private mutating func see(_ cluster: String, ports: [UInt32]) {

@@ -13,6 +13,8 @@ struct LoadPhases: Sendable {
     static let propagationMetric = "xds_change_propagation_seconds"
     let log: @Sendable (String) -> Void
     let recorder: LoadRecorder
+    /// Receivers per service, computed once: the change driver needs it for every change.
+    let subscribers: [String: Int]
     let markers = ChangeMarkers()
     let digests = ResourceDigests()
 
@@ -21,6 +23,7 @@ struct LoadPhases: Sendable {
         self.metricsURL = metricsURL
         (self.scenario, self.consul, self.controlPlane, self.xdsPort, self.log) = (scenario, consul, controlPlane, xdsPort, log)
         recorder = LoadRecorder(streams: scenario.streams)
+        subscribers = scenario.subscriberCounts()
     }
 
     func run(into report: inout LoadReport, restart: Bool) async throws {
@@ -132,7 +135,7 @@ struct LoadPhases: Sendable {
 
     private func change(_ sequence: Int, _ service: String) async throws {
         let port = markers.register(sequence: sequence, service: service)
-        recorder.begin(change: sequence, service: service, expected: scenario.subscribers(of: service))
+        recorder.begin(change: sequence, service: service, expected: subscribers[service, default: 0])
         try await consul.move(service, to: port)
     }
 

@@ -41,9 +41,13 @@ public struct LoadScenario: Sendable, Codable {
 
     public func group(ofStream stream: Int) -> Int { stream % max(groups, 1) }
 
-    /// Streams whose group depends on `service`: the receivers of a change to it.
-    public func subscribers(of service: String) -> Int {
-        (0..<groups).filter { dependencies(ofGroup: $0).contains(service) }.map(streamCount(inGroup:)).reduce(0, +)
+    /// Per service, the streams whose group depends on it: the receivers of a change to it.
+    public func subscriberCounts() -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for group in 0..<groups {
+            for service in dependencies(ofGroup: group) { counts[service, default: 0] += streamCount(inGroup: group) }
+        }
+        return counts
     }
 
     public func streamCount(inGroup group: Int) -> Int { streams / groups + (group < streams % groups ? 1 : 0) }

@@ -75,8 +75,7 @@ struct SimulatedEnvoy: Sendable {
                 acked[message.typeURL] = (message.versionInfo, message.nonce)
                 let change = tracker.apply(message.typeURL, resources: message.resources.map { (nil, digests.digest($0)) }, replacesAll: true)
                 send(message.typeURL, names: tracker.names(of: message.typeURL))
-                if change.endpoints { send(ResourceTypeURL.endpoints, names: tracker.names(of: ResourceTypeURL.endpoints)) }
-                if change.routes { send(ResourceTypeURL.route, names: tracker.names(of: ResourceTypeURL.route)) }
+                if let change { send(change.typeURL, names: change.new) }
             }
         }
     }
@@ -90,22 +89,18 @@ struct SimulatedEnvoy: Sendable {
             var tracker = ConfigTracker(stream: stream, recorder: recorder, markers: markers)
             for try await message in response.messages {
                 recorder.received(bytes: message.resources.reduce(0) { $0 + $1.resource.value.count })
-                let before = (tracker.names(of: ResourceTypeURL.endpoints), tracker.names(of: ResourceTypeURL.route))
-                tracker.remove(message.typeURL, names: message.removedResources)
                 let change = tracker.apply(
-                    message.typeURL, resources: message.resources.map { ($0.name, digests.digest($0.resource)) }, replacesAll: false)
+                    message.typeURL, resources: message.resources.map { ($0.name, digests.digest($0.resource)) },
+                    removed: message.removedResources, replacesAll: false)
                 var ack = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
                 ack.typeURL = message.typeURL
                 ack.responseNonce = message.nonce
                 continuation.yield(ack)
-                for (typeURL, changed, old) in [
-                    (ResourceTypeURL.endpoints, change.endpoints, before.0), (ResourceTypeURL.route, change.routes, before.1),
-                ] where changed {
-                    let now = tracker.names(of: typeURL)
+                if let change {
                     var subscribe = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
-                    subscribe.typeURL = typeURL
-                    subscribe.resourceNamesSubscribe = now.filter { !old.contains($0) }
-                    subscribe.resourceNamesUnsubscribe = old.filter { !now.contains($0) }
+                    subscribe.typeURL = change.typeURL
+                    subscribe.resourceNamesSubscribe = change.new.filter { !change.old.contains($0) }
+                    subscribe.resourceNamesUnsubscribe = change.old.filter { !change.new.contains($0) }
                     continuation.yield(subscribe)
                 }
             }

@@ -6,7 +6,27 @@ import Testing
 /// aggregator; peers without a certificate signed by the CA are refused and change nothing.
 @Suite("mTLS: xDS and both HTTP APIs", .serialized, .timeLimit(.minutes(3)))
 struct MutualTLSTests {
-    static let dependsOnBackend = """
+    /// What every test starts from: its directory, the mesh CA, a foreign CA, and a push token in a file.
+    struct Setting {
+        let directory: URL
+        let pki: TestPKI
+        let foreign: TestPKI
+        let tokenFile: URL
+        let token: String
+
+        init(_ name: String) throws {
+            directory = try TestEnvironment.temporaryDirectory(name)
+            pki = try TestPKI(name: "mesh", directory: directory)
+            foreign = try TestPKI(name: "foreign", directory: directory)
+            tokenFile = directory.appendingPathComponent("token")
+            token = "secret-\(UUID().uuidString)"
+            try token.write(to: tokenFile, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Node metadata of a client that depends on `backend`, with an egress port of its own.
+    static func dependsOnBackend() -> String {
+        """
                 service_name: client
                 egress_host: 127.0.0.1
                 egress_port: \(TestEnvironment.freePort())
@@ -15,6 +35,7 @@ struct MutualTLSTests {
                     dependencies:
                       - service: backend
         """
+    }
 
     static func registry(_ backends: [Backend]) -> String {
         "services:\n  - name: backend\n    instances:\n"
@@ -23,9 +44,8 @@ struct MutualTLSTests {
 
     @Test("xDS: an Envoy with a CA-signed certificate is configured; one without a certificate or with a foreign one is refused")
     func envoysOverMutualTLS() async throws {
-        let directory = try TestEnvironment.temporaryDirectory("mtls-xds")
-        let pki = try TestPKI(name: "mesh", directory: directory)
-        let foreign = try TestPKI(name: "foreign", directory: directory)
+        let setting = try Setting("mtls-xds")
+        let (directory, pki, foreign) = (setting.directory, setting.pki, setting.foreign)
         let backend = try Backend(name: "b1", directory: directory)
         let controlPlane = try ControlPlaneProcess(
             registryYAML: Self.registry([backend]), directory: directory,
@@ -33,13 +53,13 @@ struct MutualTLSTests {
         defer { controlPlane.process.stop() }
 
         let trusted = try EnvoyProxy(
-            name: "client", nodeId: "trusted", metadataYAML: Self.dependsOnBackend, xdsPort: controlPlane.xdsPort, directory: directory,
+            name: "client", nodeId: "trusted", metadataYAML: Self.dependsOnBackend(), xdsPort: controlPlane.xdsPort, directory: directory,
             xdsTLS: .init(try pki.issue("envoy-trusted", altNames: ["URI:spiffe://dc1/client"])))
         let anonymous = try EnvoyProxy(
-            name: "client", nodeId: "anonymous", metadataYAML: Self.dependsOnBackend, xdsPort: controlPlane.xdsPort,
+            name: "client", nodeId: "anonymous", metadataYAML: Self.dependsOnBackend(), xdsPort: controlPlane.xdsPort,
             directory: directory, xdsTLS: .init(trustingOnly: pki.caCertificate))
         let impostor = try EnvoyProxy(
-            name: "client", nodeId: "impostor", metadataYAML: Self.dependsOnBackend, xdsPort: controlPlane.xdsPort, directory: directory,
+            name: "client", nodeId: "impostor", metadataYAML: Self.dependsOnBackend(), xdsPort: controlPlane.xdsPort, directory: directory,
             xdsTLS: .init(try foreign.issue("envoy-impostor", altNames: ["URI:spiffe://dc1/client"], trusting: pki.caCertificate)))
         defer { [trusted, anonymous, impostor].forEach { $0.stop() } }
 
@@ -61,12 +81,8 @@ struct MutualTLSTests {
 
     @Test("HTTP API: refused without a CA-signed certificate; refused pushes change nothing; a good push applies")
     func controlPlaneAPIOverMutualTLS() async throws {
-        let directory = try TestEnvironment.temporaryDirectory("mtls-http")
-        let pki = try TestPKI(name: "mesh", directory: directory)
-        let foreign = try TestPKI(name: "foreign", directory: directory)
-        let tokenFile = directory.appendingPathComponent("token")
-        try "secret-\(UUID().uuidString)".write(to: tokenFile, atomically: true, encoding: .utf8)
-        let token = try String(contentsOf: tokenFile, encoding: .utf8)
+        let setting = try Setting("mtls-http")
+        let (directory, pki, foreign, tokenFile, token) = (setting.directory, setting.pki, setting.foreign, setting.tokenFile, setting.token)
         let controlPlane = try ControlPlaneProcess(
             registryYAML: "services: []\n", directory: directory,
             extraArguments: try pki.issue("control-plane", altNames: ["DNS:localhost"]).flags + ["--push-token-file", tokenFile.path])
@@ -106,11 +122,8 @@ struct MutualTLSTests {
 
     @Test("aggregator over mTLS: polls and pushes with its certificate, a foreign aggregator is refused, its own API needs a certificate")
     func aggregatorOverMutualTLS() async throws {
-        let directory = try TestEnvironment.temporaryDirectory("mtls-federation")
-        let pki = try TestPKI(name: "mesh", directory: directory)
-        let foreign = try TestPKI(name: "foreign", directory: directory)
-        let tokenFile = directory.appendingPathComponent("token")
-        try "secret-\(UUID().uuidString)".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let setting = try Setting("mtls-federation")
+        let (directory, pki, foreign, tokenFile) = (setting.directory, setting.pki, setting.foreign, setting.tokenFile)
         let backend = try Backend(name: "dc2-a", directory: directory)
         let controlPlaneFlags = try pki.issue("control-plane", altNames: ["DNS:localhost"]).flags + ["--push-token-file", tokenFile.path]
         let dc1 = try ControlPlaneProcess(datacenter: "dc1", registryYAML: "services: []\n", directory: directory, extraArguments: controlPlaneFlags)
@@ -123,7 +136,7 @@ struct MutualTLSTests {
             controlPlanes: [dc1], tokenFile: tokenFile, directory: directory.appendingPathComponent("foreign"),
             extraArguments: try foreign.issue("aggregator", altNames: ["DNS:localhost"], trusting: pki.caCertificate).flags)
         let envoy = try EnvoyProxy(
-            name: "client", nodeId: "client-dc1", metadataYAML: Self.dependsOnBackend, xdsPort: dc1.xdsPort, directory: directory,
+            name: "client", nodeId: "client-dc1", metadataYAML: Self.dependsOnBackend(), xdsPort: dc1.xdsPort, directory: directory,
             xdsTLS: .init(try pki.issue("envoy", altNames: ["URI:spiffe://dc1/client"])))
         defer {
             envoy.stop()
