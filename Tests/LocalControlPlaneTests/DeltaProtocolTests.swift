@@ -17,7 +17,7 @@ struct DeltaProtocolTests {
     func wildcardDiffs() async throws {
         let before = Fixtures.catalog(["a": [Fixtures.instance("10.0.0.1", 80)], "b": []])
         let after = Fixtures.catalog(["a": [Fixtures.instance("10.0.0.2", 80)], "c": []])
-        var machine = DeltaProtocol(controlPlaneId: "test")
+        var machine = DecodingMachine<DeltaProtocol, DeltaDiscoveryResponse>()
         _ = machine.handle(try await Fixtures.snapshot(before, profile: profile))
         let initial = try #require(machine.handle(Fixtures.deltaRequest(.cluster)).responses.first)
         #expect(initial.resources.map(\.name) == ["a", "b"])
@@ -33,7 +33,7 @@ struct DeltaProtocolTests {
     @Test("named subscriptions: subscribe, unsubscribe and unknown names")
     func namedSubscriptions() async throws {
         let catalog = Fixtures.catalog(["a": [Fixtures.instance("10.0.0.1", 80)], "b": []])
-        var machine = DeltaProtocol(controlPlaneId: "test")
+        var machine = DecodingMachine<DeltaProtocol, DeltaDiscoveryResponse>()
         _ = machine.handle(try await Fixtures.snapshot(catalog, profile: profile))
         let first = try #require(machine.handle(Fixtures.deltaRequest(.endpoint, subscribe: ["a", "missing"])).responses.first)
         #expect(first.resources.map(\.name) == ["a"])
@@ -51,7 +51,7 @@ struct DeltaProtocolTests {
         let catalog = Fixtures.catalog(["a": [Fixtures.instance("10.0.0.1", 80)], "b": []])
         let snapshot = try await Fixtures.snapshot(catalog, profile: profile)
         let versions = Dictionary(uniqueKeysWithValues: snapshot.resources(.cluster).map { ($0.name, $0.version) })
-        var machine = DeltaProtocol(controlPlaneId: "test")
+        var machine = DecodingMachine<DeltaProtocol, DeltaDiscoveryResponse>()
         _ = machine.handle(snapshot)
         var known = versions
         known["b"] = "outdated"
@@ -65,7 +65,7 @@ struct DeltaProtocolTests {
     func nack() async throws {
         let catalog = Fixtures.catalog(["a": []])
         let snapshot = try await Fixtures.snapshot(catalog, profile: profile)
-        var machine = DeltaProtocol(controlPlaneId: "test")
+        var machine = DecodingMachine<DeltaProtocol, DeltaDiscoveryResponse>()
         _ = machine.handle(snapshot)
         let sent = try #require(machine.handle(Fixtures.deltaRequest(.cluster)).responses.first)
         let nack = machine.handle(Fixtures.deltaRequest(.cluster, nonce: sent.nonce, nack: "rejected"))

@@ -10,7 +10,7 @@ struct SotWProtocolTests {
     @Test("first requests are answered, ACKs are not, and a change is pushed in CDS→EDS→LDS→RDS order")
     func ackAndPushOrder() async throws {
         let profile = try Fixtures.profile()
-        var machine = SotWProtocol(controlPlaneId: "test")
+        var machine = DecodingMachine<SotWProtocol, DiscoveryResponse>()
         #expect(machine.handle(try await Fixtures.snapshot(catalog, profile: profile)).isEmpty)
 
         let cds = machine.handle(Fixtures.sotwRequest(.cluster))
@@ -33,7 +33,7 @@ struct SotWProtocolTests {
         ])
         var wildcardProfile = profile
         wildcardProfile.outgoing.allServices = .init()
-        var wildcard = SotWProtocol(controlPlaneId: "test")
+        var wildcard = DecodingMachine<SotWProtocol, DiscoveryResponse>()
         _ = wildcard.handle(try await Fixtures.snapshot(catalog, profile: wildcardProfile))
         for type in ResourceType.allCases {
             _ = wildcard.handle(Fixtures.sotwRequest(type, names: type.isWildcardByDefault ? [] : ["backend", "other", "third", "egress"]))
@@ -45,7 +45,7 @@ struct SotWProtocolTests {
     @Test("nothing is sent when nothing changed")
     func noChangeNoResponse() async throws {
         let profile = try Fixtures.profile()
-        var machine = SotWProtocol(controlPlaneId: "test")
+        var machine = DecodingMachine<SotWProtocol, DiscoveryResponse>()
         let snapshot = try await Fixtures.snapshot(catalog, profile: profile)
         _ = machine.handle(snapshot)
         _ = machine.handle(Fixtures.sotwRequest(.cluster))
@@ -55,7 +55,7 @@ struct SotWProtocolTests {
     @Test("a NACK is recorded and the rejected version is not re-sent")
     func nack() async throws {
         let profile = try Fixtures.profile()
-        var machine = SotWProtocol(controlPlaneId: "test")
+        var machine = DecodingMachine<SotWProtocol, DiscoveryResponse>()
         let snapshot = try await Fixtures.snapshot(catalog, profile: profile)
         _ = machine.handle(snapshot)
         let sent = try #require(machine.handle(Fixtures.sotwRequest(.cluster)).responses.first)
@@ -68,7 +68,7 @@ struct SotWProtocolTests {
     @Test("a request with an old nonce is stale and ignored")
     func staleNonce() async throws {
         let profile = try Fixtures.profile()
-        var machine = SotWProtocol(controlPlaneId: "test")
+        var machine = DecodingMachine<SotWProtocol, DiscoveryResponse>()
         _ = machine.handle(try await Fixtures.snapshot(catalog, profile: profile))
         _ = machine.handle(Fixtures.sotwRequest(.endpoint, names: ["backend"]))
         let stale = machine.handle(Fixtures.sotwRequest(.endpoint, names: [], nonce: "99"))
@@ -80,7 +80,7 @@ struct SotWProtocolTests {
     func resourceNamesChange() async throws {
         var profile = try Fixtures.profile()
         profile.outgoing.allServices = .init()
-        var machine = SotWProtocol(controlPlaneId: "test")
+        var machine = DecodingMachine<SotWProtocol, DiscoveryResponse>()
         _ = machine.handle(try await Fixtures.snapshot(catalog, profile: profile))
         let first = try #require(machine.handle(Fixtures.sotwRequest(.endpoint, names: ["backend"])).responses.first)
         #expect(first.resources.count == 1)
@@ -94,11 +94,11 @@ struct SotWProtocolTests {
     func reconnectWithCurrentVersion() async throws {
         let profile = try Fixtures.profile()
         let snapshot = try await Fixtures.snapshot(catalog, profile: profile)
-        var machine = SotWProtocol(controlPlaneId: "test")
+        var machine = DecodingMachine<SotWProtocol, DiscoveryResponse>()
         _ = machine.handle(snapshot)
         let reconnect = machine.handle(Fixtures.sotwRequest(.cluster, version: snapshot.version(.cluster)))
         #expect(reconnect.responses.isEmpty)
-        var fresh = SotWProtocol(controlPlaneId: "test")
+        var fresh = DecodingMachine<SotWProtocol, DiscoveryResponse>()
         _ = fresh.handle(snapshot)
         #expect(fresh.handle(Fixtures.sotwRequest(.cluster, version: "older")).responses.count == 1)
     }

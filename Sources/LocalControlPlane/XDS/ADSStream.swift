@@ -26,7 +26,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
     }
 
     func run(
-        requests: RPCAsyncSequence<Machine.Request, any Error>, writer: RPCWriter<Machine.Response>
+        requests: RPCAsyncSequence<Machine.Request, any Error>, writer: RPCWriter<EncodedResponse>
     ) async throws {
         let (events, continuation) = AsyncStream<Event>.makeStream()
         let mailbox = SnapshotMailbox()
@@ -64,7 +64,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
                         guard let snapshot = mailbox.take() else { continue }
                         let responses = machine.handle(snapshot)
                         for response in responses {
-                            guard let type = ResourceType(rawValue: Machine.typeURL(of: response)) else { continue }
+                            guard let type = ResourceType(rawValue: response.typeURL) else { continue }
                             propagation.sent(type, changedAt: snapshot.changedAt)
                         }
                         try await send(responses, session: session!, writer: writer)
@@ -121,12 +121,12 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         await registry.record(session.streamID, type: type, outcome: outcome)
     }
 
-    private func send(_ responses: [Machine.Response], session: Session, writer: RPCWriter<Machine.Response>) async throws {
+    private func send(_ responses: [EncodedResponse], session: Session, writer: RPCWriter<EncodedResponse>) async throws {
         guard !responses.isEmpty else { return }
         var types: [ResourceType] = []
         for response in responses {
             try await writer.write(response)
-            if let type = ResourceType(rawValue: Machine.typeURL(of: response)) {
+            if let type = ResourceType(rawValue: response.typeURL) {
                 metrics.responses(type).increment()
                 types.append(type)
             }

@@ -22,7 +22,7 @@ struct DeltaProtocol {
         self.controlPlaneId = controlPlaneId
     }
 
-    mutating func handle(_ request: DeltaDiscoveryRequest) -> (outcome: RequestOutcome, responses: [DeltaDiscoveryResponse]) {
+    mutating func handle(_ request: DeltaDiscoveryRequest) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
         guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
         var state = types[type] ?? TypeState(
             wildcard: type.isWildcardByDefault && request.resourceNamesSubscribe.isEmpty,
@@ -52,12 +52,12 @@ struct DeltaProtocol {
     }
 
     /// A new snapshot: the differences for every subscribed type, in push order.
-    mutating func handle(_ newSnapshot: Snapshot) -> [DeltaDiscoveryResponse] {
+    mutating func handle(_ newSnapshot: Snapshot) -> [EncodedResponse] {
         snapshot = newSnapshot
         return types.keys.sorted().compactMap { respond($0, answerEvenIfEmpty: false) }
     }
 
-    private mutating func respond(_ type: ResourceType, answerEvenIfEmpty: Bool) -> DeltaDiscoveryResponse? {
+    private mutating func respond(_ type: ResourceType, answerEvenIfEmpty: Bool) -> EncodedResponse? {
         guard let snapshot, var state = types[type] else { return nil }
         // The first answer of a type is owed even when empty, also if the snapshot arrived after the request.
         let answerEvenIfEmpty = answerEvenIfEmpty || !state.answered
@@ -78,19 +78,26 @@ struct DeltaProtocol {
         }
         guard !changed.isEmpty || !removed.isEmpty || !state.answered else { return nil }
         nonceCounter += 1
-        var response = DeltaDiscoveryResponse()
-        response.typeURL = type.typeURL
-        response.systemVersionInfo = snapshot.version(type)
-        response.nonce = String(nonceCounter)
-        response.controlPlane.identifier = controlPlaneId
-        response.resources = changed.map { resource in
-            var entry = Envoy_Service_Discovery_V3_Resource()
-            entry.name = resource.name
-            entry.version = resource.version
-            entry.resource = resource.any
-            return entry
+        // Streams of a group that were up to date receive the same differences: their body is encoded once.
+        let key = ResponseBodyKey(
+            protocolName: Self.protocolName, type: type, resources: Set(changed.map(\.name)), removed: removed,
+            controlPlaneId: controlPlaneId)
+        let body = snapshot.responseBody(key) {
+            var response = DeltaDiscoveryResponse()
+            response.typeURL = type.typeURL
+            response.systemVersionInfo = snapshot.version(type)
+            response.controlPlane.identifier = controlPlaneId
+            response.resources = changed.map { resource in
+                var entry = Envoy_Service_Discovery_V3_Resource()
+                entry.name = resource.name
+                entry.version = resource.version
+                entry.resource = resource.any
+                return entry
+            }
+            response.removedResources = removed
+            return EncodedResponse.serialize(response)
         }
-        response.removedResources = removed
+        let response = EncodedResponse(typeURL: type.typeURL, body: body, nonce: String(nonceCounter))
         for resource in changed { state.clientVersions[resource.name] = resource.version }
         for name in removed { state.clientVersions[name] = nil }
         state.lastNonce = response.nonce

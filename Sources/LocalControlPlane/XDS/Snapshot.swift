@@ -11,7 +11,9 @@ public struct Snapshot: Sendable {
     public let byteCount: Int
     /// Named subscriptions (EDS, RDS) → their version: every stream of a group subscribes to the same names, so
     /// the version is computed once per snapshot instead of once per stream.
-    private let namedVersions = NamedVersions()
+    private let namedVersions = SnapshotMemo<NamedResources, String>()
+    /// Encoded response bodies (all but the nonce): streams of a group that need the same response share one.
+    private let responseBodies = SnapshotMemo<ResponseBodyKey, [UInt8]>()
 
     public init(_ byType: [ResourceType: [EncodedResource]], changedAt: ContinuousClock.Instant = .now) {
         var resources: [ResourceType: [String: EncodedResource]] = [:]
@@ -37,7 +39,14 @@ public struct Snapshot: Sendable {
     /// The version of exactly the resources `resources(type, named:)` returns.
     public func version(_ type: ResourceType, named names: Set<String>? = nil) -> String {
         guard let names else { return versions[type] ?? Self.version(of: []) }
-        return namedVersions.value(for: type, names) { Self.version(of: resources(type, named: names)) }
+        return namedVersions.value(for: NamedResources(type: type, names: names)) {
+            Self.version(of: resources(type, named: names))
+        }
+    }
+
+    /// The body of a response built from this snapshot, encoded by `encode` the first time a stream needs it.
+    func responseBody(_ key: ResponseBodyKey, encode: () -> [UInt8]) -> [UInt8] {
+        responseBodies.value(for: key, compute: encode)
     }
 
     public var resourceCount: Int { resources.values.reduce(0) { $0 + $1.count } }
@@ -52,20 +61,30 @@ public struct Snapshot: Sendable {
     }
 }
 
-/// A snapshot's memo of named-subscription versions, shared by the streams that read the snapshot.
-private final class NamedVersions: Sendable {
-    private struct Key: Hashable {
-        let type: ResourceType
-        let names: Set<String>
-    }
+/// What a response body depends on besides the snapshot it is built from.
+struct ResponseBodyKey: Hashable, Sendable {
+    let protocolName: String
+    let type: ResourceType
+    /// The resources in the response (`nil`: all of the type).
+    let resources: Set<String>?
+    /// Delta only: the names reported removed.
+    let removed: [String]
+    let controlPlaneId: String
+}
 
-    private let memo = Mutex<[Key: String]>([:])
+private struct NamedResources: Hashable, Sendable {
+    let type: ResourceType
+    let names: Set<String>
+}
 
-    func value(for type: ResourceType, _ names: Set<String>, compute: () -> String) -> String {
-        let key = Key(type: type, names: names)
+/// Values derived from one snapshot that every stream of its group would otherwise compute again.
+private final class SnapshotMemo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let memo = Mutex<[Key: Value]>([:])
+
+    func value(for key: Key, compute: () -> Value) -> Value {
         if let known = memo.withLock({ $0[key] }) { return known }
-        let version = compute()
-        memo.withLock { $0[key] = version }
-        return version
+        let value = compute()
+        memo.withLock { $0[key] = value }
+        return value
     }
 }

@@ -23,7 +23,7 @@ struct SotWProtocol {
         self.controlPlaneId = controlPlaneId
     }
 
-    mutating func handle(_ request: DiscoveryRequest) -> (outcome: RequestOutcome, responses: [DiscoveryResponse]) {
+    mutating func handle(_ request: DiscoveryRequest) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
         guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
         let previous = types[type]
         if let previous, !request.responseNonce.isEmpty, request.responseNonce != previous.lastNonce {
@@ -49,24 +49,29 @@ struct SotWProtocol {
     }
 
     /// A new snapshot: responses for every subscribed type whose resources changed, in push order.
-    mutating func handle(_ newSnapshot: Snapshot) -> [DiscoveryResponse] {
+    mutating func handle(_ newSnapshot: Snapshot) -> [EncodedResponse] {
         snapshot = newSnapshot
         return types.keys.sorted().compactMap { respond($0, force: false) }
     }
 
-    private mutating func respond(_ type: ResourceType, force: Bool) -> DiscoveryResponse? {
+    private mutating func respond(_ type: ResourceType, force: Bool) -> EncodedResponse? {
         guard let snapshot, var state = types[type] else { return nil }
         let version = snapshot.version(type, named: state.names)
         guard force || version != state.knownVersion else { return nil }
         // A forced answer to an Envoy that already has this exact version is still skipped (reconnects).
         if force, version == state.knownVersion, state.lastNonce == nil, !state.knownVersion.isEmpty { return nil }
         nonceCounter += 1
-        var response = DiscoveryResponse()
-        response.typeURL = type.typeURL
-        response.versionInfo = version
-        response.nonce = String(nonceCounter)
-        response.resources = snapshot.resources(type, named: state.names).map(\.any)
-        response.controlPlane.identifier = controlPlaneId
+        let key = ResponseBodyKey(
+            protocolName: Self.protocolName, type: type, resources: state.names, removed: [], controlPlaneId: controlPlaneId)
+        let body = snapshot.responseBody(key) {
+            var response = DiscoveryResponse()
+            response.typeURL = type.typeURL
+            response.versionInfo = version
+            response.resources = snapshot.resources(type, named: state.names).map(\.any)
+            response.controlPlane.identifier = controlPlaneId
+            return EncodedResponse.serialize(response)
+        }
+        let response = EncodedResponse(typeURL: type.typeURL, body: body, nonce: String(nonceCounter))
         state.knownVersion = version
         state.lastNonce = response.nonce
         types[type] = state

@@ -1,0 +1,63 @@
+import EnvoyAPI
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+
+/// A discovery response as it goes on the wire: the body every stream of a group shares, serialised once per
+/// snapshot, followed by this stream's nonce. Protobuf lets a field follow the others, so appending the nonce
+/// (field 5 in both `DiscoveryResponse` and `DeltaDiscoveryResponse`) yields exactly the response with that nonce.
+struct EncodedResponse: Sendable {
+    let typeURL: String
+    /// Every field but the nonce; shared between streams.
+    let body: [UInt8]
+    let nonce: String
+
+    static let nonceFieldNumber = 5
+
+    init(typeURL: String, body: [UInt8], nonce: String) {
+        self.typeURL = typeURL
+        self.body = body
+        self.nonce = nonce
+    }
+
+    /// The nonce as a protobuf field: tag, varint length, UTF-8 bytes.
+    var nonceField: [UInt8] {
+        let nonceBytes = Array(nonce.utf8)
+        var field: [UInt8] = [UInt8(Self.nonceFieldNumber << 3 | 2)]  // wire type 2: length-delimited
+        var length = UInt64(nonceBytes.count)
+        while length >= 0x80 {
+            field.append(UInt8(truncatingIfNeeded: length) | 0x80)
+            length >>= 7
+        }
+        field.append(UInt8(length))
+        return field + nonceBytes
+    }
+
+    /// The full wire form: `body` + the nonce field.
+    var bytes: [UInt8] { body + nonceField }
+
+    /// The response as a message, for tests and logs.
+    func decoded<Response: SwiftProtobuf.Message>(as type: Response.Type) throws -> Response {
+        try Response(serializedBytes: bytes)
+    }
+
+    static func serialize(_ message: some SwiftProtobuf.Message) -> [UInt8] {
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        // Serialising a message built from valid parts cannot fail; an empty body would be refused by Envoy, visibly.
+        return (try? message.serializedBytes(options: options)) ?? []
+    }
+}
+
+/// Writes `EncodedResponse`s to gRPC as they are: no message is built or serialised per stream.
+struct EncodedResponseSerializer: MessageSerializer {
+    func serialize<Bytes: GRPCContiguousBytes>(_ message: EncodedResponse) throws -> Bytes {
+        let nonceField = message.nonceField
+        var bytes = Bytes(repeating: 0, count: message.body.count + nonceField.count)
+        bytes.withUnsafeMutableBytes { buffer in
+            message.body.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            nonceField.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[message.body.count...]).copyMemory(from: $0) }
+        }
+        return bytes
+    }
+}
