@@ -105,7 +105,10 @@ let package = Package(
         .target(
             name: "XDSLoad",
             dependencies: [
-                "EnvoyAPI",
+                "EnvoyAPI", "LocalControlPlane", "Shared",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

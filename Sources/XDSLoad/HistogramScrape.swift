@@ -24,6 +24,7 @@ struct HistogramScrape: Sendable {
 
     static func fetch(_ url: String, name: String) async -> HistogramScrape? {
         guard let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10)),
+              response.status == .ok,  // the floor server has no metrics
               let body = try? await response.body.collect(upTo: 64 * 1024 * 1024)
         else { return nil }
         return HistogramScrape(prometheusText: String(buffer: body), name: name)

@@ -6,7 +6,16 @@ import Foundation
 /// kill -9 and restart. The double and the control plane are separate processes so each is measured on its own
 /// and this process keeps its file descriptors for the streams.
 public struct LoadRun: Sendable {
+    /// What the simulated Envoys connect to.
+    public enum Target: String, Sendable, CaseIterable {
+        /// The real local-control-plane watching the Consul double.
+        case controlPlane = "control-plane"
+        /// `xds-load floor-server`: pre-encoded responses and no generation, the cost of the transport alone.
+        case floor
+    }
+
     public var scenario: LoadScenario
+    public var target = Target.controlPlane
     public var controlPlaneBinary: String
     public var consulPort = 18599
     public var xdsPort = 18597
@@ -21,6 +30,13 @@ public struct LoadRun: Sendable {
 
     public func run(log: @escaping @Sendable (String) -> Void) async throws -> LoadReport {
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        switch target {
+        case .controlPlane: return try await runAgainstControlPlane(log: log)
+        case .floor: return try await runAgainstFloor(log: log)
+        }
+    }
+
+    private func runAgainstControlPlane(log: @escaping @Sendable (String) -> Void) async throws -> LoadReport {
         let binaries = URL(fileURLWithPath: controlPlaneBinary).deletingLastPathComponent()
         let consul = ConsulDoubleDriver(url: "http://127.0.0.1:\(consulPort)")
         let double = ChildProcess(
@@ -52,6 +68,28 @@ public struct LoadRun: Sendable {
             scenario: scenario, consul: consul, controlPlane: controlPlane, xdsPort: xdsPort,
             metricsURL: "http://127.0.0.1:\(httpPort)/metrics", log: log)
         try await phases.run(into: &report, restart: restart)
+        return report
+    }
+
+    /// The same phases against `xds-load floor-server` (this binary), which takes the changes itself; no restart.
+    private func runAgainstFloor(log: @escaping @Sendable (String) -> Void) async throws -> LoadReport {
+        let floorURL = "http://127.0.0.1:\(httpPort)"
+        let floor = ChildProcess(
+            binary: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+            arguments: ["floor-server", "--xds-port", "\(xdsPort)", "--http-port", "\(httpPort)"] + scenario.catalogArguments,
+            logFile: "\(workDirectory)/floor-server.log")
+        defer { floor.stop() }
+        try floor.start()
+        guard await floor.waitUntilAnswering("\(floorURL)/ready", timeout: .seconds(120)) else {
+            throw LoadError("the floor server did not become ready; see \(floor.logFile)")
+        }
+        let changes = ConsulDoubleDriver(url: floorURL)
+        try await changes.seed(services: scenario.services, instances: scenario.instances)
+        log("floor server ready (pid \(floor.pid ?? 0)); opening \(scenario.streams) streams")
+        var report = LoadReport(target: "floor: pre-encoded responses, no generation (xds-load floor-server)", scenario: scenario)
+        let phases = LoadPhases(
+            scenario: scenario, consul: changes, controlPlane: floor, xdsPort: xdsPort, metricsURL: "\(floorURL)/metrics", log: log)
+        try await phases.run(into: &report, restart: false)
         return report
     }
 }

@@ -26,6 +26,14 @@ public struct LoadScenario: Sendable, Codable {
 
     public init() {}
 
+    /// The options that shape the catalog and the groups, as `xds-load floor-server` takes them.
+    public var catalogArguments: [String] {
+        [
+            "--groups", "\(groups)", "--dependencies", "\(dependencies)", "--shared-dependencies", "\(sharedDependencies)",
+            "--services", "\(services)", "--instances", "\(instances)",
+        ]
+    }
+
     public var connectionCount: Int { connections <= 0 ? streams : min(connections, streams) }
 
     /// Consul service names, as the Consul double seeds them.

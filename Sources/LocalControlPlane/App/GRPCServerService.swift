@@ -4,10 +4,14 @@ import ServiceLifecycle
 
 /// Runs a gRPC server as a lifecycle `Service`. ADS streams never end on their own, so on shutdown
 /// the server is cancelled rather than drained: Envoys keep their config and reconnect.
-struct GRPCServerService: Service {
+public struct GRPCServerService: Service {
     let server: GRPCServer<HTTP2ServerTransport.Posix>
 
-    func run() async throws {
+    public init(server: GRPCServer<HTTP2ServerTransport.Posix>) {
+        self.server = server
+    }
+
+    public func run() async throws {
         try await cancelWhenGracefulShutdown {
             try await server.serve()
         }

@@ -6,15 +6,15 @@ import SwiftProtobuf
 /// A discovery response as it goes on the wire: the body every stream of a group shares, serialised once per
 /// snapshot, followed by this stream's nonce. Protobuf lets a field follow the others, so appending the nonce
 /// (field 5 in both `DiscoveryResponse` and `DeltaDiscoveryResponse`) yields exactly the response with that nonce.
-struct EncodedResponse: Sendable {
-    let typeURL: String
+public struct EncodedResponse: Sendable {
+    public let typeURL: String
     /// Every field but the nonce; shared between streams.
-    let body: [UInt8]
-    let nonce: String
+    public let body: [UInt8]
+    public let nonce: String
 
     static let nonceFieldNumber = 5
 
-    init(typeURL: String, body: [UInt8], nonce: String) {
+    public init(typeURL: String, body: [UInt8], nonce: String) {
         self.typeURL = typeURL
         self.body = body
         self.nonce = nonce
@@ -41,7 +41,7 @@ struct EncodedResponse: Sendable {
         try Response(serializedBytes: bytes)
     }
 
-    static func serialize(_ message: some SwiftProtobuf.Message) -> [UInt8] {
+    public static func serialize(_ message: some SwiftProtobuf.Message) -> [UInt8] {
         var options = BinaryEncodingOptions()
         options.useDeterministicOrdering = true
         // Serialising a message built from valid parts cannot fail; an empty body would be refused by Envoy, visibly.
@@ -50,8 +50,10 @@ struct EncodedResponse: Sendable {
 }
 
 /// Writes `EncodedResponse`s to gRPC as they are: no message is built or serialised per stream.
-struct EncodedResponseSerializer: MessageSerializer {
-    func serialize<Bytes: GRPCContiguousBytes>(_ message: EncodedResponse) throws -> Bytes {
+public struct EncodedResponseSerializer: MessageSerializer {
+    public init() {}
+
+    public func serialize<Bytes: GRPCContiguousBytes>(_ message: EncodedResponse) throws -> Bytes {
         let nonceField = message.nonceField
         var bytes = Bytes(repeating: 0, count: message.body.count + nonceField.count)
         bytes.withUnsafeMutableBytes { buffer in

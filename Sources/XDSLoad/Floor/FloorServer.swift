@@ -1,0 +1,57 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Hummingbird
+import LocalControlPlane
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// `xds-load floor-server`: the floor a control plane is compared with. It serves the scenario's config as
+/// pre-encoded responses on the xDS port and takes the load run's changes on the HTTP port, where the Consul double's
+/// `/_double/move` would be, so the same phases drive both.
+public struct FloorServer: Sendable {
+    public let scenario: LoadScenario
+    public let xdsPort: Int
+    public let httpPort: Int
+
+    public init(scenario: LoadScenario, xdsPort: Int, httpPort: Int) {
+        (self.scenario, self.xdsPort, self.httpPort) = (scenario, xdsPort, httpPort)
+    }
+
+    public func run() async throws {
+        let resources = try await FloorResources(scenario: scenario)
+        let streams = FloorStreams()
+        var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
+        // The same listen backlog as the control plane, so connection storms compare like for like.
+        transportConfig.channelDebuggingCallbacks.onBindTCPListener = { channel in
+            channel.setOption(ChannelOptions.backlog, value: 65_535)
+        }
+        let grpc = GRPCServer(
+            transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: xdsPort), transportSecurity: .plaintext, config: transportConfig),
+            services: [FloorADSService(resources: resources, streams: streams)])
+        let router = Router()
+        router.get("/ready") { _, _ in "ready" }
+        router.get("/v1/status/leader") { _, _ in "\"127.0.0.1:8300\"" }
+        router.put("/_double/seed") { request, _ in
+            let parameters = request.uri.queryParameters
+            guard parameters["services"].flatMap({ Int(String($0)) }) == scenario.services,
+                  parameters["instances"].flatMap({ Int(String($0)) }) == scenario.instances else {
+                throw HTTPError(.badRequest, message: "the floor serves \(scenario.services) × \(scenario.instances)")
+            }
+            return HTTPResponse.Status.ok
+        }
+        router.put("/_double/move") { request, _ in
+            let parameters = request.uri.queryParameters
+            guard let id = parameters["id"].map(String.init), let port = parameters["port"].flatMap({ Int(String($0)) }),
+                  let dash = id.lastIndex(of: "-") else {
+                throw HTTPError(.badRequest, message: "move needs id=<service>-0 and port")
+            }
+            streams.push(try resources.move(service: String(id[..<dash]), port: port))
+            return HTTPResponse.Status.ok
+        }
+        let http = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: httpPort)))
+        let services: [any Service] = [GRPCServerService(server: grpc), http]
+        try await ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "xds-load.floor"))).run()
+    }
+}
