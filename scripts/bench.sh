@@ -19,13 +19,16 @@ load() { # name, then xds-load options
 }
 load sotw --streams 10000 --protocol sotw --no-restart
 load delta --streams 10000 --protocol delta --no-restart
+# The floor: the same scenario served as pre-encoded responses with no generation (xds-load floor-server).
+load floor-sotw --target floor --streams 10000 --protocol sotw
+load floor-delta --target floor --streams 10000 --protocol delta
 # Reconnect storm: this sandbox caps a process at 20,000 descriptors and the gRPC client briefly holds two sockets
 # per reconnecting connection, so 10,000 streams share 5,000 connections here (see docs/PERFORMANCE.md).
 load restart --streams 10000 --connections 5000 --single-changes 2 --sustain-seconds 5
 load restart-one-per-stream --streams 3000 --single-changes 2 --sustain-seconds 5
 
 python3 - "$out" <<'PY'
-import datetime, os, platform, re, subprocess, sys
+import datetime, json, os, platform, re, subprocess, sys
 out = sys.argv[1]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 memory = next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")) 
@@ -34,11 +37,31 @@ sections = {
     "micro": "Micro-benchmarks (ordo-one `benchmark`, release build)",
     "sotw": "10,000 state-of-the-world streams, one HTTP/2 connection each",
     "delta": "10,000 delta streams, one HTTP/2 connection each",
+    "floor-sotw": "The floor, state of the world: the same 10,000 streams served pre-encoded responses, no generation",
+    "floor-delta": "The floor, delta: the same 10,000 streams served pre-encoded responses, no generation",
     "restart": "kill -9 and restart with 10,000 streams (over 5,000 connections)",
     "restart-one-per-stream": "kill -9 and restart with 3,000 streams, one connection each",
 }
 lines = [f"Run by `scripts/bench.sh` on {datetime.date.today()} at commit `{commit}`: {os.cpu_count()} × {cpu}, "
          f"{int(memory) // 1024 // 1024} GiB; load generator, Consul double and control plane on the same machine.", ""]
+def report(name):
+    path = os.path.join(out, name + ".json")
+    return json.load(open(path)) if os.path.exists(path) else None
+pairs = [("sotw", "floor-sotw"), ("delta", "floor-delta")]
+if all(report(name) for pair in pairs for name in pair):
+    rows = [
+        ("all streams configured (s)", lambda r: f"{r.get('initialConfigSeconds') or 0:.2f}"),
+        ("one change, p50 / p99 (s)", lambda r: f"{r['singleChange']['p50Seconds']:.3f} / {r['singleChange']['p99Seconds']:.3f}"),
+        ("sustained, per change p50 / p99 (s)", lambda r: f"{r['sustainedChange']['p50Seconds']:.3f} / {r['sustainedChange']['p99Seconds']:.3f}"),
+        ("sustained, changes done", lambda r: str(r['sustainedChange']['count'])),
+        ("server CPU while sustained (% of a core)", lambda r: f"{r.get('sustainedCPUPercent') or 0:.0f}"),
+        ("server peak memory (MB)", lambda r: f"{r.get('residentMegabytesPeak') or 0:.0f}"),
+    ]
+    lines += ["#### Control plane next to the floor (same run, same scenario, same generator)", "",
+              "| measure | control plane, SotW | floor, SotW | control plane, delta | floor, delta |", "|---|---|---|---|---|"]
+    for label, cell in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(report(n)) for pair in pairs for n in pair) + " |")
+    lines.append("")
 for name, title in sections.items():
     path = os.path.join(out, name + ".md")
     if os.path.exists(path):
