@@ -128,6 +128,19 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .target(
+            name: "Fuzzing",
+            dependencies: [
+                "LocalControlPlane", "GlobalAggregator", "Shared", "EnvoyAPI",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fuzz",
+            dependencies: ["Fuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "xds-load",
             dependencies: ["XDSLoad", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -165,6 +178,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "FuzzingTests",
+            dependencies: ["Fuzzing", "Shared"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SharedTests",
             dependencies: ["Shared"],
             swiftSettings: swiftSettings
@@ -193,6 +211,12 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "LocalControlPlane", "GlobalAggregator", "Shared",
+                "EnvoyAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -75,7 +75,7 @@ let benchmarks: @Sendable () -> Void = {
         let snapshot = Fixtures.datacenter("dc1", services: 2_000, instances: 20)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            try await store.save(snapshot)
+            try await store.save([snapshot])
             blackHole(try await store.loadAll())
         }
     }

@@ -7,4 +7,6 @@ public enum AggregatorMetricNames {
     public static let pushErrors = "aggregator_push_errors_total"
     public static let stale = "aggregator_datacenter_stale"
     public static let storeWriteSeconds = "aggregator_store_write_seconds"
+    public static let storeErrors = "aggregator_store_errors_total"
+    public static let storeHealthy = "aggregator_store_healthy"
 }

@@ -20,8 +20,8 @@ struct StateStoreTests {
         let receivedAt = Date(timeIntervalSince1970: 1_700_000_000)
         do {
             let store = StateStore(path: path)
-            #expect(store.degradedReason == nil)
-            try await store.save(DatacenterSnapshot(state: state, receivedAt: receivedAt))
+            #expect(store.problem == nil)
+            try await store.save([DatacenterSnapshot(state: state, receivedAt: receivedAt)])
             #expect(try await store.nextGeneration() == 1)
             #expect(try await store.nextGeneration() == 2)
         }
@@ -35,14 +35,45 @@ struct StateStoreTests {
         #expect(try await reopened.nextGeneration() == 101)
     }
 
-    @Test("a corrupt file is reported and the store keeps working in memory")
+    private static let state = DatacenterState(datacenter: "dc1", index: 1, bootId: "b", services: [], appliedRemoteVersion: nil)
+
+    @Test("a corrupt file is moved aside and a new one started; the caller is told to write everything again")
     func corruptFile() async throws {
         let path = Self.temporaryPath()
         try Data(repeating: 0x42, count: 4096).write(to: URL(fileURLWithPath: path))
         let store = StateStore(path: path)
-        #expect(store.degradedReason?.contains(path) == true)
-        let state = DatacenterState(datacenter: "dc1", index: 1, bootId: "b", services: [], appliedRemoteVersion: nil)
-        try await store.save(DatacenterSnapshot(state: state, receivedAt: Date()))
-        #expect(try await store.loadAll().snapshots["dc1"] != nil)
+        #expect(store.problem == nil)
+        #expect(store.takeFreshStart() && !store.takeFreshStart(), "reported once")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+            .filter { $0.hasPrefix((path as NSString).lastPathComponent + ".corrupt-") }
+        #expect(aside.count == 1, "the damaged file is kept for inspection")
+        try await store.save([DatacenterSnapshot(state: Self.state, receivedAt: Date())])
+        #expect(try await StateStore(path: path).loadAll().snapshots["dc1"] != nil)
+    }
+
+    @Test("a file deleted while in use is started again at the next write")
+    func deletedFile() async throws {
+        let path = Self.temporaryPath()
+        let store = StateStore(path: path)
+        try await store.save([DatacenterSnapshot(state: Self.state, receivedAt: Date())])
+        try FileManager.default.removeItem(atPath: path)
+        try await store.save([DatacenterSnapshot(state: Self.state, receivedAt: Date())])
+        #expect(store.takeFreshStart(), "everything must be written again")
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(try await StateStore(path: path).loadAll().snapshots["dc1"] != nil)
+    }
+
+    @Test("an unusable path runs in memory with the reason, and the store takes the file once it can")
+    func unusablePathRecovers() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("missing-\(UUID().uuidString)")
+        let path = directory.appendingPathComponent("state.sqlite").path
+        let store = StateStore(path: path)
+        #expect(store.problem?.contains(path) == true)
+        try await store.save([DatacenterSnapshot(state: Self.state, receivedAt: Date())])
+        #expect(try await store.loadAll().snapshots["dc1"] != nil, "served from memory")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try await store.save([DatacenterSnapshot(state: Self.state, receivedAt: Date())])
+        #expect(store.problem == nil && store.takeFreshStart())
+        #expect(FileManager.default.fileExists(atPath: path))
     }
 }

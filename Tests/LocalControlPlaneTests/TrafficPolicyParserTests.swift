@@ -35,6 +35,8 @@ struct TrafficPolicyParserTests {
         arguments: [
             ("status_code:>=700", "status_code:>=700"), ("duration:abc", "duration:abc"), ("header:x", "header:x"),
             ("response_flags:", "response_flags:"), ("status_code:>=500;colour:red", "colour:red"), ("not_health_check:1", "not_health_check:1"),
+            ("duration:>9223372036854775807", "duration:>9223372036854775807"), ("duration:>=4294967296", "duration:>=4294967296"),
+            ("duration:<-5", "duration:<-5"), ("status_code:>-9223372036854775808", "status_code:>-9223372036854775808"),
         ])
     func invalidAccessLogFilter(text: String, clause: String) throws {
         let error = #expect(throws: NodeMetadataError.self) { try AccessLogFilterSpec.parse(text) }

@@ -32,6 +32,11 @@ public actor AggregatorCore {
     private let startedAt = Date()
     private let logger = Logger(label: "aggregator.core")
     private let storeWrites = Metrics.Timer(label: AggregatorMetricNames.storeWriteSeconds)
+    private let storeErrors = Counter(label: AggregatorMetricNames.storeErrors)
+    private let storeHealthy = Gauge(label: AggregatorMetricNames.storeHealthy)
+    /// DCs whose current state is not on disk yet, and since when some state has been waiting.
+    private var unsaved: Set<String> = []
+    private var unsavedSince: Date?
     /// Before every DC is known (from SQLite or a poll), pushes wait this long, so a fresh aggregator
     /// never pushes a view that lacks a DC it simply has not heard from yet.
     private let initialSyncGrace: TimeInterval
@@ -64,21 +69,43 @@ public actor AggregatorCore {
 
     // MARK: - polls
 
-    /// A replica answered with a valid state: store it, then use it.
-    public func accept(_ state: DatacenterState, from url: String, receivedAt: Date = Date()) async throws {
+    /// A replica answered with a valid state: store it, then use it. A failed write does not stop its use (the
+    /// aggregator serves from memory); the state stays pending and is written once the disk works again.
+    public func accept(_ state: DatacenterState, from url: String, receivedAt: Date = Date()) async {
         let snapshot = DatacenterSnapshot(state: state, receivedAt: receivedAt)
-        let writeStarted = ContinuousClock.now
-        try await store.save(snapshot)
-        storeWrites.record(duration: ContinuousClock.now - writeStarted)
+        let servicesChanged = snapshots[state.datacenter]?.state.services != state.services
+        snapshots[state.datacenter] = snapshot
+        unsaved.insert(state.datacenter)
+        await persist()
         var status = replicas[state.datacenter]?[url] ?? ReplicaStatus(url: url)
         status.lastSuccess = receivedAt
         status.lastError = nil
         status.bootId = state.bootId
         status.appliedRemoteVersion = state.appliedRemoteVersion
         replicas[state.datacenter]?[url] = status
-        let servicesChanged = snapshots[state.datacenter]?.state.services != state.services
-        snapshots[state.datacenter] = snapshot
         if servicesChanged { await remerge() } else { notify() }
+    }
+
+    /// Writes the states not on disk yet (every state after the store started a new file), with the generation.
+    private func persist() async {
+        if store.takeFreshStart() { unsaved = Set(snapshots.keys) }
+        let pending = unsaved.compactMap { snapshots[$0] }
+        guard !pending.isEmpty else { return }
+        let writeStarted = ContinuousClock.now
+        do {
+            try await store.save(pending, generation: generation)
+            storeWrites.record(duration: ContinuousClock.now - writeStarted)
+            // States that changed again while this write ran stay pending.
+            unsaved = unsaved.filter { name in !pending.contains { $0.state.datacenter == name && snapshots[name] == $0 } }
+            storeHealthy.record(1)
+        } catch {
+            storeErrors.increment()
+            storeHealthy.record(0)
+            if unsavedSince == nil {
+                logger.error("cannot store DC states; serving them from memory and retrying", metadata: ["error": "\(error)"])
+            }
+        }
+        unsavedSince = unsaved.isEmpty ? nil : unsavedSince ?? Date()
     }
 
     public func pollFailed(datacenter: String, url: String, error: String) {
@@ -173,11 +200,16 @@ public actor AggregatorCore {
 
     public var mergeResult: MergeResult { merged }
     public var currentPolicy: FederationPolicy { policy }
-    public var storageProblem: String? { store.degradedReason }
+    public var storageProblem: String? {
+        guard let problem = store.problem else { return nil }
+        return unsaved.isEmpty ? problem : "\(problem); states of \(unsaved.sorted().joined(separator: ", ")) only in memory"
+    }
     public var knowsEveryDatacenter: Bool { datacenters.keys.allSatisfy { snapshots[$0] != nil } }
 
-    /// Re-evaluates staleness and drops (called periodically: time alone can make a DC stale).
+    /// Re-evaluates staleness and drops (called periodically: time alone can make a DC stale) and retries
+    /// writing states a broken disk refused.
     public func remerge() async {
+        await persist()
         let result = FederationMerger.merge(snapshots, datacenters: Array(datacenters.keys), policy: policy, now: Date())
         let versions = Dictionary(uniqueKeysWithValues: datacenters.keys.map { ($0, result.version(for: $0)) })
         for datacenter in result.stale.subtracting(merged.stale) {

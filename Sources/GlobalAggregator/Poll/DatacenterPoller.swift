@@ -45,7 +45,7 @@ struct DatacenterPoller: Service {
                 if state.bootId != bootId, bootId != nil {
                     logger.info("control plane restarted", metadata: ["dc": "\(datacenter)", "url": "\(url)"])
                 }
-                try await core.accept(state, from: url)
+                await core.accept(state, from: url)
                 index = state.index
                 bootId = state.bootId
                 backoff.reset()
@@ -73,9 +73,9 @@ struct DatacenterPoller: Service {
         }
         let state: DatacenterState
         do {
-            state = try JSONDecoder().decode(DatacenterState.self, from: Data(buffer: body))
-        } catch let error as DecodingError {
-            throw PollError.invalid(ConfigFile.describe(error))
+            state = try StrictJSON.decode(DatacenterState.self, from: Data(buffer: body))
+        } catch {
+            throw PollError.invalid(error.description)
         }
         let problems = StateValidation.problems(in: state)
         guard problems.isEmpty else { throw PollError.invalid(problems.joined(separator: "; ")) }

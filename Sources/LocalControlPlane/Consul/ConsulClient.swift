@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import Shared
 
 /// A Consul answer with the `X-Consul-Index` it came with.
 struct ConsulResponse<Body: Sendable>: Sendable {
@@ -71,9 +72,9 @@ struct ConsulClient: Sendable {
         guard status == .ok else { throw .status(Int(status.code), String(buffer: body).prefix(200).description) }
         guard let indexText = headers.first(name: "X-Consul-Index"), let received = UInt64(indexText) else { throw .missingIndex }
         do {
-            return ConsulResponse(body: try JSONDecoder().decode(Body.self, from: Data(buffer: body)), index: received)
+            return ConsulResponse(body: try StrictJSON.decode(Body.self, from: Data(buffer: body)), index: received)
         } catch {
-            throw .invalidBody("\(path): \(String(describing: error).prefix(200))")
+            throw .invalidBody("\(path): \(error.description.prefix(200))")
         }
     }
 }

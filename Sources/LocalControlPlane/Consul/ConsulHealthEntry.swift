@@ -1,3 +1,4 @@
+import Foundation
 import Shared
 
 /// One element of Consul's `GET /v1/health/service/<name>`: the node, the service instance and its checks.
@@ -71,5 +72,13 @@ struct ConsulHealthEntry: Decodable, Sendable {
         return ServiceInstance(
             id: node.name.map { "\($0)/\(service.id)" } ?? service.id, address: address, port: service.port, tags: tags,
             weight: weight, meta: service.meta ?? [:])
+    }
+}
+
+/// A `GET /v1/health/service/<name>` answer as the watcher reads it: decoded strictly, then each entry's usable
+/// instance. Public so the fuzzer (`fuzz consul-health`) drives exactly this path.
+public enum ConsulHealthAnswer {
+    public static func instances(from body: Data, includeWarning: Bool) throws(StrictJSON.Refusal) -> [ServiceInstance] {
+        try StrictJSON.decode([ConsulHealthEntry].self, from: body).compactMap { $0.instance(includeWarning: includeWarning) }
     }
 }

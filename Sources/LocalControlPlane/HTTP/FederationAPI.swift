@@ -64,9 +64,10 @@ struct FederationAPI: Sendable {
         }
         let state: RemoteState
         do {
-            state = try JSONDecoder().decode(RemoteState.self, from: Data(buffer: body))
-        } catch let error as DecodingError {
-            return JSONBody.error("invalid remote state: \(ConfigFile.describe(error))", status: .badRequest)
+            state = try StrictJSON.decode(RemoteState.self, from: Data(buffer: body))
+        } catch {
+            Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "malformed")]).increment()
+            return JSONBody.error("invalid remote state: \(error)", status: .badRequest)
         }
         switch await remoteState.apply(state) {
         case .applied: return try JSONBody.response(["status": "applied", "version": state.version])

@@ -9,14 +9,14 @@ final class AggregatorProcess: Sendable {
     let process: ManagedProcess
 
     init(controlPlanes: [ControlPlaneProcess], tokenFile: URL, directory: URL, policyFile: URL? = nil, httpPort: Int? = nil,
-        extraArguments: [String] = []
+        database: URL? = nil, extraArguments: [String] = []
     ) throws {
         self.httpPort = httpPort ?? TestEnvironment.freePort()
         self.directory = directory
-        database = directory.appendingPathComponent("aggregator.sqlite")
+        self.database = database ?? directory.appendingPathComponent("aggregator.sqlite")
         let datacenters: [String] = controlPlanes.flatMap { ["--datacenter", "\($0.datacenter)=\($0.api)"] }
         let tokens: [String] = ["--push-token-file", tokenFile.path, "--state-token-file", tokenFile.path]
-        let settings: [String] = ["--database", database.path, "--http-port", "\(self.httpPort)", "--poll-wait", "10s"]
+        let settings: [String] = ["--database", self.database.path, "--http-port", "\(self.httpPort)", "--poll-wait", "10s"]
         arguments = ["--region", "test"] + datacenters + tokens + settings + (policyFile.map { ["--policy", $0.path] } ?? []) + extraArguments
         process = try ManagedProcess(
             name: "global-aggregator-\(UUID().uuidString.prefix(4))", executable: TestEnvironment.executable("global-aggregator"),

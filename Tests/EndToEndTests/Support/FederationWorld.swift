@@ -14,7 +14,8 @@ final class FederationWorld: @unchecked Sendable {
     private let backends: [String: Backend]
 
     /// `services`: per DC, the backend instances (by name) registered at start.
-    init(name: String, dc1Backends: [String], dc2Backends: [String], policyYAML: String? = nil) async throws {
+    /// `aggregatorDatabase`: where the aggregator keeps its SQLite file (default: in the world's directory).
+    init(name: String, dc1Backends: [String], dc2Backends: [String], policyYAML: String? = nil, aggregatorDatabase: URL? = nil) async throws {
         directory = try TestEnvironment.temporaryDirectory(name)
         tokenFile = directory.appendingPathComponent("push-token")
         try "test-token-\(UUID().uuidString)\n".write(to: tokenFile, atomically: true, encoding: .utf8)
@@ -34,7 +35,8 @@ final class FederationWorld: @unchecked Sendable {
             policyFile = directory.appendingPathComponent("policy.yaml")
             try policyYAML.write(to: policyFile!, atomically: true, encoding: .utf8)
         }
-        aggregator = try AggregatorProcess(controlPlanes: [dc1, dc2], tokenFile: tokenFile, directory: directory, policyFile: policyFile)
+        aggregator = try AggregatorProcess(
+            controlPlanes: [dc1, dc2], tokenFile: tokenFile, directory: directory, policyFile: policyFile, database: aggregatorDatabase)
         egressPort = TestEnvironment.freePort()
         envoy = try EnvoyProxy(
             name: "client", nodeId: "client-dc1",

@@ -21,6 +21,16 @@ final class ManagedProcess: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
+    var pid: Int32 { process.processIdentifier }
+
+    /// Resident memory in MB, from /proc.
+    var residentMegabytes: Double? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return nil }
+        return kilobytes / 1024
+    }
+
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     /// SIGTERM, then SIGKILL after a short grace: children of the test runner may inherit a blocked SIGTERM.
@@ -42,5 +52,14 @@ final class ManagedProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    deinit { stop() }
+    /// SIGSTOP: the process holds its sockets but answers nothing, as a hung or partitioned host.
+    func pause() { kill(process.processIdentifier, SIGSTOP) }
+
+    /// SIGCONT after `pause()`.
+    func resume() { kill(process.processIdentifier, SIGCONT) }
+
+    deinit {
+        resume()
+        stop()
+    }
 }

@@ -34,8 +34,8 @@ public struct AccessLogFilterSpec: Hashable, Sendable {
                 }
                 clauses.append(.statusCode(comparison))
             case "duration":
-                guard parts.count == 2, let comparison = Self.comparison(parts[1]), comparison.value >= 0 else {
-                    throw fail("must be duration:<op><milliseconds> with op one of >=, <=, =, >, <")
+                guard parts.count == 2, let comparison = Self.comparison(parts[1]) else {
+                    throw fail("must be duration:<op><milliseconds> with op one of >=, <=, =, >, < and 0-4294967295 ms")
                 }
                 clauses.append(.duration(comparison))
             case "header":
@@ -60,13 +60,16 @@ public struct AccessLogFilterSpec: Hashable, Sendable {
         return AccessLogFilterSpec(clauses: clauses)
     }
 
-    /// `>=`, `<=`, `=`, `>` and `<` followed by a whole number; Envoy only knows GE, LE and EQ.
+    /// `>=`, `<=`, `=`, `>` and `<` followed by a whole number in Envoy's range (uint32); Envoy only knows GE, LE
+    /// and EQ. Numbers outside the range are refused rather than wrapped or trapped on.
     private static func comparison(_ text: String) -> Comparison? {
+        let limit = Int(UInt32.max)
+        func number(_ digits: Substring) -> Int? { Int(digits).flatMap { (0...limit).contains($0) ? $0 : nil } }
         for (op, make) in [(">=", Comparison.atLeast), ("<=", Comparison.atMost), ("=", Comparison.equal)] as [(String, (Int) -> Comparison)] {
-            if text.hasPrefix(op), let value = Int(text.dropFirst(op.count)) { return make(value) }
+            if text.hasPrefix(op), let value = number(text.dropFirst(op.count)) { return make(value) }
         }
-        if text.hasPrefix(">"), let value = Int(text.dropFirst()) { return .atLeast(value + 1) }
-        if text.hasPrefix("<"), let value = Int(text.dropFirst()), value > 0 { return .atMost(value - 1) }
+        if text.hasPrefix(">"), let value = number(text.dropFirst()), value < limit { return .atLeast(value + 1) }
+        if text.hasPrefix("<"), let value = number(text.dropFirst()), value > 0 { return .atMost(value - 1) }
         return nil
     }
 }
