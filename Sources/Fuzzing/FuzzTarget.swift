@@ -20,10 +20,6 @@ extension FuzzTarget {
         return random.chance(0.5) ? tree : Mutator.mutate(random.chance(0.5) ? tree : Array(seed.utf8), &random)
     }
 
-    func textInput(_ seed: String, _ random: inout FuzzRandom) -> [UInt8] {
-        Mutator.mutate(Array(seed.utf8), &random)
-    }
-
     /// A refusal counts only with a message that says something.
     func refused(_ error: any Error) -> FuzzOutcome {
         let message = "\(error)"
@@ -35,8 +31,8 @@ extension FuzzTarget {
 public enum FuzzTargets {
     public static func all() -> [any FuzzTarget] {
         [
-            NodeMetadataFuzzTarget(), RemoteStateFuzzTarget(), DatacenterStateFuzzTarget(), RegistryYAMLFuzzTarget(),
-            PolicyYAMLFuzzTarget(), ConsulAnswerFuzzTarget(),
+            NodeMetadataFuzzTarget(), RemoteStateFuzzTarget(), DatacenterStateFuzzTarget(), YAMLFuzzTarget.registry,
+            YAMLFuzzTarget.policy, ConsulAnswerFuzzTarget(),
         ]
     }
 }

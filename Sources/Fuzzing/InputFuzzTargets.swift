@@ -123,31 +123,20 @@ struct DatacenterStateFuzzTarget: FuzzTarget {
     }
 }
 
-/// The registry file as the file source re-reads it.
-struct RegistryYAMLFuzzTarget: FuzzTarget {
-    let name = "registry-yaml"
+/// A YAML file as its watcher re-reads it: the registry file or the aggregator's policy.
+struct YAMLFuzzTarget: FuzzTarget {
+    let name: String
+    let seed: String
+    let parse: @Sendable (String) throws -> Void
 
-    func input(_ random: inout FuzzRandom) -> [UInt8] { textInput(FuzzSeeds.registryYAML, &random) }
+    static let registry = YAMLFuzzTarget(name: "registry-yaml", seed: FuzzSeeds.registryYAML) { _ = try RegistryFile.parse($0) }
+    static let policy = YAMLFuzzTarget(name: "policy-yaml", seed: FuzzSeeds.policyYAML) { _ = try PolicyParser.parse($0) }
 
-    func check(_ input: [UInt8]) async -> FuzzOutcome {
-        do {
-            _ = try RegistryFile.parse(String(decoding: input, as: UTF8.self))
-            return .accepted
-        } catch {
-            return refused(error)
-        }
-    }
-}
-
-/// The aggregator's policy file as its watcher re-reads it.
-struct PolicyYAMLFuzzTarget: FuzzTarget {
-    let name = "policy-yaml"
-
-    func input(_ random: inout FuzzRandom) -> [UInt8] { textInput(FuzzSeeds.policyYAML, &random) }
+    func input(_ random: inout FuzzRandom) -> [UInt8] { Mutator.mutate(Array(seed.utf8), &random) }
 
     func check(_ input: [UInt8]) async -> FuzzOutcome {
         do {
-            _ = try PolicyParser.parse(String(decoding: input, as: UTF8.self))
+            try parse(String(decoding: input, as: UTF8.self))
             return .accepted
         } catch {
             return refused(error)

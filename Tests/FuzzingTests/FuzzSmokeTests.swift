@@ -19,7 +19,7 @@ struct FuzzSmokeTests {
 
     @Test("a case is reproducible from its seed and number")
     func reproducible() {
-        let target = RegistryYAMLFuzzTarget()
+        let target = YAMLFuzzTarget.registry
         var first = FuzzRandom(seed: 7, case: 123)
         var second = FuzzRandom(seed: 7, case: 123)
         var other = FuzzRandom(seed: 7, case: 124)

@@ -83,19 +83,8 @@ struct DeltaProtocol {
             protocolName: Self.protocolName, type: type, resources: Set(changed.map(\.name)), removed: removed,
             controlPlaneId: controlPlaneId)
         let body = snapshot.responseBody(key) {
-            var response = DeltaDiscoveryResponse()
-            response.typeURL = type.typeURL
-            response.systemVersionInfo = snapshot.version(type)
-            response.controlPlane.identifier = controlPlaneId
-            response.resources = changed.map { resource in
-                var entry = Envoy_Service_Discovery_V3_Resource()
-                entry.name = resource.name
-                entry.version = resource.version
-                entry.resource = resource.any
-                return entry
-            }
-            response.removedResources = removed
-            return EncodedResponse.serialize(response)
+            EncodedResponse.deltaBody(
+                type, systemVersion: snapshot.version(type), resources: changed, removed: removed, controlPlaneId: controlPlaneId)
         }
         let response = EncodedResponse(typeURL: type.typeURL, body: body, nonce: String(nonceCounter))
         for resource in changed { state.clientVersions[resource.name] = resource.version }

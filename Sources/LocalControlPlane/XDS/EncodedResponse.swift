@@ -49,6 +49,37 @@ public struct EncodedResponse: Sendable {
     }
 }
 
+extension EncodedResponse {
+    /// The shared body of a state-of-the-world response: every resource of the subscription, at `version`.
+    public static func sotwBody(_ type: ResourceType, version: String, resources: [EncodedResource], controlPlaneId: String) -> [UInt8] {
+        var response = DiscoveryResponse()
+        response.typeURL = type.typeURL
+        response.versionInfo = version
+        response.resources = resources.map(\.any)
+        response.controlPlane.identifier = controlPlaneId
+        return serialize(response)
+    }
+
+    /// The shared body of a delta response: the changed resources and the names removed.
+    public static func deltaBody(
+        _ type: ResourceType, systemVersion: String, resources: [EncodedResource], removed: [String], controlPlaneId: String
+    ) -> [UInt8] {
+        var response = DeltaDiscoveryResponse()
+        response.typeURL = type.typeURL
+        response.systemVersionInfo = systemVersion
+        response.controlPlane.identifier = controlPlaneId
+        response.resources = resources.map { resource in
+            var entry = Envoy_Service_Discovery_V3_Resource()
+            entry.name = resource.name
+            entry.version = resource.version
+            entry.resource = resource.any
+            return entry
+        }
+        response.removedResources = removed
+        return serialize(response)
+    }
+}
+
 /// Writes `EncodedResponse`s to gRPC as they are: no message is built or serialised per stream.
 public struct EncodedResponseSerializer: MessageSerializer {
     public init() {}

@@ -64,12 +64,8 @@ struct SotWProtocol {
         let key = ResponseBodyKey(
             protocolName: Self.protocolName, type: type, resources: state.names, removed: [], controlPlaneId: controlPlaneId)
         let body = snapshot.responseBody(key) {
-            var response = DiscoveryResponse()
-            response.typeURL = type.typeURL
-            response.versionInfo = version
-            response.resources = snapshot.resources(type, named: state.names).map(\.any)
-            response.controlPlane.identifier = controlPlaneId
-            return EncodedResponse.serialize(response)
+            EncodedResponse.sotwBody(
+                type, version: version, resources: snapshot.resources(type, named: state.names), controlPlaneId: controlPlaneId)
         }
         let response = EncodedResponse(typeURL: type.typeURL, body: body, nonce: String(nonceCounter))
         state.knownVersion = version

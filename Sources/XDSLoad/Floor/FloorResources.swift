@@ -46,10 +46,10 @@ final class FloorResources: Sendable {
         var state = State(resources: resources, sotwBodies: [], deltaBodies: [])
         for group in resources.indices {
             state.sotwBodies.append(Dictionary(uniqueKeysWithValues: ResourceType.allCases.map {
-                ($0, Self.sotwBody($0, state.resources[group][$0] ?? [], version: 1, controlPlaneId: Self.controlPlaneId))
+                ($0, Self.sotwBody($0, state.resources[group][$0] ?? [], version: 1))
             }))
             state.deltaBodies.append(Dictionary(uniqueKeysWithValues: ResourceType.allCases.map {
-                ($0, Self.deltaBody($0, state.resources[group][$0] ?? [], controlPlaneId: Self.controlPlaneId))
+                ($0, Self.deltaBody($0, state.resources[group][$0] ?? []))
             }))
         }
         self.state = Mutex(state)
@@ -90,13 +90,13 @@ final class FloorResources: Sendable {
                 }
             }
             let changed = EncodedResource(name: service, message: assignment, typeURL: ResourceType.endpoint.typeURL)
-            let deltaBody = Self.deltaBody(.endpoint, [changed], controlPlaneId: Self.controlPlaneId)
+            let deltaBody = Self.deltaBody(.endpoint, [changed])
             state.version += 1
             var pushes: [Int: Push] = [:]
             for group in groups {
                 state.resources[group][.endpoint] = state.resources[group][.endpoint]?.map { $0.name == service ? changed : $0 }
                 let sotwBody = Self.sotwBody(
-                    .endpoint, state.resources[group][.endpoint] ?? [], version: state.version, controlPlaneId: Self.controlPlaneId)
+                    .endpoint, state.resources[group][.endpoint] ?? [], version: state.version)
                 state.sotwBodies[group][.endpoint] = sotwBody
                 pushes[group] = Push(sotwBody: sotwBody, deltaBody: deltaBody)
             }
@@ -104,26 +104,11 @@ final class FloorResources: Sendable {
         }
     }
 
-    private static func sotwBody(_ type: ResourceType, _ resources: [EncodedResource], version: Int, controlPlaneId: String) -> [UInt8] {
-        var response = Envoy_Service_Discovery_V3_DiscoveryResponse()
-        response.typeURL = type.typeURL
-        response.versionInfo = String(version)
-        response.resources = resources.map(\.any)
-        response.controlPlane.identifier = controlPlaneId
-        return EncodedResponse.serialize(response)
+    private static func sotwBody(_ type: ResourceType, _ resources: [EncodedResource], version: Int) -> [UInt8] {
+        EncodedResponse.sotwBody(type, version: String(version), resources: resources, controlPlaneId: controlPlaneId)
     }
 
-    private static func deltaBody(_ type: ResourceType, _ resources: [EncodedResource], controlPlaneId: String) -> [UInt8] {
-        var response = Envoy_Service_Discovery_V3_DeltaDiscoveryResponse()
-        response.typeURL = type.typeURL
-        response.resources = resources.map { resource in
-            var wrapped = Envoy_Service_Discovery_V3_Resource()
-            wrapped.name = resource.name
-            wrapped.version = resource.version
-            wrapped.resource = resource.any
-            return wrapped
-        }
-        response.controlPlane.identifier = controlPlaneId
-        return EncodedResponse.serialize(response)
+    private static func deltaBody(_ type: ResourceType, _ resources: [EncodedResource]) -> [UInt8] {
+        EncodedResponse.deltaBody(type, systemVersion: "", resources: resources, removed: [], controlPlaneId: controlPlaneId)
     }
 }

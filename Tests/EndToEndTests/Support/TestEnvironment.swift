@@ -17,6 +17,20 @@ enum TestEnvironment {
         packageRoot.appendingPathComponent(".venv/bin/python3").path
     }
 
+    /// Runs a tool to completion, quietly; throws with the command line when it fails.
+    static func runTool(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(executable) \(arguments.joined(separator: " ")) failed"])
+        }
+    }
+
     static func executable(_ name: String) -> String {
         packageRoot.appendingPathComponent(".build/debug/\(name)").path
     }

@@ -41,13 +41,6 @@ final class TmpfsMount: Sendable {
     func unmount() { try? Self.run("umount", "-l", path.path) }
 
     private static func run(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: ["command": arguments.joined(separator: " ")]) }
+        try TestEnvironment.runTool("/usr/bin/env", arguments)
     }
 }
