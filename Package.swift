@@ -138,7 +138,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz",
-            dependencies: ["Fuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Fuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

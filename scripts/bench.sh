@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Performance runs, never part of the test command (about 25 minutes): the ordo-one micro-benchmarks
+# Performance runs, never part of the test command (about 25 minutes after the release build): the ordo-one micro-benchmarks
 # (Benchmarks/ControlPlaneBenchmarks), then release binaries and the xds-load scenarios against a real
 # local-control-plane; the figures go into docs/PERFORMANCE.md between the `bench:start` and `bench:end` markers
 # (the text around them is kept).

@@ -9,17 +9,11 @@ import SwiftProtobuf
 /// profile is then generated for, since a value that parses but breaks generation would crash the control plane.
 struct NodeMetadataFuzzTarget: FuzzTarget {
     let name = "node-metadata"
-    private let cache: SnapshotCache
-
-    init() {
-        cache = SnapshotCache(datacenter: "dc1")
-        let catalog = ServiceCatalog(services: [
-            CatalogService(name: "backend", instances: [ServiceInstance(address: "10.0.0.1", port: 8080, tags: ["canary"])]),
-            CatalogService(name: "client", instances: [ServiceInstance(address: "10.0.0.2", port: 8080)]),
-        ])
-        let cache = cache
-        Task { await cache.apply(catalog) }
-    }
+    private let cache = SnapshotCache(datacenter: "dc1")
+    private static let catalog = ServiceCatalog(services: [
+        CatalogService(name: "backend", instances: [ServiceInstance(address: "10.0.0.1", port: 8080, tags: ["canary"])]),
+        CatalogService(name: "client", instances: [ServiceInstance(address: "10.0.0.2", port: 8080)]),
+    ])
 
     func input(_ random: inout FuzzRandom) -> [UInt8] {
         guard random.chance(0.2), let metadata = try? Google_Protobuf_Struct(jsonString: FuzzSeeds.nodeMetadata) else {
@@ -51,6 +45,7 @@ struct NodeMetadataFuzzTarget: FuzzTarget {
         } catch {
             return refused(error)
         }
+        if await !cache.isReady { await cache.apply(Self.catalog) }
         guard let snapshot = await cache.snapshot(for: profile) else { return .violation("no snapshot for an accepted profile") }
         return snapshot.resources(.listener).isEmpty && profile.ingress != nil ? .violation("ingress without a listener") : .accepted
     }

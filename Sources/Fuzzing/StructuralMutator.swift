@@ -6,7 +6,7 @@ import Foundation
 enum StructuralMutator {
     static var strings: [Any] { [
         "", "a", "dc1", "dc2", "backend", "bad name!", String(repeating: "x", count: 300), "10.0.0.1", "::1", "*",
-        "../etc", "🙂", "0s", "-5s", "999999999h", "/[", "GET", "https://", "status_code:>=9999999999999", "NaN",
+        "../etc", "🙂", "0s", "-5s", "999999999h", "1e20s", "/[", "GET", "https://", "http://h:99999999999", "status_code:>=9999999999999", "NaN",
     ] }
     static var numbers: [Any] { [0, -1, 1, 127, 128, 65535, 65536, 4_294_967_296, Int.max, Int.min, 0.5, 1e300, -1e300] }
     static let keys = [

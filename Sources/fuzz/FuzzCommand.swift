@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Fuzzing
+import Logging
 
 /// `fuzz`: seeded fuzzing of every input the processes read from outside (see docs/RELIABILITY.md).
 @main
@@ -15,6 +16,12 @@ struct FuzzCommand: AsyncParsableCommand {
     @Option(help: "Write the summaries as JSON here.") var json: String?
 
     func run() async throws {
+        // The parsers' own logging (one line per catalog applied, per refusal) would drown the summary.
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .critical
+            return handler
+        }
         CrashReporter.install()
         let targets = FuzzTargets.all().filter { target == nil || $0.name == target }
         guard !targets.isEmpty else { throw ValidationError("unknown target \(target ?? "")") }
@@ -24,6 +31,11 @@ struct FuzzCommand: AsyncParsableCommand {
         var summaries: [FuzzRunner.Summary] = []
         for fuzzTarget in targets {
             CrashReporter.target = fuzzTarget.name
+            if let replay {
+                var random = FuzzRandom(seed: seed, case: replay)
+                let input = String(decoding: fuzzTarget.input(&random), as: UTF8.self).debugDescription
+                FileHandle.standardError.write(Data("input of case \(replay): \(input)\n".utf8))  // unbuffered: the case may crash
+            }
             let summary = await runner.run(fuzzTarget, cases: replay.map { $0..<($0 + 1) })
             summaries.append(summary)
             print(String(format: "fuzz %@: %d cases in %.1f s: %d accepted, %d refused, slowest %.3f s (case %d), %@",

@@ -51,6 +51,9 @@ struct TrafficPolicyParserTests {
         #expect(try DomainDependency.parse("http://example.com:8080", field: "d").clusterName == "example_com_8080")
         #expect(throws: NodeMetadataError.self) { try DomainDependency.parse("ftp://example.com", field: "d") }
         #expect(throws: NodeMetadataError.self) { try DomainDependency.parse("https://example.com/path", field: "d") }
+        // Found by the fuzzer: URL accepts any number as a port, which trapped when generating the cluster.
+        #expect(throws: NodeMetadataError.self) { try DomainDependency.parse("http://example.com:42949672968080", field: "d") }
+        #expect(throws: NodeMetadataError.self) { try DomainDependency.parse("http://example.com:0", field: "d") }
     }
 
     @Test(

@@ -18,6 +18,11 @@ public struct DomainDependency: Hashable, Sendable {
             throw NodeMetadataError(field: field, reason: "'\(text)' is not http(s)://host[:port]")
         }
         let tls = scheme == "https"
-        return DomainDependency(host: host.lowercased(), port: url.port ?? (tls ? 443 : 80), tls: tls)
+        let port = url.port ?? (tls ? 443 : 80)
+        // URL takes any number as a port; Envoy's is 16 bits (a larger one trapped converting to its uint32).
+        guard (1...65535).contains(port) else {
+            throw NodeMetadataError(field: field, reason: "'\(text)': port \(port) is not in 1-65535")
+        }
+        return DomainDependency(host: host.lowercased(), port: port, tls: tls)
     }
 }
