@@ -19,7 +19,6 @@ struct DiskFaultTests {
         #expect(await TestEnvironment.waitUntil { await world.endpointsInDC1() == [world.backend("dc2-a").address, world.backend("dc2-b").address] })
 
         for (round, fault) in ["full", "read-only", "deleted", "truncated"].enumerated() {
-            print("reliability: disk \(fault) begins")
             let target = round.isMultiple(of: 2) ? "dc2-a" : "dc2-b"
             switch fault {
             case "full": disk.fill()

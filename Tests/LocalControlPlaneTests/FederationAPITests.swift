@@ -100,6 +100,28 @@ struct FederationAPITests {
         #expect(state.appliedRemoteVersion == Self.remoteState().version)
     }
 
+    @Test("hostile push bodies are refused with what is wrong, and nothing is applied")
+    func hostileBodies() async throws {
+        let plane = await Plane()
+        let auth: HTTPFields = [.authorization: "Bearer secret"]
+        let good = String(buffer: try Self.body(Self.remoteState()))
+        let cases: [(String, ByteBuffer, HTTPResponse.Status, String)] = [
+            ("oversized", ByteBuffer(repeating: UInt8(ascii: " "), count: FederationAPI.maxPushBytes + 1), .contentTooLarge, "larger than"),
+            ("deeply nested", ByteBuffer(string: String(repeating: "[", count: 100_000)), .badRequest, "nested deeper than 32"),
+            ("invalid UTF-8", ByteBuffer(bytes: Array(good.utf8.prefix(20)) + [0xFF, 0xFE] + Array(good.utf8.dropFirst(20))), .badRequest, "not valid UTF-8"),
+            ("duplicate key", ByteBuffer(string: "{\"generation\": 1, " + good.dropFirst()), .badRequest, "duplicate key"),
+            ("huge number", ByteBuffer(string: good.replacingOccurrences(of: "\"generation\":1", with: "\"generation\":1e999")), .badRequest, "not a number in range"),
+        ]
+        try await Application(router: plane.router).test(.router) { client in
+            for (name, body, status, message) in cases {
+                let response = try await client.execute(uri: "/v1/remote-state", method: .put, headers: auth, body: body)
+                #expect(response.status == status, "\(name)")
+                #expect(String(buffer: response.body).contains(message), "\(name): \(String(buffer: response.body))")
+            }
+        }
+        #expect(await plane.remote.current.version == "", "nothing was applied")
+    }
+
     @Test("with a state token, GET /v1/state needs it")
     func stateToken() async throws {
         let plane = await Plane(stateToken: "reader")
