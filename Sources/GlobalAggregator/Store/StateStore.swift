@@ -138,7 +138,7 @@ public final class StateStore: Sendable {
             }
             return result
         } catch {
-            let corrupt = (error as? DatabaseError).map { [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains($0.resultCode) } ?? false
+            let corrupt = Self.isCorrupt(error)
             storage.withLock { storage in
                 guard storage.onDisk, let path else { return }
                 storage.problem = "cannot write \(path): \(error)"
@@ -178,12 +178,17 @@ public final class StateStore: Sendable {
     private static func open(_ path: String, logger: Logger) -> Storage {
         do {
             return Storage(database: try openFile(path), onDisk: true)
-        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+        } catch where isCorrupt(error) {
             return startOver(path, because: "\(error)", logger: logger)
         } catch {
             logger.error("SQLite store unusable; keeping state in memory only", metadata: ["path": "\(path)", "error": "\(error)"])
             return Storage(database: memoryDatabase(), onDisk: false, problem: "cannot use \(path): \(error)")
         }
+    }
+
+    /// A file SQLite cannot read as a database, as opposed to one it cannot write right now.
+    private static func isCorrupt(_ error: any Error) -> Bool {
+        (error as? DatabaseError).map { [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains($0.resultCode) } ?? false
     }
 
     private static func openFile(_ path: String) throws -> DatabasePool {

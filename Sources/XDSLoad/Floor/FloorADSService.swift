@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCProtobuf
 import LocalControlPlane
+import SwiftProtobuf
 import Synchronization
 
 /// The floor's ADS: answers each first request of a type (no nonce) with its group's pre-encoded body and pushes
@@ -14,19 +15,17 @@ struct FloorADSService: RegistrableRPCService {
     let streams: FloorStreams
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+        register(Methods.StreamAggregatedResources.descriptor, Envoy_Service_Discovery_V3_DiscoveryRequest.self, delta: false, with: &router)
+        register(Methods.DeltaAggregatedResources.descriptor, Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self, delta: true, with: &router)
+    }
+
+    private func register<Request: FloorReadable, Transport: ServerTransport>(
+        _ method: MethodDescriptor, _: Request.Type, delta: Bool, with router: inout RPCRouter<Transport>
+    ) {
         router.registerHandler(
-            forMethod: Methods.StreamAggregatedResources.descriptor,
-            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DiscoveryRequest>(),
-            serializer: EncodedResponseSerializer(),
+            forMethod: method, deserializer: ProtobufDeserializer<Request>(), serializer: EncodedResponseSerializer(),
             handler: { request, _ in
-                serve(request.messages.map { FloorRequest(node: $0.hasNode ? $0.node : nil, typeURL: $0.typeURL, nonce: $0.responseNonce) }, delta: false)
-            })
-        router.registerHandler(
-            forMethod: Methods.DeltaAggregatedResources.descriptor,
-            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest>(),
-            serializer: EncodedResponseSerializer(),
-            handler: { request, _ in
-                serve(request.messages.map { FloorRequest(node: $0.hasNode ? $0.node : nil, typeURL: $0.typeURL, nonce: $0.responseNonce) }, delta: true)
+                serve(request.messages.map { FloorRequest(node: $0.hasNode ? $0.node : nil, typeURL: $0.typeURL, nonce: $0.responseNonce) }, delta: delta)
             })
     }
 
@@ -67,6 +66,17 @@ struct FloorADSService: RegistrableRPCService {
         }
     }
 }
+
+/// The fields both ADS request variants have and the floor reads.
+protocol FloorReadable: SwiftProtobuf.Message {
+    var hasNode: Bool { get }
+    var node: Envoy_Config_Core_V3_Node { get }
+    var typeURL: String { get }
+    var responseNonce: String { get }
+}
+
+extension Envoy_Service_Discovery_V3_DiscoveryRequest: FloorReadable {}
+extension Envoy_Service_Discovery_V3_DeltaDiscoveryRequest: FloorReadable {}
 
 /// What the floor reads from a request of either ADS variant.
 struct FloorRequest: Sendable {

@@ -28,6 +28,8 @@ final class FloorResources: Sendable {
     private let state: Mutex<State>
     /// Per service, the groups whose Envoys depend on it.
     private let groupsUsing: [String: [Int]]
+    /// Per service, its index in the catalog (which gives its instances' addresses).
+    private let serviceIndexes: [String: Int]
 
     init(scenario: LoadScenario) async throws {
         self.scenario = scenario
@@ -43,6 +45,7 @@ final class FloorResources: Sendable {
             for service in scenario.dependencies(ofGroup: group) { groupsUsing[service, default: []].append(group) }
         }
         self.groupsUsing = groupsUsing
+        serviceIndexes = Dictionary(uniqueKeysWithValues: (0..<scenario.services).map { (scenario.serviceName($0), $0) })
         var state = State(resources: resources, sotwBodies: [], deltaBodies: [])
         for group in resources.indices {
             state.sotwBodies.append(Dictionary(uniqueKeysWithValues: ResourceType.allCases.map {
@@ -73,7 +76,7 @@ final class FloorResources: Sendable {
 
     /// Moves instance 0 of `service` to `port`; returns, per group using it, what to push.
     func move(service: String, port: Int) throws -> [Int: Push] {
-        guard let serviceIndex = (0..<scenario.services).first(where: { scenario.serviceName($0) == service }),
+        guard let serviceIndex = serviceIndexes[service],
               let groups = groupsUsing[service], let firstGroup = groups.first else {
             throw LoadError("no group uses \(service)")
         }
