@@ -43,8 +43,8 @@ public struct FloorServer: Sendable {
         router.put("/_double/move") { request, _ in
             let parameters = request.uri.queryParameters
             guard let id = parameters["id"].map(String.init), let port = parameters["port"].flatMap({ Int(String($0)) }),
-                  let dash = id.lastIndex(of: "-") else {
-                throw HTTPError(.badRequest, message: "move needs id=<service>-0 and port")
+                  (1...65535).contains(port), let dash = id.lastIndex(of: "-") else {
+                throw HTTPError(.badRequest, message: "move needs id=<service>-0 and a port 1-65535")
             }
             streams.push(try resources.move(service: String(id[..<dash]), port: port))
             return HTTPResponse.Status.ok
