@@ -32,11 +32,18 @@ enum Fixtures {
     }
 
     /// One DC's state as the aggregator polls it.
-    static func datacenter(_ name: String, services: Int, instances: Int) -> DatacenterSnapshot {
+    /// `port` moves the first instance of s0000 (two ports give two states one change apart).
+    static func datacenter(_ name: String, services: Int, instances: Int, port: Int = 8080) -> DatacenterSnapshot {
         let state = DatacenterState(
             datacenter: name, index: 1, bootId: "boot-\(name)",
-            catalog: catalog(services: services, instances: instances), appliedRemoteVersion: nil)
+            catalog: catalog(services: services, instances: instances, port: port), appliedRemoteVersion: nil)
         return DatacenterSnapshot(state: state, receivedAt: Date())
+    }
+
+    /// `datacenters` DCs with the same services, as the aggregator holds them.
+    static func federation(datacenters: Int, services: Int, instances: Int) -> ([String], [String: DatacenterSnapshot]) {
+        let names = (1...datacenters).map { "dc\($0)" }
+        return (names, Dictionary(uniqueKeysWithValues: names.map { ($0, datacenter($0, services: services, instances: instances)) }))
     }
 
     /// A service's endpoints as Envoy receives them (one locality, `instances` endpoints).

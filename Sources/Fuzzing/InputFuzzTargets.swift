@@ -67,7 +67,7 @@ struct RemoteStateFuzzTarget: FuzzTarget {
         // Most bodies carry the right content version, or validation would stop every one at the first check.
         var version = "stale"
         if random.chance(0.8), let decoded = try? JSONDecoder().decode([String: RemoteService].self, from: Data(services.utf8)) {
-            version = StateValidation.contentVersion(of: decoded)
+            version = RemoteStateVersion.version(of: decoded)
         }
         let generation = random.pick(["1", "\(Int.random(in: 0...1_000, using: &random))", "-1", "18446744073709551616"])
         let body = "{\"version\": \"\(version)\", \"generatedBy\": \"aggregator-1\", \"generation\": \(generation), \"services\": \(services)}"

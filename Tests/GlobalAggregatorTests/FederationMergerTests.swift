@@ -113,10 +113,10 @@ struct FederationMergerTests {
             let result = Self.merge(snapshots, policy: policy)
             let shuffled = FederationMerger.merge(
                 Dictionary(uniqueKeysWithValues: snapshots.shuffled().map { snapshot in
-                    var reordered = snapshot
-                    reordered.state.services.reverse()
-                    for index in reordered.state.services.indices { reordered.state.services[index].instances.shuffle() }
-                    return (snapshot.state.datacenter, reordered)
+                    var reordered = snapshot.state
+                    reordered.services.reverse()
+                    for index in reordered.services.indices { reordered.services[index].instances.shuffle() }
+                    return (snapshot.state.datacenter, DatacenterSnapshot(state: reordered, receivedAt: snapshot.receivedAt))
                 }),
                 datacenters: Self.datacenterNames.shuffled(), policy: policy, now: Self.now)
             #expect(result == shuffled, "the merge does not depend on the order DCs or instances arrive in")
@@ -136,5 +136,48 @@ struct FederationMergerTests {
                 }
             }
         }
+    }
+
+    @Test("properties: merging step by step, reusing what did not change, equals merging from nothing")
+    func incrementalEqualsFromNothing() async {
+        await propertyCheck(count: 100, input: Self.worlds.array(of: 4), Self.policies.array(of: 4)) { worlds, variants in
+            var merger = FederationMerger()
+            var snapshots: [String: DatacenterSnapshot] = [:]
+            for (counts, variant) in zip(worlds, variants) {
+                // Each step replaces some DCs' states; the others hand over the same arrays again.
+                for snapshot in Self.world(counts) where counts[Self.serviceNames.count * (Int(snapshot.state.datacenter.dropFirst(2))! - 1)] != 2 {
+                    snapshots[snapshot.state.datacenter] = snapshot
+                }
+                let policy = Self.policy(variant & 1)
+                let stepwise = merger.merge(snapshots, datacenters: Self.datacenterNames, policy: policy, now: Self.now)
+                let fromNothing = FederationMerger.merge(snapshots, datacenters: Self.datacenterNames, policy: policy, now: Self.now)
+                #expect(stepwise == fromNothing)
+                for destination in Self.datacenterNames {
+                    #expect(stepwise.version(for: destination) == RemoteStateVersion.version(of: stepwise.remote[destination] ?? [:]))
+                }
+            }
+        }
+    }
+
+    @Test("a change to one DC's service changes that service, and the version, only where it is remote")
+    func incrementalChange() {
+        var merger = FederationMerger()
+        let datacenters = ["dc1", "dc2", "dc3"]
+        var snapshots = Dictionary(uniqueKeysWithValues: datacenters.map { ($0, Self.snapshot($0, ["a": 2, "b": 1])) })
+        snapshots["dc3"] = Self.snapshot("dc3", ["b": 1])
+        let before = merger.merge(snapshots, datacenters: datacenters, policy: FederationPolicy(), now: Self.now)
+        #expect(merger.merge(snapshots, datacenters: datacenters, policy: FederationPolicy(), now: Self.now) == before)
+        snapshots["dc2"] = Self.snapshot("dc2", ["a": 3, "b": 1])
+        let after = merger.merge(snapshots, datacenters: datacenters, policy: FederationPolicy(), now: Self.now)
+        #expect(after.remote["dc1"]?["a"]?.localities.first?.instances.count == 3)
+        #expect(after.version(for: "dc1") != before.version(for: "dc1"))
+        #expect(after.version(for: "dc3") != before.version(for: "dc3"))
+        #expect(after.version(for: "dc2") == before.version(for: "dc2"), "dc2's own change is not remote to it")
+        #expect(after.remote["dc1"]?["b"] == before.remote["dc1"]?["b"])
+        snapshots["dc1"] = nil
+        snapshots["dc2"] = Self.snapshot("dc2", ["b": 1])
+        let gone = merger.merge(snapshots, datacenters: datacenters, policy: FederationPolicy(), now: Self.now)
+        #expect(gone.remote["dc3"]?["a"] == nil, "a service no DC offers any more leaves every destination")
+        #expect(gone == FederationMerger.merge(snapshots, datacenters: datacenters, policy: FederationPolicy(), now: Self.now))
     }
 }

@@ -32,7 +32,7 @@ struct FederationAPITests {
         let services = ["backend": RemoteService(localities: [
             RemoteLocality(datacenter: datacenter, priority: 1, instances: [WireInstance(ServiceInstance(address: "10.2.0.1", port: port))]),
         ])]
-        return RemoteState(version: StateValidation.contentVersion(of: services), generatedBy: "agg", generation: generation, services: services)
+        return RemoteState(version: RemoteStateVersion.version(of: services), generatedBy: "agg", generation: generation, services: services)
     }
 
     static func body(_ state: RemoteState) throws -> ByteBuffer {

@@ -25,7 +25,8 @@ public actor AggregatorCore {
     private var policy: FederationPolicy
     private var snapshots: [String: DatacenterSnapshot] = [:]
     private var replicas: [String: [String: ReplicaStatus]] = [:]
-    private var merged = MergeResult(remote: [:], stale: [], dropped: [])
+    private var merger = FederationMerger()
+    private var merged = MergeResult.empty
     private var generation: UInt64 = 0
     private var desiredVersions: [String: String] = [:]
     private var watchers: [UUID: AsyncStream<Void>.Continuation] = [:]
@@ -73,7 +74,7 @@ public actor AggregatorCore {
     /// aggregator serves from memory); the state stays pending and is written once the disk works again.
     public func accept(_ state: DatacenterState, from url: String, receivedAt: Date = Date()) async {
         let snapshot = DatacenterSnapshot(state: state, receivedAt: receivedAt)
-        let servicesChanged = snapshots[state.datacenter]?.state.services != state.services
+        let servicesChanged = snapshots[state.datacenter]?.state.services != snapshot.state.services
         snapshots[state.datacenter] = snapshot
         unsaved.insert(state.datacenter)
         await persist()
@@ -121,7 +122,7 @@ public actor AggregatorCore {
         guard allKnown || Date().timeIntervalSince(startedAt) > initialSyncGrace, generation > 0 else { return nil }
         let services = merged.remote[datacenter] ?? [:]
         return RemoteState(
-            version: StateValidation.contentVersion(of: services), generatedBy: generatedBy, generation: generation,
+            version: merged.version(for: datacenter), generatedBy: generatedBy, generation: generation,
             services: services)
     }
 
@@ -210,7 +211,7 @@ public actor AggregatorCore {
     /// writing states a broken disk refused.
     public func remerge() async {
         await persist()
-        let result = FederationMerger.merge(snapshots, datacenters: Array(datacenters.keys), policy: policy, now: Date())
+        let result = merger.merge(snapshots, datacenters: Array(datacenters.keys), policy: policy, now: Date())
         let versions = Dictionary(uniqueKeysWithValues: datacenters.keys.map { ($0, result.version(for: $0)) })
         for datacenter in result.stale.subtracting(merged.stale) {
             logger.warning("datacenter is stale; keeping its last-known endpoints", metadata: ["dc": "\(datacenter)"])

@@ -1,47 +1,37 @@
 import Foundation
 import Shared
 
-/// The last good state of one DC and when it was received.
-public struct DatacenterSnapshot: Sendable, Equatable {
-    public var state: DatacenterState
-    public var receivedAt: Date
-
-    public init(state: DatacenterState, receivedAt: Date) {
-        self.state = state
-        self.receivedAt = receivedAt
-    }
-}
-
-/// What the merge decided: the remote services every destination DC gets, and which DCs are stale or dropped.
-public struct MergeResult: Sendable, Equatable {
-    public var remote: [String: [String: RemoteService]]
-    public var stale: Set<String>
-    public var dropped: Set<String>
-
-    /// The content version of what `destination` receives (identical merges, identical versions).
-    public func version(for destination: String) -> String {
-        StateValidation.contentVersion(of: remote[destination] ?? [:])
-    }
-}
-
 /// Merges every DC's services into, for each destination DC, the other DCs' instances as localities with
-/// priorities and weights. Pure and deterministic: the input's order never matters.
+/// priorities and weights (`FailoverRules`), and the version of what each destination gets. Deterministic: the
+/// input's order never matters.
 ///
-/// Rules, per destination D and service S (S offered cross-DC, by default):
-/// - candidates: every other live DC with at least one instance of S;
-/// - a split listing D: the other split DCs share priority 0 with D (locality weights, `localWeight` = D's share);
-///   a split not listing D: the split DCs come first, together, with their weights;
-/// - the rest fail over: in the policy's failover order one priority per DC, unlisted DCs together after them,
-///   or all at one priority without an order. Priorities are contiguous.
-public enum FederationMerger {
+/// Incremental: it keeps, per service, the offers it last merged and what each destination got, and recomputes only
+/// the services whose offers changed (a DC's new state, a DC dropped); a new policy or a new set of DCs starts over.
+/// An unchanged DC hands over the very same instance arrays, so telling that its services did not change is one
+/// pointer comparison each.
+public struct FederationMerger: Sendable {
+    private var services: [String: MergedService] = [:]
+    private var basis: (policy: FederationPolicy, destinations: [String])?
+    private var result = MergeResult.empty
+
+    public init() {}
+
+    /// A merge from nothing (what a fresh merger does on its first call).
     public static func merge(
+        _ snapshots: [String: DatacenterSnapshot], datacenters: [String], policy: FederationPolicy, now: Date
+    ) -> MergeResult {
+        var merger = FederationMerger()
+        return merger.merge(snapshots, datacenters: datacenters, policy: policy, now: now)
+    }
+
+    public mutating func merge(
         _ snapshots: [String: DatacenterSnapshot], datacenters: [String], policy: FederationPolicy, now: Date
     ) -> MergeResult {
         var stale = Set<String>()
         var dropped = Set<String>()
-        // service → the live DCs offering it, in DC name order, with their instances sorted by id: built once, so
-        // the per-destination loop below does no lookups (20 DCs × 2,000 services × 20 instances merge in ~0.1 s).
+        // service → the live DCs offering it, in DC name order.
         var offers: [String: [Offer]] = [:]
+        offers.reserveCapacity(services.count)
         for (datacenter, snapshot) in snapshots.sorted(by: { $0.key < $1.key }) {
             let age = Duration.seconds(now.timeIntervalSince(snapshot.receivedAt))
             if let dropAfter = policy.dropAfter, age > dropAfter {
@@ -50,65 +40,90 @@ public enum FederationMerger {
             }
             if age > policy.staleAfter { stale.insert(datacenter) }
             for service in snapshot.state.services where !service.instances.isEmpty {
-                offers[service.name, default: []].append(
-                    Offer(datacenter: datacenter, instances: service.instances.sorted { $0.id < $1.id }))
+                offers[service.name, default: []].append(Offer(datacenter: datacenter, instances: service.instances))
             }
         }
         let destinations = Set(datacenters).union(snapshots.keys).sorted()
-        let crossDCServices = offers.keys.sorted().map { ($0, policy.service($0)) }.filter { $0.1.crossDc }
-        var remote: [String: [String: RemoteService]] = [:]
-        for destination in destinations {
-            var services: [String: RemoteService] = [:]
-            services.reserveCapacity(crossDCServices.count)
-            for (name, servicePolicy) in crossDCServices {
-                let candidates = offers[name, default: []].filter { $0.datacenter != destination }
-                guard !candidates.isEmpty else { continue }
-                services[name] = offer(to: destination, from: candidates, servicePolicy: servicePolicy, policy: policy)
+        if basis?.policy != policy || basis?.destinations != destinations {
+            services = [:]
+            let nothing = RemoteStateVersion.version(of: [:])
+            var none: [String: RemoteService] = [:]
+            none.reserveCapacity(offers.count)  // each destination gets about every service: no regrowing
+            result = MergeResult(
+                remote: Dictionary(uniqueKeysWithValues: destinations.map { ($0, none) }),
+                versions: Dictionary(uniqueKeysWithValues: destinations.map { ($0, nothing) }), stale: [], dropped: [])
+            basis = (policy, destinations)
+        }
+        var changed = Set<Int>()  // destination indices whose services changed
+        for name in Set(services.keys).union(offers.keys) {
+            let offered = offers[name] ?? []
+            let previous = services[name]
+            if let previous, previous.offers == offered { continue }
+            let merged = MergedService(
+                offers: offered, previous: previous, destinations: destinations, servicePolicy: policy.service(name), policy: policy)
+            for (index, destination) in destinations.enumerated() where merged.outcomes[index]?.service != previous?.outcomes[index]?.service {
+                result.remote[destination]![name] = merged.outcomes[index]?.service
+                changed.insert(index)
             }
-            remote[destination] = services
+            services[name] = offered.isEmpty ? nil : merged
         }
-        return MergeResult(remote: remote, stale: stale, dropped: dropped)
-    }
-
-    /// One DC's instances of a service.
-    private struct Offer {
-        let datacenter: String
-        let instances: [WireInstance]
-    }
-
-    /// `candidates`: the other DCs offering the service, in name order.
-    private static func offer(
-        to destination: String, from candidates: [Offer], servicePolicy: FederationPolicy.ServicePolicy, policy: FederationPolicy
-    ) -> RemoteService {
-        func locality(_ offer: Offer, _ priority: Int, _ weight: Int? = nil) -> RemoteLocality {
-            RemoteLocality(datacenter: offer.datacenter, priority: priority, weight: weight, instances: offer.instances)
-        }
-        let order = (servicePolicy.failover ?? policy.defaultFailover).order(for: destination)
-        if servicePolicy.split.isEmpty && order.isEmpty {
-            // The default: every other DC at the first failover priority.
-            return RemoteService(localities: candidates.map { locality($0, 1) })
-        }
-        var localities: [RemoteLocality] = []
-        var localWeight: Int?
-        var nextPriority = 1
-        let splitDCs = candidates.filter { servicePolicy.split[$0.datacenter] != nil }
-        if !servicePolicy.split.isEmpty, !splitDCs.isEmpty {
-            if let share = servicePolicy.split[destination] {
-                localWeight = share
-                localities += splitDCs.map { locality($0, 0, servicePolicy.split[$0.datacenter]) }
-            } else {
-                localities += splitDCs.map { locality($0, 1, servicePolicy.split[$0.datacenter]) }
-                nextPriority = 2
+        if !changed.isEmpty {
+            let services = services
+            let names = services.keys.sorted()
+            for index in changed {
+                result.versions[destinations[index]] = RemoteStateVersion.version(ofSortedServiceDigests: names.compactMap { name in
+                    services[name]!.outcomes[index].map { (name, $0.digest) }
+                })
             }
         }
-        let rest = servicePolicy.split.isEmpty ? candidates : candidates.filter { servicePolicy.split[$0.datacenter] == nil }
-        for datacenter in order {
-            guard let candidate = rest.first(where: { $0.datacenter == datacenter }) else { continue }
-            localities.append(locality(candidate, nextPriority))
-            nextPriority += 1
+        result.stale = stale
+        result.dropped = dropped
+        return result
+    }
+}
+
+/// One DC's instances of a service (sorted by id, see `DatacenterSnapshot`).
+private struct Offer: Equatable {
+    let datacenter: String
+    let instances: [WireInstance]
+}
+
+/// One service as last merged: the offers it came from, their digests, and per destination (by index) what it got.
+private struct MergedService {
+    struct Outcome {
+        let service: RemoteService
+        let digest: UInt64
+    }
+
+    let offers: [Offer]
+    let digests: [UInt64]
+    let outcomes: [Outcome?]
+
+    init(
+        offers: [Offer], previous: MergedService?, destinations: [String], servicePolicy: FederationPolicy.ServicePolicy,
+        policy: FederationPolicy
+    ) {
+        let digests = offers.map { offer in previous?.digest(of: offer) ?? RemoteStateVersion.digest(of: offer.instances) }
+        self.offers = offers
+        self.digests = digests
+        let offering = offers.map(\.datacenter)
+        outcomes = destinations.map { destination in
+            guard servicePolicy.crossDc, offering.contains(where: { $0 != destination }) else { return nil }
+            let (placements, localWeight) = FailoverRules.place(offering, in: destination, servicePolicy: servicePolicy, policy: policy)
+            let service = RemoteService(
+                localities: placements.map { placement in
+                    let offer = offers[placement.candidate]
+                    return RemoteLocality(
+                        datacenter: offer.datacenter, priority: placement.priority, weight: placement.weight, instances: offer.instances)
+                },
+                localWeight: localWeight)
+            let digest = RemoteStateVersion.digest(of: service, instanceDigests: placements.map { digests[$0.candidate] })
+            return Outcome(service: service, digest: digest)
         }
-        let unordered = rest.filter { !order.contains($0.datacenter) }
-        localities += unordered.map { locality($0, nextPriority) }
-        return RemoteService(localities: localities, localWeight: localWeight)
+    }
+
+    /// The digest this service computed for the same instances of the same DC, if it did.
+    func digest(of offer: Offer) -> UInt64? {
+        offers.firstIndex(of: offer).map { digests[$0] }
     }
 }

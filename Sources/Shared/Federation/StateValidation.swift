@@ -22,8 +22,9 @@ public enum StateValidation {
 
     public static func problems(in state: RemoteState, destination: String) -> [String] {
         var problems: [String] = []
-        if state.version != contentVersion(of: state.services) {
-            problems.append("version: '\(state.version)' is not the content version of services (\(contentVersion(of: state.services)))")
+        let contentVersion = RemoteStateVersion.version(of: state.services)
+        if state.version != contentVersion {
+            problems.append("version: '\(state.version)' is not the content version of services (\(contentVersion))")
         }
         if state.generatedBy.isEmpty { problems.append("generatedBy: must not be empty") }
         for name in state.services.keys.sorted() {
@@ -57,13 +58,5 @@ public enum StateValidation {
             if !ids.insert(instance.id).inserted { problems.append("\(where_).id: '\(instance.id)' appears twice") }
         }
         return problems
-    }
-
-    /// The version of a remote state's content: a hash of its canonical JSON (sorted keys).
-    public static func contentVersion(of services: [String: RemoteService]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let bytes = (try? encoder.encode(services)) ?? Data()
-        return ContentHash.hex(of: bytes)
     }
 }

@@ -1,0 +1,26 @@
+import Foundation
+import Shared
+
+/// The last good state of one DC and when it was received.
+///
+/// Every service's instances are kept sorted by id, so a state is put in order once when it arrives, not on every
+/// merge, and an unchanged service keeps the very same array between merges (the merge recognises it at once).
+public struct DatacenterSnapshot: Sendable, Equatable {
+    public private(set) var state: DatacenterState
+    public var receivedAt: Date
+
+    public init(state: DatacenterState, receivedAt: Date) {
+        var state = state
+        for index in state.services.indices where !state.services[index].instances.isSortedByID {
+            state.services[index].instances.sort { $0.id < $1.id }
+        }
+        self.state = state
+        self.receivedAt = receivedAt
+    }
+}
+
+extension [WireInstance] {
+    fileprivate var isSortedByID: Bool {
+        indices.dropFirst().allSatisfy { self[$0 - 1].id <= self[$0].id }
+    }
+}
