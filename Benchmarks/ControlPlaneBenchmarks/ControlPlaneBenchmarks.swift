@@ -22,14 +22,14 @@ let benchmarks: @Sendable () -> Void = {
         let cache = SnapshotCache(datacenter: "dc1")
         let catalogs = [8080, 20_000].map { Fixtures.catalog(services: 1_000, instances: 10, port: $0) }
         await cache.apply(catalogs[0])
-        var watches: [AsyncStream<Snapshot>] = []
+        let mailbox = SnapshotMailbox {}
         for group in 0..<100 {
-            watches.append(await cache.watch(try Fixtures.profile(group: group, dependencies: 10, services: 1_000)).1)
+            _ = await cache.watch(try Fixtures.profile(group: group, dependencies: 10, services: 1_000), into: mailbox)
         }
         benchmark.startMeasurement()
         for iteration in benchmark.scaledIterations { await cache.apply(catalogs[(iteration + 1) % 2]) }
         benchmark.stopMeasurement()
-        blackHole(watches)
+        blackHole(mailbox.take())
     }
 
     Benchmark("protobuf: encode one service's endpoints (10 instances) as a shared resource") { benchmark in

@@ -60,7 +60,10 @@ struct LoadPhases: Sendable {
                     ? scenario.serviceName(0) : scenario.dependencies(ofGroup: round % scenario.groups).last!
                 let started = ContinuousClock.now
                 try await change(sequence, service)
-                if await waitUntil(timeout: .seconds(30), { recorder.isDone(sequence) }) { single.append(ContinuousClock.now - started) }
+                if await waitUntil(timeout: .seconds(30), { recorder.isDone(sequence) }) {
+                    single.append(ContinuousClock.now - started)
+                    log("single change \(round + 1): \(service), \(subscribers[service, default: 0]) receivers, \(single.last!)")
+                }
             }
             _ = recorder.takeLatencies()
             report.singleChange = .init(single)

@@ -43,7 +43,7 @@ struct ADSServerTests {
                 stream.send(Fixtures.sotwRequest(
                     .endpoint, names: ["backend"], version: endpoints.versionInfo, nonce: pushed.nonce, nack: "bad endpoints"))
                 #expect(try await stream.receive(within: Self.quiet) == nil, "a NACK is not answered with the same config")
-                let status = try #require(await harness.streams.all.first?.types["EDS"])
+                let status = try #require(harness.streams.all.first?.types["EDS"])
                 #expect(status.lastNack == "bad endpoints")
                 #expect(status.lastAckedVersion == endpoints.versionInfo)
 
@@ -117,7 +117,7 @@ struct ADSServerTests {
                     #expect(try await good.receive() != nil, "the good stream keeps working")
                 }
                 #expect(clusters.resources.count == 1)
-                #expect(await harness.streams.count == 1)
+                #expect(harness.streams.count == 1)
             }
         }
     }

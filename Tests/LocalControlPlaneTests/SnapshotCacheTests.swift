@@ -1,4 +1,5 @@
 import EnvoyAPI
+import Synchronization
 import Testing
 
 @testable import LocalControlPlane
@@ -12,18 +13,18 @@ struct SnapshotCacheTests {
         let backendOnly = try Fixtures.profile()
         var everything = backendOnly
         everything.outgoing.allServices = .init()
-        let (_, backendStream) = await cache.watch(backendOnly)
-        let (_, everythingStream) = await cache.watch(everything)
-        var backendUpdates = backendStream.makeAsyncIterator()
-        var everythingUpdates = everythingStream.makeAsyncIterator()
-        let first = try #require(await backendUpdates.next())
-        let second = try #require(await everythingUpdates.next())
+        let backendMailbox = SnapshotMailbox {}
+        let everythingMailbox = SnapshotMailbox {}
+        _ = await cache.watch(backendOnly, into: backendMailbox)
+        _ = await cache.watch(everything, into: everythingMailbox)
+        let first = try #require(backendMailbox.take())
+        let second = try #require(everythingMailbox.take())
         let shared = try #require(first.resources[.endpoint]?["backend"])
         #expect(second.resources[.endpoint]?["backend"]?.any.value == shared.any.value)
         #expect(await cache.groupCount == 2)
 
         await cache.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)], "other": [Fixtures.instance("10.0.0.5", 80)]]))
-        let updated = try #require(await everythingUpdates.next())
+        let updated = try #require(everythingMailbox.take())
         #expect(updated.resources[.endpoint]?["other"] != second.resources[.endpoint]?["other"])
         #expect(updated.version(.endpoint) != second.version(.endpoint))
         #expect(updated.version(.cluster) == second.version(.cluster))
@@ -68,9 +69,28 @@ struct SnapshotCacheTests {
     func groupRelease() async throws {
         let cache = SnapshotCache(datacenter: "dc1")
         let profile = try Fixtures.profile()
-        let (id, _) = await cache.watch(profile)
+        let id = await cache.watch(profile, into: SnapshotMailbox {})
         #expect(await cache.groupCount == 1)
         await cache.cancelWatch(id, profile: profile)
         #expect(await cache.groupCount == 0)
+    }
+
+    @Test("a mailbox wakes its stream once per batch and keeps only the newest snapshot")
+    func mailboxCoalesces() async throws {
+        let wakes = Mutex(0)
+        let mailbox = SnapshotMailbox { wakes.withLock { $0 += 1 } }
+        let cache = SnapshotCache(datacenter: "dc1")
+        _ = await cache.watch(try Fixtures.profile(), into: mailbox)
+        for address in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
+            await cache.apply(Fixtures.catalog(["backend": [Fixtures.instance(address, 80)]]))
+        }
+        #expect(wakes.withLock { $0 } == 1, "one wake-up until the stream takes")
+        let newest = try #require(mailbox.take())
+        let endpoints = try #require(newest.resources[.endpoint]?["backend"])
+        #expect(try Envoy_Config_Endpoint_V3_ClusterLoadAssignment(serializedBytes: endpoints.any.value)
+            .endpoints.flatMap(\.lbEndpoints).map(\.endpoint.address.socketAddress.address) == ["10.0.0.3"])
+        #expect(mailbox.take() == nil)
+        await cache.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.4", 80)]]))
+        #expect(wakes.withLock { $0 } == 2, "taken, so the next snapshot wakes the stream again")
     }
 }

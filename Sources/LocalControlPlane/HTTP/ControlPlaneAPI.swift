@@ -19,7 +19,7 @@ struct ControlPlaneAPI: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics?.render() ?? "")))
         }
-        router.get("debug/envoys") { _, _ in try JSONBody.response(await streams.all) }
+        router.get("debug/envoys") { _, _ in try JSONBody.response(streams.all) }
         router.get("debug/snapshot") { request, _ in try await snapshot(nodeId: request.uri.queryParameters["node"]) }
         federation.register(on: router)
         return router
@@ -42,12 +42,12 @@ struct ControlPlaneAPI: Sendable {
             ready: ready, registry: registry,
             remoteStateVersion: remote.version.isEmpty ? nil : remote.version,
             remoteStateGeneratedBy: remote.generatedBy.isEmpty ? nil : remote.generatedBy,
-            connectedEnvoys: await streams.count, snapshotGroups: await cache.groupCount)
+            connectedEnvoys: streams.count, snapshotGroups: await cache.groupCount)
         return try JSONBody.response(body, status: ready ? .ok : .serviceUnavailable)
     }
 
     private func snapshot(nodeId: Substring?) async throws -> Response {
-        guard let nodeId, let profile = await streams.profile(ofNode: String(nodeId)) else {
+        guard let nodeId, let profile = streams.profile(ofNode: String(nodeId)) else {
             return JSONBody.error("no connected Envoy with that node id (use ?node=ID; see /debug/envoys)", status: .notFound)
         }
         guard let snapshot = await cache.snapshot(for: profile) else {

@@ -20,7 +20,6 @@ struct ADSStream<Machine: DiscoveryProtocol> {
     private struct Session {
         let profile: ProxyProfile
         let watchID: SnapshotCache.WatchID
-        let snapshots: AsyncStream<Snapshot>
         let streamID: Int
         let nodeId: String
     }
@@ -29,7 +28,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         requests: RPCAsyncSequence<Machine.Request, any Error>, writer: RPCWriter<EncodedResponse>
     ) async throws {
         let (events, continuation) = AsyncStream<Event>.makeStream()
-        let mailbox = SnapshotMailbox()
+        let mailbox = SnapshotMailbox { continuation.yield(.snapshotReady) }
         var session: Session?
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -45,20 +44,14 @@ struct ADSStream<Machine: DiscoveryProtocol> {
                     switch event {
                     case .request(let request):
                         if session == nil {
-                            let opened = try await open(first: request)
-                            session = opened
-                            group.addTask {
-                                for await snapshot in opened.snapshots {
-                                    if mailbox.put(snapshot) { continuation.yield(.snapshotReady) }
-                                }
-                            }
+                            session = try await open(first: request, mailbox: mailbox)
                         }
                         let (outcome, responses) = machine.handle(request)
                         if let type = ResourceType(rawValue: Machine.typeURL(of: request)),
                            let elapsed = propagation.settle(type, outcome) {
                             metrics.changePropagation.record(duration: elapsed)
                         }
-                        await note(outcome, of: request, session: session!)
+                        note(outcome, of: request, session: session!)
                         try await send(responses, session: session!, writer: writer)
                     case .snapshotReady:
                         guard let snapshot = mailbox.take() else { continue }
@@ -80,7 +73,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         await close(session)
     }
 
-    private func open(first request: Machine.Request) async throws -> Session {
+    private func open(first request: Machine.Request, mailbox: SnapshotMailbox) async throws -> Session {
         guard let node = Machine.node(of: request) else {
             metrics.rejectedStreams.increment()
             throw RPCError(code: .invalidArgument, message: "the first request of a stream must carry the node")
@@ -93,16 +86,16 @@ struct ADSStream<Machine: DiscoveryProtocol> {
             logger.warning("stream rejected", metadata: ["node": "\(node.id)", "error": "\(error)"])
             throw RPCError(code: .invalidArgument, message: error.description)
         }
-        let (watchID, snapshots) = await cache.watch(profile)
-        let streamID = await registry.register(nodeId: node.id, profile: profile, protocolName: Machine.protocolName)
+        let streamID = registry.register(nodeId: node.id, profile: profile, protocolName: Machine.protocolName)
+        let watchID = await cache.watch(profile, into: mailbox)
         logger.info("stream opened", metadata: [
             "node": "\(node.id)", "service": "\(profile.serviceName)", "group": "\(profile.groupId)",
             "protocol": "\(Machine.protocolName)",
         ])
-        return Session(profile: profile, watchID: watchID, snapshots: snapshots, streamID: streamID, nodeId: node.id)
+        return Session(profile: profile, watchID: watchID, streamID: streamID, nodeId: node.id)
     }
 
-    private func note(_ outcome: RequestOutcome, of request: Machine.Request, session: Session) async {
+    private func note(_ outcome: RequestOutcome, of request: Machine.Request, session: Session) {
         let typeURL = Machine.typeURL(of: request)
         guard let type = ResourceType(rawValue: typeURL) else {
             logger.warning("request for an unknown resource type", metadata: ["node": "\(session.nodeId)", "type": "\(typeURL)"])
@@ -118,7 +111,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
             ])
         case .stale, .subscribe, .unknownType: break
         }
-        await registry.record(session.streamID, type: type, outcome: outcome)
+        registry.record(session.streamID, type: type, outcome: outcome)
     }
 
     private func send(_ responses: [EncodedResponse], session: Session, writer: RPCWriter<EncodedResponse>) async throws {
@@ -131,13 +124,13 @@ struct ADSStream<Machine: DiscoveryProtocol> {
                 types.append(type)
             }
         }
-        await registry.recordResponses(session.streamID, types: types)
+        registry.recordResponses(session.streamID, types: types)
     }
 
     private func close(_ session: Session?) async {
         guard let session else { return }
         await cache.cancelWatch(session.watchID, profile: session.profile)
-        await registry.unregister(session.streamID)
+        registry.unregister(session.streamID)
         logger.info("stream closed", metadata: ["node": "\(session.nodeId)", "group": "\(session.profile.groupId)"])
     }
 }

@@ -28,7 +28,7 @@ public actor SnapshotCache {
     private struct Group {
         var snapshot: Snapshot?
         var shape: GroupShape?
-        var watchers: [WatchID: AsyncStream<Snapshot>.Continuation] = [:]
+        var watchers: [WatchID: SnapshotMailbox] = [:]
     }
 
     public let datacenter: String
@@ -94,24 +94,22 @@ public actor SnapshotCache {
         ])
     }
 
-    /// Starts watching the snapshot of a profile's group; the current snapshot (if any) comes first.
-    public func watch(_ profile: ProxyProfile) -> (WatchID, AsyncStream<Snapshot>) {
-        let (stream, continuation) = AsyncStream<Snapshot>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    /// Starts putting the snapshots of a profile's group into `mailbox`; the current snapshot (if any) goes in now.
+    public func watch(_ profile: ProxyProfile, into mailbox: SnapshotMailbox) -> WatchID {
         nextWatchID += 1
         var group = groups[profile] ?? Group()
         if group.snapshot == nil, catalog != nil {
             group = rebuild(profile, group)
         }
-        group.watchers[nextWatchID] = continuation
-        if let snapshot = group.snapshot { continuation.yield(snapshot) }
+        group.watchers[nextWatchID] = mailbox
+        if let snapshot = group.snapshot { mailbox.put(snapshot) }
         groups[profile] = group
         groupGauge.record(groups.count)
         Self.streamGauge(profile).record(group.watchers.count)
-        return (nextWatchID, stream)
+        return nextWatchID
     }
 
     public func cancelWatch(_ id: WatchID, profile: ProxyProfile) {
-        groups[profile]?.watchers[id]?.finish()
         groups[profile]?.watchers[id] = nil
         if groups[profile]?.watchers.isEmpty == true {
             groups[profile] = nil  // nobody uses the group: free it; it is rebuilt on the next watch
@@ -201,8 +199,8 @@ public actor SnapshotCache {
     private func publish(_ profile: ProxyProfile, _ group: Group) {
         groups[profile] = group
         guard let snapshot = group.snapshot else { return }
-        for watcher in group.watchers.values {
-            watcher.yield(snapshot)
+        for mailbox in group.watchers.values {
+            mailbox.put(snapshot)
         }
     }
 }

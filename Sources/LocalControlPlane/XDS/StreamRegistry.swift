@@ -1,8 +1,12 @@
 import Foundation
 import Metrics
+import Synchronization
 
 /// The connected Envoys and what each has subscribed to, ACKed and NACKed (for `/debug/envoys`).
-public actor StreamRegistry {
+///
+/// A lock, not an actor: every stream records every response and ACK here, and 10,000 streams hopping onto one actor
+/// for that queued behind each other on the path a change takes to the Envoys.
+public final class StreamRegistry: Sendable {
     public struct TypeStatus: Codable, Sendable, Equatable {
         public var lastAckedVersion: String?
         public var lastNack: String?
@@ -25,52 +29,62 @@ public actor StreamRegistry {
         }
     }
 
-    private var entries: [Int: Entry] = [:]
-    private var nextId = 0
+    private struct State {
+        var entries: [Int: Entry] = [:]
+        var nextId = 0
+    }
+
+    private let state = Mutex(State())
     private let connected = Gauge(label: MetricNames.connectedStreams)
 
     public init() {}
 
     func register(nodeId: String, profile: ProxyProfile, protocolName: String) -> Int {
-        nextId += 1
-        entries[nextId] = Entry(
-            streamId: nextId, nodeId: nodeId, service: profile.serviceName, group: profile.groupId,
-            protocolName: protocolName, connectedAt: Date(), profile: profile)
-        connected.record(entries.count)
-        return nextId
+        let (id, count) = state.withLock { state in
+            state.nextId += 1
+            state.entries[state.nextId] = Entry(
+                streamId: state.nextId, nodeId: nodeId, service: profile.serviceName, group: profile.groupId,
+                protocolName: protocolName, connectedAt: Date(), profile: profile)
+            return (state.nextId, state.entries.count)
+        }
+        connected.record(count)
+        return id
     }
 
     func unregister(_ id: Int) {
-        entries[id] = nil
-        connected.record(entries.count)
+        let count = state.withLock { state in
+            state.entries[id] = nil
+            return state.entries.count
+        }
+        connected.record(count)
     }
 
     func record(_ id: Int, type: ResourceType, outcome: RequestOutcome) {
-        guard var entry = entries[id] else { return }
-        var status = entry.types[type.shortName] ?? TypeStatus()
-        switch outcome {
-        case .ack(let version): status.lastAckedVersion = version
-        case .nack(_, let detail): status.lastNack = detail
-        case .subscribe, .stale, .unknownType: break
+        state.withLock { state in
+            guard var status = state.entries[id]?.types[type.shortName, default: TypeStatus()] else { return }
+            switch outcome {
+            case .ack(let version): status.lastAckedVersion = version
+            case .nack(_, let detail): status.lastNack = detail
+            case .subscribe, .stale, .unknownType: break
+            }
+            state.entries[id]?.types[type.shortName] = status
         }
-        entry.types[type.shortName] = status
-        entries[id] = entry
     }
 
     func recordResponses(_ id: Int, types: [ResourceType]) {
-        guard var entry = entries[id] else { return }
-        for type in types {
-            entry.types[type.shortName, default: TypeStatus()].responses += 1
+        state.withLock { state in
+            for type in types {
+                state.entries[id]?.types[type.shortName, default: TypeStatus()].responses += 1
+            }
         }
-        entries[id] = entry
     }
 
     /// The profile of a connected Envoy, to show what its group receives.
     public func profile(ofNode nodeId: String) -> ProxyProfile? {
-        entries.values.first { $0.nodeId == nodeId }?.profile
+        state.withLock { $0.entries.values.first { $0.nodeId == nodeId }?.profile }
     }
 
-    public var all: [Entry] { entries.values.sorted { $0.streamId < $1.streamId } }
+    public var all: [Entry] { state.withLock { $0.entries.values.sorted { $0.streamId < $1.streamId } } }
 
-    public var count: Int { entries.count }
+    public var count: Int { state.withLock { $0.entries.count } }
 }
