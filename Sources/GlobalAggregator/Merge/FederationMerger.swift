@@ -27,32 +27,10 @@ public struct FederationMerger: Sendable {
     public mutating func merge(
         _ snapshots: [String: DatacenterSnapshot], datacenters: [String], policy: FederationPolicy, now: Date
     ) -> MergeResult {
-        var stale = Set<String>()
-        var dropped = Set<String>()
-        // service → the live DCs offering it, in DC name order.
-        var offers: [String: [Offer]] = [:]
-        offers.reserveCapacity(services.count)
-        for (datacenter, snapshot) in snapshots.sorted(by: { $0.key < $1.key }) {
-            let age = Duration.seconds(now.timeIntervalSince(snapshot.receivedAt))
-            if let dropAfter = policy.dropAfter, age > dropAfter {
-                dropped.insert(datacenter)
-                continue
-            }
-            if age > policy.staleAfter { stale.insert(datacenter) }
-            for service in snapshot.state.services where !service.instances.isEmpty {
-                offers[service.name, default: []].append(Offer(datacenter: datacenter, instances: service.instances))
-            }
-        }
+        let (offers, stale, dropped) = Self.offers(in: snapshots, policy: policy, now: now)
         let destinations = Set(datacenters).union(snapshots.keys).sorted()
         if basis?.policy != policy || basis?.destinations != destinations {
-            services = [:]
-            let nothing = RemoteStateVersion.version(of: [:])
-            var none: [String: RemoteService] = [:]
-            none.reserveCapacity(offers.count)  // each destination gets about every service: no regrowing
-            result = MergeResult(
-                remote: Dictionary(uniqueKeysWithValues: destinations.map { ($0, none) }),
-                versions: Dictionary(uniqueKeysWithValues: destinations.map { ($0, nothing) }), stale: [], dropped: [])
-            basis = (policy, destinations)
+            startOver(policy: policy, destinations: destinations, expectedServices: offers.count)
         }
         var changed = Set<Int>()  // destination indices whose services changed
         for name in Set(services.keys).union(offers.keys) {
@@ -79,6 +57,39 @@ public struct FederationMerger: Sendable {
         result.stale = stale
         result.dropped = dropped
         return result
+    }
+
+    /// Per service, the live DCs offering it in DC name order; and which DCs are stale or dropped.
+    private static func offers(
+        in snapshots: [String: DatacenterSnapshot], policy: FederationPolicy, now: Date
+    ) -> (offers: [String: [Offer]], stale: Set<String>, dropped: Set<String>) {
+        var offers: [String: [Offer]] = [:]
+        var stale = Set<String>()
+        var dropped = Set<String>()
+        for (datacenter, snapshot) in snapshots.sorted(by: { $0.key < $1.key }) {
+            let age = Duration.seconds(now.timeIntervalSince(snapshot.receivedAt))
+            if let dropAfter = policy.dropAfter, age > dropAfter {
+                dropped.insert(datacenter)
+                continue
+            }
+            if age > policy.staleAfter { stale.insert(datacenter) }
+            for service in snapshot.state.services where !service.instances.isEmpty {
+                offers[service.name, default: []].append(Offer(datacenter: datacenter, instances: service.instances))
+            }
+        }
+        return (offers, stale, dropped)
+    }
+
+    /// Forgets every service: the next loop merges all of them from nothing.
+    private mutating func startOver(policy: FederationPolicy, destinations: [String], expectedServices: Int) {
+        services = [:]
+        var none: [String: RemoteService] = [:]
+        none.reserveCapacity(expectedServices)  // each destination gets about every service: no regrowing
+        let nothing = RemoteStateVersion.version(of: [:])
+        result = MergeResult(
+            remote: Dictionary(uniqueKeysWithValues: destinations.map { ($0, none) }),
+            versions: Dictionary(uniqueKeysWithValues: destinations.map { ($0, nothing) }), stale: [], dropped: [])
+        basis = (policy, destinations)
     }
 }
 
