@@ -74,7 +74,7 @@ public enum StrictJSON {
             var keys = Set<[UInt8]>()
             skipWhitespace()
             if !atEnd, bytes[position] == UInt8(ascii: "}") { position += 1; return }
-            while true {
+            repeat {
                 skipWhitespace()
                 guard !atEnd, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a key") }
                 let keyStart = position
@@ -87,13 +87,7 @@ public enum StrictJSON {
                 guard !atEnd, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 position += 1
                 try value(depth: depth)
-                skipWhitespace()
-                guard !atEnd else { throw fail("unterminated object") }
-                if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-                guard bytes[position] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
-                position += 1
-                return
-            }
+            } while try another(before: "}", in: "object")
         }
 
         private mutating func array(depth: Int) throws(Refusal) {
@@ -101,15 +95,19 @@ public enum StrictJSON {
             position += 1
             skipWhitespace()
             if !atEnd, bytes[position] == UInt8(ascii: "]") { position += 1; return }
-            while true {
+            repeat {
                 try value(depth: depth)
-                skipWhitespace()
-                guard !atEnd else { throw fail("unterminated array") }
-                if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-                guard bytes[position] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
-                position += 1
-                return
-            }
+            } while try another(before: "]", in: "array")
+        }
+
+        /// After a member or element: true when a ',' announces another, false once `closer` ends the container.
+        private mutating func another(before closer: Unicode.Scalar, in container: String) throws(Refusal) -> Bool {
+            skipWhitespace()
+            guard !atEnd else { throw fail("unterminated \(container)") }
+            if bytes[position] == UInt8(ascii: ",") { position += 1; return true }
+            guard bytes[position] == UInt8(ascii: closer) else { throw fail("expected ',' or '\(closer)'") }
+            position += 1
+            return false
         }
 
         /// A string token; returns its raw bytes between the quotes (escapes undecoded: keys compare as written).
