@@ -101,14 +101,17 @@ struct DatacenterStateFuzzTarget: FuzzTarget {
     func input(_ random: inout FuzzRandom) -> [UInt8] { jsonInput(FuzzSeeds.datacenterState, &random) }
 
     func check(_ input: [UInt8]) async -> FuzzOutcome {
-        let state: DatacenterState
+        var state: DatacenterState
         do {
             state = try StrictJSON.decode(DatacenterState.self, from: Data(input))
         } catch {
             return refused(error)
         }
-        let problems = StateValidation.problems(in: state)
-        guard problems.isEmpty else { return .refused(problems.joined(separator: "; ")) }
+        do {
+            state = try StateValidation.admit(state).state
+        } catch {
+            return .refused(error.description)
+        }
         let merged = FederationMerger.merge(
             [state.datacenter: DatacenterSnapshot(state: state, receivedAt: Date())], datacenters: [state.datacenter, "dc9"],
             policy: FederationPolicy(), now: Date())
@@ -151,8 +154,10 @@ struct ConsulAnswerFuzzTarget: FuzzTarget {
         let body = Data(input.dropFirst())
         do {
             if input.first == 1 {
-                let instances = try ConsulHealthAnswer.instances(from: body, includeWarning: true)
-                if let bad = instances.first(where: { !(1...65535).contains($0.port) || $0.address.isEmpty || $0.weight < 1 }) {
+                let instances = try ConsulHealthAnswer.instances(from: body, service: "fuzzed", includeWarning: true).kept
+                if let bad = instances.first(where: {
+                    InstanceRules.problem(address: $0.address, port: $0.port, weight: $0.weight) != nil
+                }) {
                     return .violation("unusable instance accepted: \(bad)")
                 }
             } else {

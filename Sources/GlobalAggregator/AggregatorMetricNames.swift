@@ -9,4 +9,10 @@ public enum AggregatorMetricNames {
     public static let storeWriteSeconds = "aggregator_store_write_seconds"
     public static let storeErrors = "aggregator_store_errors_total"
     public static let storeHealthy = "aggregator_store_healthy"
+    /// Seconds since each DC's state in use was last confirmed by its source (the alert's input).
+    public static let stateAge = "aggregator_datacenter_state_age_seconds"
+    /// 1 while a DC's sharp shrink waits for confirmation.
+    public static let shrinkHeld = "aggregator_datacenter_shrink_held"
+    /// Label names.
+    public static let datacenterLabel = "dc"
 }

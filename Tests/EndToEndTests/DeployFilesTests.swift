@@ -53,7 +53,7 @@ struct DeployFilesTests {
         #expect(throws: Never.self) { try aggregator.validated() }
 
         #expect(throws: Never.self) { try PolicyParser.parse(String(contentsOf: config.appendingPathComponent("policy.yaml"), encoding: .utf8)) }
-        let services = try RegistryFile.parse(String(contentsOf: config.appendingPathComponent("services.yaml"), encoding: .utf8))
+        let services = try RegistryFile.parse(String(contentsOf: config.appendingPathComponent("services.yaml"), encoding: .utf8)).catalog
         #expect(services["backend"]?.instances.count == 3)
     }
 

@@ -98,9 +98,9 @@ struct MutualTLSTests {
             let services = ["backend": RemoteService(localities: [RemoteLocality(datacenter: "dc2", priority: 1, instances: [
                 WireInstance(ServiceInstance(id: "r1", address: "127.0.0.1", port: 9)),
             ])])]
-            let version = RemoteStateVersion.version(of: services)
-            let push = String(decoding: try JSONEncoder().encode(
-                RemoteState(version: version, generatedBy: "test", generation: 1, services: services)), as: UTF8.self)
+            let state = RemoteState(generatedBy: "test", generation: 1, services: services)
+            let version = state.version
+            let push = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
             let authorization = [("Authorization", "Bearer \(token)")]
             for refused in [anonymous, impostor] {
                 await #expect(throws: (any Error).self, "TLS handshake refused") {

@@ -181,3 +181,23 @@ struct FederationMergerTests {
         #expect(gone == FederationMerger.merge(snapshots, datacenters: datacenters, policy: FederationPolicy(), now: Self.now))
     }
 }
+
+extension FederationMergerTests {
+    @Test("a stale DC is demoted below every fresh one and leaves its split; back to fresh, back in place")
+    func staleDemotion() throws {
+        let policy = try PolicyParser.parse(
+            "staleAfter: 60s\ndefaults: { failover: [dc2, dc3] }\nservices:\n  payments: { split: { dc1: 50, dc2: 50 } }\n")
+        let snapshots = [
+            Self.snapshot("dc1", ["b": 1, "payments": 1]), Self.snapshot("dc2", ["b": 1, "payments": 1], age: 120),
+            Self.snapshot("dc3", ["b": 1, "payments": 1]),
+        ]
+        let stale = Self.merge(snapshots, policy: policy)
+        #expect(stale.remote["dc1"]?["b"]?.localities.map { "\($0.datacenter):\($0.priority)" } == ["dc3:1", "dc2:2"])
+        let payments = try #require(stale.remote["dc1"]?["payments"])
+        #expect(payments.localities.map { "\($0.datacenter):\($0.priority)" } == ["dc3:1", "dc2:2"])
+        #expect(payments.localWeight == nil, "no split partner left")
+        let fresh = Self.merge([snapshots[0], Self.snapshot("dc2", ["b": 1, "payments": 1]), snapshots[2]], policy: policy)
+        #expect(fresh.remote["dc1"]?["b"]?.localities.map { "\($0.datacenter):\($0.priority)" } == ["dc2:1", "dc3:2"])
+        #expect(fresh.remote["dc1"]?["payments"]?.localWeight == 50)
+    }
+}

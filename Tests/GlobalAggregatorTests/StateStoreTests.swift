@@ -10,7 +10,7 @@ struct StateStoreTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path
     }
 
-    @Test("states and the generation survive a reopen")
+    @Test("states, the generation and the aggregator's id survive a reopen")
     func roundTrip() async throws {
         let path = Self.temporaryPath()
         let state = DatacenterState(
@@ -18,21 +18,27 @@ struct StateStoreTests {
             services: [WireService(name: "backend", instances: [WireInstance(ServiceInstance(address: "10.0.0.1", port: 80, weight: 3))])],
             appliedRemoteVersion: "v1")
         let receivedAt = Date(timeIntervalSince1970: 1_700_000_000)
+        var id: UInt64 = 0
         do {
             let store = StateStore(path: path)
             #expect(store.problem == nil)
-            try await store.save([DatacenterSnapshot(state: state, receivedAt: receivedAt)])
-            #expect(try await store.nextGeneration() == 1)
-            #expect(try await store.nextGeneration() == 2)
+            #expect(try await store.storedGeneration() == 0)
+            try await store.save([DatacenterSnapshot(state: state, receivedAt: receivedAt)], generation: 2)
+            #expect(try await store.storedGeneration() == 2)
+            id = try await store.aggregatorID()
+            #expect(try await store.aggregatorID() == id)
         }
         let reopened = StateStore(path: path)
         let (loaded, problems) = try await reopened.loadAll()
         #expect(problems.isEmpty)
         #expect(loaded["dc2"]?.state == state)
         #expect(loaded["dc2"]?.receivedAt == receivedAt)
-        #expect(try await reopened.nextGeneration() == 3)
+        #expect(try await reopened.storedGeneration() == 2)
         try await reopened.raiseGeneration(to: 100)
-        #expect(try await reopened.nextGeneration() == 101)
+        try await reopened.save([], generation: 50)
+        #expect(try await reopened.storedGeneration() == 100, "the generation never goes down")
+        #expect(try await reopened.aggregatorID() == id && id != 0)
+        #expect(try await StateStore(path: Self.temporaryPath()).aggregatorID() != id, "another aggregator, another id")
     }
 
     private static let state = DatacenterState(datacenter: "dc1", index: 1, bootId: "b", services: [], appliedRemoteVersion: nil)

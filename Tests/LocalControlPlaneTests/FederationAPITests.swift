@@ -21,10 +21,17 @@ struct FederationAPITests {
 
         init(token: String? = "secret", stateToken: String? = nil) async {
             remote = RemoteStateStore(datacenter: "dc1", file: file, cache: cache, publisher: publisher)
+            let status = RegistryStatus(source: "test")
             api = ControlPlaneAPI(
-                cache: cache, streams: StreamRegistry(), registryStatus: RegistryStatus(source: "test"), metrics: nil,
-                federation: FederationAPI(publisher: publisher, remoteState: remote, pushToken: token, stateToken: stateToken))
-            await CatalogSink(cache: cache, state: publisher).apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)]]))
+                cache: cache, streams: StreamRegistry(), registryStatus: status, metrics: nil,
+                federation: FederationAPI(
+                    publisher: publisher, remoteState: remote, registryStatus: status, pushToken: token, stateToken: stateToken))
+        }
+
+        /// The registry source's first full sync.
+        func sync() async {
+            await CatalogSink(cache: cache, state: publisher).apply(
+                Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)]]), sourceIndex: 7)
         }
     }
 
@@ -32,7 +39,7 @@ struct FederationAPITests {
         let services = ["backend": RemoteService(localities: [
             RemoteLocality(datacenter: datacenter, priority: 1, instances: [WireInstance(ServiceInstance(address: "10.2.0.1", port: port))]),
         ])]
-        return RemoteState(version: RemoteStateVersion.version(of: services), generatedBy: "agg", generation: generation, services: services)
+        return RemoteState(generatedBy: "agg", generation: generation, services: services)
     }
 
     static func body(_ state: RemoteState) throws -> ByteBuffer {
@@ -42,6 +49,7 @@ struct FederationAPITests {
     @Test("GET /v1/state returns at once for an old index and long-polls on the current one")
     func longPoll() async throws {
         let plane = await Plane()
+        await plane.sync()
         let app = Application(router: plane.router)
         try await app.test(.router) { client in
             let first = try await client.execute(uri: "/v1/state", method: .get)
@@ -57,7 +65,7 @@ struct FederationAPITests {
 
             async let changed = client.execute(uri: "/v1/state?index=\(state.index)&wait=10s", method: .get)
             try await Task.sleep(for: .milliseconds(100))
-            await CatalogSink(cache: plane.cache, state: plane.publisher).apply(Fixtures.catalog(["backend": [], "new": []]))
+            await CatalogSink(cache: plane.cache, state: plane.publisher).apply(Fixtures.catalog(["backend": [], "new": []]), sourceIndex: 8)
             let woke = try await changed
             let newer = try JSONDecoder().decode(DatacenterState.self, from: Data(buffer: woke.body))
             #expect(newer.index > state.index)
@@ -68,6 +76,7 @@ struct FederationAPITests {
     @Test("PUT /v1/remote-state: 401 without or with a wrong token, 400 for bad bodies, 409 for older generations")
     func pushRules() async throws {
         let plane = await Plane()
+        await plane.sync()
         let app = Application(router: plane.router)
         try await app.test(.router) { client in
             let good = try Self.body(Self.remoteState(generation: 5))
@@ -103,6 +112,7 @@ struct FederationAPITests {
     @Test("hostile push bodies are refused with what is wrong, and nothing is applied")
     func hostileBodies() async throws {
         let plane = await Plane()
+        await plane.sync()
         let auth: HTTPFields = [.authorization: "Bearer secret"]
         let good = String(buffer: try Self.body(Self.remoteState()))
         let cases: [(String, ByteBuffer, HTTPResponse.Status, String)] = [
@@ -147,6 +157,7 @@ struct FederationAPITests {
     @Test("remote localities reach EDS and survive a restart through the file")
     func remoteEndpointsAndRestore() async throws {
         let plane = await Plane()
+        await plane.sync()
         #expect(await plane.remote.apply(Self.remoteState()) == .applied)
         let profile = try Fixtures.profile()
         let snapshot = try #require(await plane.cache.snapshot(for: profile))
@@ -166,6 +177,7 @@ extension FederationAPITests {
     @Test("GET /v1/state is gzip-compressed when asked")
     func gzip() async throws {
         let plane = await Plane()
+        await plane.sync()
         try await Application(router: plane.router).test(.router) { client in
             let response = try await client.execute(uri: "/v1/state", method: .get, headers: [.acceptEncoding: "gzip"])
             #expect(response.headers[.contentEncoding] == "gzip")
@@ -173,6 +185,25 @@ extension FederationAPITests {
             let plain = try body.decompress(with: .gzip)
             let state = try JSONDecoder().decode(DatacenterState.self, from: Data(buffer: plain))
             #expect(state.datacenter == "dc1")
+        }
+    }
+}
+
+extension FederationAPITests {
+    @Test("before the first registry sync /v1/state says unsynced, even with a restored remote state; a failing source shows its age")
+    func unsyncedUntilFirstSync() async throws {
+        let plane = await Plane()
+        #expect(await plane.remote.apply(Self.remoteState()) == .applied, "a remote state moves the index before any sync")
+        try await Application(router: plane.router).test(.router) { client in
+            let early = try JSONDecoder().decode(
+                DatacenterState.self, from: Data(buffer: try await client.execute(uri: "/v1/state", method: .get).body))
+            #expect(early.index > 0 && !early.synced && early.services.isEmpty)
+
+            await plane.sync()
+            let synced = try JSONDecoder().decode(
+                DatacenterState.self, from: Data(buffer: try await client.execute(uri: "/v1/state", method: .get).body))
+            #expect(synced.synced && synced.sourceIndex == 7 && synced.services.map(\.name) == ["backend"])
+            #expect(synced.sourceFailingSeconds == 0)
         }
     }
 }

@@ -15,7 +15,7 @@ struct RegistryFileTests {
                   - { id: b2, address: 127.0.0.1, port: 8082, tags: [canary], weight: 3, healthy: true }
                   - { id: b3, address: 127.0.0.1, port: 8083, healthy: false }
               - name: empty
-            """)
+            """).catalog
         #expect(catalog.serviceNames == ["backend", "empty"])
         let backend = try #require(catalog["backend"])
         #expect(backend.instances.map(\.id) == ["127.0.0.1:8081", "b2"])
@@ -25,21 +25,38 @@ struct RegistryFileTests {
         #expect(catalog["empty"]?.instances.isEmpty == true)
     }
 
-    @Test("every problem of a bad file is reported with its place")
+    @Test("a bad service refuses the file, naming its place")
     func reportsProblems() {
         #expect {
             try RegistryFile.parse("""
                 services:
                   - name: "bad name!"
                   - name: backend
-                    instances:
-                      - { address: "", port: 70000, weight: 0 }
+                  - name: backend
                 """)
         } throws: { error in
             let text = "\(error)"
-            return text.contains("services[0].name") && text.contains("services[1].instances[0].address")
-                && text.contains("services[1].instances[0].port: 70000") && text.contains("weight: 0")
+            return text.contains("services[0].name") && text.contains("services[2].name: service 'backend' is listed twice")
         }
+    }
+
+    @Test("a bad instance is left out on its own with its reason; the rest of the file is served")
+    func dropsBadInstances() throws {
+        let parsed = try RegistryFile.parse("""
+            services:
+              - name: backend
+                instances:
+                  - { id: empty, address: "", port: 80 }
+                  - { id: far, address: 10.0.0.1, port: 70000 }
+                  - { id: heavy, address: 10.0.0.2, port: 80, weight: 2000000 }
+                  - { id: tagged, address: 10.0.0.3, port: 80, tags: ["weight:2000000"] }
+                  - { id: good, address: 10.0.0.4, port: 80, weight: 1000000 }
+                  - { id: good, address: 10.0.0.5, port: 80 }
+            """)
+        #expect(parsed.catalog["backend"]?.instances.map(\.address) == ["10.0.0.4"])
+        #expect(parsed.dropped.map(\.instanceID) == ["empty", "far", "heavy", "tagged", "good"])
+        #expect(parsed.dropped.map(\.reason) == [.address, .port, .weight, .weight, .duplicateID])
+        #expect(parsed.dropped[2].description == "backend/heavy: weight 2000000 is not in 1-1000000")
     }
 
     @Test("broken YAML names the field")

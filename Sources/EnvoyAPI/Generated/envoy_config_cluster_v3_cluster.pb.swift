@@ -97,6 +97,15 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     set {_uniqueStorage()._dnsLookupFamily = newValue}
   }
 
+  public var outlierDetection: Envoy_Config_Cluster_V3_OutlierDetection {
+    get {_storage._outlierDetection ?? Envoy_Config_Cluster_V3_OutlierDetection()}
+    set {_uniqueStorage()._outlierDetection = newValue}
+  }
+  /// Returns true if `outlierDetection` has been explicitly set.
+  public var hasOutlierDetection: Bool {_storage._outlierDetection != nil}
+  /// Clears the value of `outlierDetection`. Subsequent reads from it will return its default value.
+  public mutating func clearOutlierDetection() {_uniqueStorage()._outlierDetection = nil}
+
   public var lbSubsetConfig: Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig {
     get {_storage._lbSubsetConfig ?? Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig()}
     set {_uniqueStorage()._lbSubsetConfig = newValue}
@@ -497,7 +506,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.cluster.v3"
 
 nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Cluster"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{4}\u{2}lb_policy\0\u{4}\u{4}circuit_breakers\0\u{4}\u{7}dns_lookup_family\0\u{4}\u{5}lb_subset_config\0\u{4}\u{2}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{4}\u{6}load_assignment\0\u{4}\u{3}typed_extension_protocol_options\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{4}\u{2}lb_policy\0\u{4}\u{4}circuit_breakers\0\u{4}\u{7}dns_lookup_family\0\u{4}\u{2}outlier_detection\0\u{4}\u{3}lb_subset_config\0\u{4}\u{2}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{4}\u{6}load_assignment\0\u{4}\u{3}typed_extension_protocol_options\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -509,6 +518,7 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
     var _circuitBreakers: Envoy_Config_Cluster_V3_CircuitBreakers? = nil
     var _typedExtensionProtocolOptions: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
     var _dnsLookupFamily: Envoy_Config_Cluster_V3_Cluster.DnsLookupFamily = .auto
+    var _outlierDetection: Envoy_Config_Cluster_V3_OutlierDetection? = nil
     var _lbSubsetConfig: Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig? = nil
     var _commonLbConfig: Envoy_Config_Cluster_V3_Cluster.CommonLbConfig? = nil
     var _transportSocket: Envoy_Config_Core_V3_TransportSocket? = nil
@@ -532,6 +542,7 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       _circuitBreakers = source._circuitBreakers
       _typedExtensionProtocolOptions = source._typedExtensionProtocolOptions
       _dnsLookupFamily = source._dnsLookupFamily
+      _outlierDetection = source._outlierDetection
       _lbSubsetConfig = source._lbSubsetConfig
       _commonLbConfig = source._commonLbConfig
       _transportSocket = source._transportSocket
@@ -568,6 +579,7 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         case 6: try { try decoder.decodeSingularEnumField(value: &_storage._lbPolicy) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._circuitBreakers) }()
         case 17: try { try decoder.decodeSingularEnumField(value: &_storage._dnsLookupFamily) }()
+        case 19: try { try decoder.decodeSingularMessageField(value: &_storage._outlierDetection) }()
         case 22: try { try decoder.decodeSingularMessageField(value: &_storage._lbSubsetConfig) }()
         case 24: try { try decoder.decodeSingularMessageField(value: &_storage._transportSocket) }()
         case 25: try { try decoder.decodeSingularMessageField(value: &_storage._metadata) }()
@@ -607,6 +619,9 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       if _storage._dnsLookupFamily != .auto {
         try visitor.visitSingularEnumField(value: _storage._dnsLookupFamily, fieldNumber: 17)
       }
+      try { if let v = _storage._outlierDetection {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      } }()
       try { if let v = _storage._lbSubsetConfig {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
       } }()
@@ -643,6 +658,7 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         if _storage._circuitBreakers != rhs_storage._circuitBreakers {return false}
         if _storage._typedExtensionProtocolOptions != rhs_storage._typedExtensionProtocolOptions {return false}
         if _storage._dnsLookupFamily != rhs_storage._dnsLookupFamily {return false}
+        if _storage._outlierDetection != rhs_storage._outlierDetection {return false}
         if _storage._lbSubsetConfig != rhs_storage._lbSubsetConfig {return false}
         if _storage._commonLbConfig != rhs_storage._commonLbConfig {return false}
         if _storage._transportSocket != rhs_storage._transportSocket {return false}

@@ -90,6 +90,7 @@ public struct AggregatorConfig: Codable, Sendable {
         if let policy {
             do {
                 federationPolicy = try PolicyFile.load(policy)
+                problems += federationPolicy.unknownDatacenterProblems(configured: datacenterURLs.keys).map { "policy \(policy): \($0)" }
             } catch {
                 problems += error.problems.map { "policy \(policy): \($0)" }
             }

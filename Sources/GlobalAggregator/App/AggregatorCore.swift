@@ -3,190 +3,99 @@ import Logging
 import Metrics
 import Shared
 
-/// The aggregator's state: each DC's last good state, per-replica poll and push status, the current
-/// merge and what every DC should receive. Pollers feed it, pushers read from it.
+/// The aggregator's pipeline, one stage per type: replicas' answers → `DatacenterStates` (which state of each DC is
+/// used) → `FederationMerger` → `PushPlan` (published with its generation) → pushers, which read the plan and the
+/// `ReplicaBoard`. Nothing suspends between a merge and its publication, so a later merge can never be overtaken by
+/// an earlier one; storing to SQLite happens after, and a failed write only leaves states pending.
 public actor AggregatorCore {
-    public struct ReplicaStatus: Codable, Sendable {
-        public var url: String
-        public var lastSuccess: Date?
-        public var lastError: String?
-        public var lastErrorAt: Date?
-        public var bootId: String?
-        public var appliedRemoteVersion: String?
-        public var pushedVersion: String?
-        public var pushedBootId: String?
-        public var lastPushAt: Date?
-        public var lastPushError: String?
-    }
-
     public let generatedBy: String
     public let datacenters: [String: [String]]
     private let store: StateStore
     private var policy: FederationPolicy
-    private var snapshots: [String: DatacenterSnapshot] = [:]
-    private var replicas: [String: [String: ReplicaStatus]] = [:]
+    private var states = DatacenterStates()
+    private var board: ReplicaBoard
     private var merger = FederationMerger()
-    private var merged = MergeResult.empty
-    private var generation: UInt64 = 0
-    private var desiredVersions: [String: String] = [:]
-    private var watchers: [UUID: AsyncStream<Void>.Continuation] = [:]
+    private var plan: PushPlan
+    private let changeSignal = ChangeSignal()
+    private let persistence: StatePersistence
     private let startedAt = Date()
     private let logger = Logger(label: "aggregator.core")
-    private let storeWrites = Metrics.Timer(label: AggregatorMetricNames.storeWriteSeconds)
-    private let storeErrors = Counter(label: AggregatorMetricNames.storeErrors)
-    private let storeHealthy = Gauge(label: AggregatorMetricNames.storeHealthy)
-    /// DCs whose current state is not on disk yet, and since when some state has been waiting.
-    private var unsaved: Set<String> = []
-    private var unsavedSince: Date?
-    /// Before every DC is known (from SQLite or a poll), pushes wait this long, so a fresh aggregator
-    /// never pushes a view that lacks a DC it simply has not heard from yet.
+    /// Before every DC is known (from SQLite or a poll), pushes wait this long, so a fresh aggregator does not push a
+    /// view that lacks a DC it simply has not heard from yet (control planes would keep that DC anyway).
     private let initialSyncGrace: TimeInterval
 
-    public init(generatedBy: String, datacenters: [String: [String]], policy: FederationPolicy, store: StateStore, initialSyncGrace: Duration = .seconds(120)) {
+    public init(
+        generatedBy: String, datacenters: [String: [String]], policy: FederationPolicy, store: StateStore,
+        initialSyncGrace: Duration = .seconds(120)
+    ) {
         self.generatedBy = generatedBy
         self.datacenters = datacenters
         self.policy = policy
         self.store = store
         self.initialSyncGrace = Double(initialSyncGrace.components.seconds)
-        for (datacenter, urls) in datacenters {
-            replicas[datacenter] = Dictionary(uniqueKeysWithValues: urls.map { ($0, ReplicaStatus(url: $0)) })
-        }
+        board = ReplicaBoard(datacenters: datacenters)
+        plan = .empty(generatedBy: generatedBy, datacenters: datacenters.keys.sorted())
+        persistence = StatePersistence(store: store)
     }
 
-    /// Loads every DC's last-known state from SQLite, so pushes can start before any DC answers.
+    /// Loads every DC's last-known state and the generation from SQLite, so pushes can start before any DC answers.
     public func restore() async {
         do {
             let (stored, problems) = try await store.loadAll()
             for problem in problems { logger.error("ignoring a stored state", metadata: ["problem": "\(problem)"]) }
-            for (datacenter, snapshot) in stored where datacenters[datacenter] != nil {
-                snapshots[datacenter] = snapshot
-            }
-            logger.info("restored last-known states", metadata: ["datacenters": "\(snapshots.keys.sorted())"])
+            for (datacenter, snapshot) in stored where datacenters[datacenter] != nil { states.restore(snapshot) }
+            let generation = try await store.storedGeneration()
+            plan = PushPlan(generatedBy: plan.generatedBy, generation: generation, merge: plan.merge, sources: [:], datacenters: plan.datacenters)
+            logger.info("restored last-known states", metadata: [
+                "datacenters": "\(states.current.keys.sorted())", "generation": "\(generation)",
+            ])
         } catch {
             logger.error("cannot read stored states; starting empty", metadata: ["error": "\(error)"])
         }
-        await remerge()
+        remerge(now: Date())
+        await persistence.save(states.current, generation: plan.generation)
     }
 
     // MARK: - polls
 
-    /// A replica answered with a valid state: store it, then use it. A failed write does not stop its use (the
-    /// aggregator serves from memory); the state stays pending and is written once the disk works again.
+    /// A replica answered with a valid state. Whether it is used is `DatacenterStates`' call; a used one is stored
+    /// after the merge that uses it is published (a failed write leaves it pending, the aggregator serves from memory).
     public func accept(_ state: DatacenterState, from url: String, receivedAt: Date = Date()) async {
-        let snapshot = DatacenterSnapshot(state: state, receivedAt: receivedAt)
-        let servicesChanged = snapshots[state.datacenter]?.state.services != snapshot.state.services
-        snapshots[state.datacenter] = snapshot
-        unsaved.insert(state.datacenter)
-        await persist()
-        var status = replicas[state.datacenter]?[url] ?? ReplicaStatus(url: url)
-        status.lastSuccess = receivedAt
-        status.lastError = nil
-        status.bootId = state.bootId
-        status.appliedRemoteVersion = state.appliedRemoteVersion
-        replicas[state.datacenter]?[url] = status
-        if servicesChanged { await remerge() } else { notify() }
-    }
-
-    /// Writes the states not on disk yet (every state after the store started a new file), with the generation.
-    private func persist() async {
-        if store.takeFreshStart() { unsaved = Set(snapshots.keys) }
-        let pending = unsaved.compactMap { snapshots[$0] }
-        guard !pending.isEmpty else { return }
-        let writeStarted = ContinuousClock.now
-        do {
-            try await store.save(pending, generation: generation)
-            storeWrites.record(duration: ContinuousClock.now - writeStarted)
-            // States that changed again while this write ran stay pending.
-            unsaved = unsaved.filter { name in !pending.contains { $0.state.datacenter == name && snapshots[name] == $0 } }
-            storeHealthy.record(1)
-        } catch {
-            storeErrors.increment()
-            storeHealthy.record(0)
-            if unsavedSince == nil {
-                logger.error("cannot store DC states; serving them from memory and retrying", metadata: ["error": "\(error)"])
-            }
+        board.polled(
+            state.datacenter, url, bootId: state.bootId, synced: state.synced, appliedRemoteVersion: state.appliedRemoteVersion,
+            at: receivedAt)
+        let outcome = states.offer(state, from: url, at: receivedAt, shrinkGuard: policy.shrinkGuard)
+        switch outcome {
+        case .changed:
+            remerge(now: receivedAt)
+        case .confirmed where plan.merge.stale.contains(state.datacenter):
+            remerge(now: receivedAt)
+        case .held(let hold):
+            logger.warning("datacenter shrank sharply; holding its new state for confirmation", metadata: [
+                "dc": "\(state.datacenter)", "instancesBefore": "\(hold.instancesBefore)", "instancesAfter": "\(hold.instancesAfter)",
+                "heldSince": "\(hold.since)",
+            ])
+            changeSignal.notify()
+        case .unsynced, .notFreshest, .confirmed:
+            changeSignal.notify()  // the board changed: a pusher may now know a new boot
         }
-        unsavedSince = unsaved.isEmpty ? nil : unsavedSince ?? Date()
+        Gauge(label: AggregatorMetricNames.shrinkHeld, dimensions: [(AggregatorMetricNames.datacenterLabel, state.datacenter)])
+            .record(states.holds[state.datacenter] == nil ? 0 : 1)
+        await persistence.save(states.current, generation: plan.generation)
     }
 
     public func pollFailed(datacenter: String, url: String, error: String) {
-        replicas[datacenter]?[url]?.lastError = error
-        replicas[datacenter]?[url]?.lastErrorAt = Date()
+        board.pollFailed(datacenter, url, error: error, at: Date())
     }
 
-    // MARK: - pushes
-
-    /// What `datacenter` should hold now, or nil while the aggregator must not push yet.
-    public func desired(for datacenter: String) -> RemoteState? {
-        let allKnown = datacenters.keys.allSatisfy { snapshots[$0] != nil }
-        guard allKnown || Date().timeIntervalSince(startedAt) > initialSyncGrace, generation > 0 else { return nil }
-        let services = merged.remote[datacenter] ?? [:]
-        return RemoteState(
-            version: merged.version(for: datacenter), generatedBy: generatedBy, generation: generation,
-            services: services)
-    }
-
-    public func replicaStatus(_ datacenter: String, _ url: String) -> ReplicaStatus? {
-        replicas[datacenter]?[url]
-    }
-
-    public func pushed(_ version: String, to datacenter: String, url: String, bootId: String?) {
-        replicas[datacenter]?[url]?.pushedVersion = version
-        replicas[datacenter]?[url]?.pushedBootId = bootId
-        replicas[datacenter]?[url]?.lastPushAt = Date()
-        replicas[datacenter]?[url]?.lastPushError = nil
-    }
-
-    public func pushFailed(to datacenter: String, url: String, error: String) {
-        replicas[datacenter]?[url]?.lastPushError = error
-        replicas[datacenter]?[url]?.lastPushAt = Date()
-    }
-
-    /// A control plane has applied a newer generation from us (e.g. our database was lost): move past it.
-    public func raiseGeneration(above applied: UInt64) async {
-        guard generation <= applied else { return }
-        generation = applied + 1
-        do {
-            try await store.raiseGeneration(to: generation)
-        } catch {
-            logger.error("cannot persist the push generation", metadata: ["error": "\(error)"])
+    /// Time alone changes things: DCs turn stale, held shrinks are confirmed, a broken disk may work again.
+    public func tick(now: Date = Date()) async {
+        for datacenter in states.confirmHolds(at: now, shrinkGuard: policy.shrinkGuard) {
+            logger.notice("sharp shrink confirmed; applying the datacenter's new state", metadata: ["dc": "\(datacenter)"])
+            Gauge(label: AggregatorMetricNames.shrinkHeld, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)]).record(0)
         }
-        notify()
-    }
-
-    /// Wakes on every change that may need a push.
-    public func changes() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let id = UUID()
-        watchers[id] = continuation
-        continuation.onTermination = { _ in Task { await self.removeWatcher(id) } }
-        return stream
-    }
-
-    private func removeWatcher(_ id: UUID) { watchers[id] = nil }
-
-    // MARK: - views
-
-    public struct DatacenterView: Codable, Sendable {
-        public var datacenter: String
-        public var stale: Bool
-        public var dropped: Bool
-        public var lastStateAt: Date?
-        public var services: [String: Int]
-        public var desiredVersion: String?
-        public var replicas: [ReplicaStatus]
-    }
-
-    public func datacenterViews() -> [DatacenterView] {
-        datacenters.keys.sorted().map { datacenter in
-            let snapshot = snapshots[datacenter]
-            var services: [String: Int] = [:]
-            for service in snapshot?.state.services ?? [] { services[service.name] = service.instances.count }
-            return DatacenterView(
-                datacenter: datacenter, stale: merged.stale.contains(datacenter), dropped: merged.dropped.contains(datacenter),
-                lastStateAt: snapshot?.receivedAt, services: services, desiredVersion: desiredVersions[datacenter],
-                replicas: (replicas[datacenter] ?? [:]).values.sorted { $0.url < $1.url })
-        }
+        remerge(now: now)
+        await persistence.save(states.current, generation: plan.generation)
     }
 
     /// A reloaded policy that passed validation.
@@ -196,47 +105,108 @@ public actor AggregatorCore {
         logger.info("policy reloaded", metadata: [
             "staleAfter": "\(newPolicy.staleAfter)", "servicePolicies": "\(newPolicy.services.count)",
         ])
-        await remerge()
+        await tick()
     }
 
-    public var mergeResult: MergeResult { merged }
+    // MARK: - merge and publish
+
+    /// Merges and publishes in one step (no suspension): the plan's generation grows whenever any destination's
+    /// version changed, so a push never pairs new content with an old generation.
+    private func remerge(now: Date) {
+        let result = merger.merge(states.current, datacenters: Array(datacenters.keys), policy: policy, now: now)
+        for datacenter in result.stale.subtracting(plan.merge.stale) {
+            logger.warning("datacenter is stale; demoted below fresh ones, its endpoints kept", metadata: ["dc": "\(datacenter)"])
+        }
+        var generation = plan.generation
+        if result.versions != plan.merge.versions || generation == 0 {
+            generation += 1
+            logger.info("merged", metadata: ["generation": "\(generation)", "versions": "\(result.versions)"])
+        }
+        plan = PushPlan(
+            generatedBy: plan.generatedBy, generation: generation, merge: result,
+            sources: states.current.mapValues(\.state.sourceIndex), datacenters: plan.datacenters)
+        for datacenter in datacenters.keys {
+            let labels = [(AggregatorMetricNames.datacenterLabel, datacenter)]
+            Gauge(label: AggregatorMetricNames.stale, dimensions: labels).record(result.stale.contains(datacenter) ? 1 : 0)
+            if let snapshot = states.current[datacenter] {
+                Gauge(label: AggregatorMetricNames.stateAge, dimensions: labels).record(now.timeIntervalSince(snapshot.receivedAt))
+            }
+        }
+        changeSignal.notify()
+    }
+
+    // MARK: - pushes
+
+    /// What `datacenter` should hold now, or nil while the aggregator must not push yet.
+    public func desired(for datacenter: String) -> RemoteState? {
+        guard knowsEveryDatacenter || Date().timeIntervalSince(startedAt) > initialSyncGrace, plan.generation > 0 else { return nil }
+        return plan.remoteState(for: datacenter)
+    }
+
+    public func replicaStatus(_ datacenter: String, _ url: String) -> ReplicaBoard.Status? { board[datacenter, url] }
+
+    public func pushed(_ version: String, to datacenter: String, url: String, bootId: String?) {
+        board.pushed(version, to: datacenter, url, bootId: bootId, at: Date())
+    }
+
+    public func pushFailed(to datacenter: String, url: String, error: String) {
+        board.pushFailed(to: datacenter, url, error: error, at: Date())
+    }
+
+    /// A control plane has applied a newer generation from this aggregator's id (e.g. its database was restored
+    /// from an old backup): move past it, and persist that.
+    public func raiseGeneration(above applied: UInt64) async {
+        guard plan.generation <= applied else { return }
+        plan = PushPlan(
+            generatedBy: plan.generatedBy, generation: applied + 1, merge: plan.merge, sources: plan.sources, datacenters: plan.datacenters)
+        changeSignal.notify()
+        await persistence.save(states.current, generation: plan.generation)
+    }
+
+    /// Wakes on every change that may need a push.
+    public nonisolated func changes() -> AsyncStream<Void> { changeSignal.changes() }
+
+    // MARK: - views
+
+    public struct DatacenterView: Codable, Sendable {
+        public var datacenter: String
+        public var stale: Bool
+        public var dropped: Bool
+        public var lastStateAt: Date?
+        public var sourceIndex: UInt64?
+        /// Set while a sharp shrink waits for confirmation.
+        public var heldShrink: HeldShrink?
+        public var services: [String: Int]
+        public var desiredVersion: String?
+        public var replicas: [ReplicaBoard.Status]
+    }
+
+    public struct HeldShrink: Codable, Sendable {
+        public var since: Date
+        public var instancesBefore: Int
+        public var instancesAfter: Int
+    }
+
+    public func datacenterViews() -> [DatacenterView] {
+        datacenters.keys.sorted().map { datacenter in
+            let snapshot = states.current[datacenter]
+            var services: [String: Int] = [:]
+            for service in snapshot?.state.services ?? [] { services[service.name] = service.instances.count }
+            return DatacenterView(
+                datacenter: datacenter, stale: plan.merge.stale.contains(datacenter), dropped: plan.merge.dropped.contains(datacenter),
+                lastStateAt: snapshot?.receivedAt, sourceIndex: snapshot?.state.sourceIndex,
+                heldShrink: states.holds[datacenter].map {
+                    HeldShrink(since: $0.since, instancesBefore: $0.instancesBefore, instancesAfter: $0.instancesAfter)
+                },
+                services: services, desiredVersion: plan.generation > 0 ? plan.version(for: datacenter) : nil,
+                replicas: board.replicas(of: datacenter))
+        }
+    }
+
+    public var mergeResult: MergeResult { plan.merge }
     public var currentPolicy: FederationPolicy { policy }
     public var storageProblem: String? {
-        guard let problem = store.problem else { return nil }
-        return unsaved.isEmpty ? problem : "\(problem); states of \(unsaved.sorted().joined(separator: ", ")) only in memory"
+        get async { await persistence.problem }
     }
-    public var knowsEveryDatacenter: Bool { datacenters.keys.allSatisfy { snapshots[$0] != nil } }
-
-    /// Re-evaluates staleness and drops (called periodically: time alone can make a DC stale) and retries
-    /// writing states a broken disk refused.
-    public func remerge() async {
-        await persist()
-        let result = merger.merge(snapshots, datacenters: Array(datacenters.keys), policy: policy, now: Date())
-        let versions = Dictionary(uniqueKeysWithValues: datacenters.keys.map { ($0, result.version(for: $0)) })
-        for datacenter in result.stale.subtracting(merged.stale) {
-            logger.warning("datacenter is stale; keeping its last-known endpoints", metadata: ["dc": "\(datacenter)"])
-        }
-        if versions != desiredVersions || generation == 0 {
-            // The generation is taken before the new merge becomes visible, so a push never pairs new content
-            // with an old generation.
-            var next = generation + 1
-            do {
-                next = max(next, try await store.nextGeneration())
-            } catch {
-                logger.error("cannot persist the push generation", metadata: ["error": "\(error)"])
-            }
-            generation = max(generation, next)
-            desiredVersions = versions
-            logger.info("merged", metadata: ["generation": "\(generation)", "versions": "\(versions)"])
-        }
-        merged = result
-        for datacenter in datacenters.keys {
-            Gauge(label: AggregatorMetricNames.stale, dimensions: [("dc", datacenter)]).record(result.stale.contains(datacenter) ? 1 : 0)
-        }
-        notify()
-    }
-
-    private func notify() {
-        for watcher in watchers.values { watcher.yield() }
-    }
+    public var knowsEveryDatacenter: Bool { datacenters.keys.allSatisfy { states.current[$0] != nil } }
 }

@@ -19,8 +19,12 @@ public struct GlobalAggregatorApp {
     public func run() async throws {
         let logger = Logger(label: "global-aggregator")
         let store = StateStore(path: config.database)
+        // Each aggregator of a region pushes under its own name (kept in its database), so two never share a
+        // generation counter and control planes can tell whose slice of a DC they hold.
+        let id = (try? await store.aggregatorID()) ?? UInt64.random(in: 1...UInt64.max)
         let core = AggregatorCore(
-            generatedBy: "global-aggregator/\(config.region)", datacenters: config.datacenters, policy: config.policy, store: store)
+            generatedBy: "global-aggregator/\(config.region)/\(String(id, radix: 16))", datacenters: config.datacenters,
+            policy: config.policy, store: store)
         await core.restore()
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 4
@@ -44,7 +48,7 @@ public struct GlobalAggregatorApp {
             configuration: .init(address: .hostname(config.bind, port: config.httpPort), serverName: "global-aggregator"),
             logger: Logger(label: "http")))
         logger.info("starting", metadata: [
-            "region": "\(config.region)", "datacenters": "\(config.datacenters)", "database": "\(config.database ?? "memory")",
+            "region": "\(config.region)", "generatedBy": "\(core.generatedBy)", "datacenters": "\(config.datacenters)", "database": "\(config.database ?? "memory")",
             "http": "\(config.bind):\(config.httpPort)", "mtls": "\(config.tls != nil)",
         ])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -23,12 +23,15 @@ struct PolicyWatcher: Service {
             if let policyFile, let content = FileManager.default.contents(atPath: policyFile), content != lastContent {
                 lastContent = content
                 do {
-                    await core.updatePolicy(try PolicyParser.parse(String(decoding: content, as: UTF8.self)))
+                    let policy = try PolicyParser.parse(String(decoding: content, as: UTF8.self))
+                    let unknown = policy.unknownDatacenterProblems(configured: core.datacenters.keys)
+                    guard unknown.isEmpty else { throw ConfigError(problems: unknown) }
+                    await core.updatePolicy(policy)
                 } catch {
                     logger.error("policy edit rejected; keeping the previous policy", metadata: ["file": "\(policyFile)", "error": "\(error)"])
                 }
             }
-            await core.remerge()
+            await core.tick()
         }
     }
 }

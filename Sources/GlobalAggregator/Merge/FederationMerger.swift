@@ -72,9 +72,10 @@ public struct FederationMerger: Sendable {
                 dropped.insert(datacenter)
                 continue
             }
-            if age > policy.staleAfter { stale.insert(datacenter) }
+            let isStale = age > policy.staleAfter
+            if isStale { stale.insert(datacenter) }
             for service in snapshot.state.services where !service.instances.isEmpty {
-                offers[service.name, default: []].append(Offer(datacenter: datacenter, instances: service.instances))
+                offers[service.name, default: []].append(Offer(datacenter: datacenter, instances: service.instances, stale: isStale))
             }
         }
         return (offers, stale, dropped)
@@ -93,10 +94,12 @@ public struct FederationMerger: Sendable {
     }
 }
 
-/// One DC's instances of a service (sorted by id, see `DatacenterSnapshot`).
+/// One DC's instances of a service (sorted by id, see `DatacenterSnapshot`), and whether the DC is stale (which
+/// changes its place: a change of staleness re-merges the service).
 private struct Offer: Equatable {
     let datacenter: String
     let instances: [WireInstance]
+    let stale: Bool
 }
 
 /// One service as last merged: the offers it came from, their digests, and per destination (by index) what it got.
@@ -118,9 +121,11 @@ private struct MergedService {
         self.offers = offers
         self.digests = digests
         let offering = offers.map(\.datacenter)
+        let stale = Set(offers.filter(\.stale).map(\.datacenter))
         outcomes = destinations.map { destination in
             guard servicePolicy.crossDc, offering.contains(where: { $0 != destination }) else { return nil }
-            let (placements, localWeight) = FailoverRules.place(offering, in: destination, servicePolicy: servicePolicy, policy: policy)
+            let (placements, localWeight) = FailoverRules.place(
+                offering, in: destination, stale: stale, servicePolicy: servicePolicy, policy: policy)
             let service = RemoteService(
                 localities: placements.map { placement in
                     let offer = offers[placement.candidate]
@@ -135,6 +140,6 @@ private struct MergedService {
 
     /// The digest this service computed for the same instances of the same DC, if it did.
     func digest(of offer: Offer) -> UInt64? {
-        offers.firstIndex(of: offer).map { digests[$0] }
+        offers.firstIndex { $0.datacenter == offer.datacenter && $0.instances == offer.instances }.map { digests[$0] }
     }
 }

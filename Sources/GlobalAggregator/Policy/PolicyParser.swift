@@ -49,7 +49,8 @@ public enum PolicyParser {
                         if !ServiceName.isValid(service) { fail(name, "services", "'\(service)' is not a valid service name") }
                         policy.services[service] = servicePolicy(settings, "services.\(service)")
                     }
-                default: fail(keyNode, key, "is not a policy setting (staleAfter, dropAfter, defaults, services)")
+                case "shrinkGuard": policy.shrinkGuard = shrinkGuard(value, key)
+                default: fail(keyNode, key, "is not a policy setting (staleAfter, dropAfter, defaults, services, shrinkGuard)")
                 }
             }
             if let drop = policy.dropAfter, drop <= policy.staleAfter {
@@ -87,6 +88,28 @@ public enum PolicyParser {
                 }
             }
             return policy
+        }
+
+        mutating func shrinkGuard(_ node: Node, _ path: String) -> FederationPolicy.ShrinkGuard {
+            var shrinkGuard = FederationPolicy.ShrinkGuard()
+            guard let mapping = node.mapping else {
+                fail(node, path, "must be a mapping (maxLossPercent, minInstances, confirmAfter)")
+                return shrinkGuard
+            }
+            for (keyNode, value) in mapping {
+                let key = keyNode.string ?? "?"
+                switch key {
+                case "maxLossPercent", "minInstances":
+                    guard let number = value.int, number >= 0, key == "minInstances" || number <= 100 else {
+                        fail(value, "\(path).\(key)", key == "minInstances" ? "must be a whole number" : "must be a whole number in 0...100")
+                        continue
+                    }
+                    if key == "minInstances" { shrinkGuard.minInstances = number } else { shrinkGuard.maxLossPercent = number }
+                case "confirmAfter": shrinkGuard.confirmAfter = duration(value, "\(path).confirmAfter") ?? shrinkGuard.confirmAfter
+                default: fail(keyNode, "\(path).\(key)", "is not a shrinkGuard setting (maxLossPercent, minInstances, confirmAfter)")
+                }
+            }
+            return shrinkGuard
         }
 
         mutating func failover(_ node: Node, _ path: String) -> FederationPolicy.FailoverOrder {

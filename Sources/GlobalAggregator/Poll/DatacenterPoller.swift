@@ -19,6 +19,7 @@ struct DatacenterPoller: Service {
     let wait: Duration
     let stateToken: String?
     private let logger = Logger(label: "aggregator.poll")
+    private var drops: InstanceDropLog { InstanceDropLog(source: datacenter, logger: logger) }
 
     init(datacenter: String, url: String, core: AggregatorCore, client: HTTPClient, wait: Duration, stateToken: String?) {
         self.datacenter = datacenter
@@ -33,9 +34,9 @@ struct DatacenterPoller: Service {
         var index: UInt64?
         var bootId: String?
         var backoff = Backoff()
-        let polls = Counter(label: AggregatorMetricNames.polls, dimensions: [("dc", datacenter)])
-        let errors = Counter(label: AggregatorMetricNames.pollErrors, dimensions: [("dc", datacenter)])
-        let latency = Metrics.Timer(label: AggregatorMetricNames.pollSeconds, dimensions: [("dc", datacenter)])
+        let polls = Counter(label: AggregatorMetricNames.polls, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
+        let errors = Counter(label: AggregatorMetricNames.pollErrors, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
+        let latency = Metrics.Timer(label: AggregatorMetricNames.pollSeconds, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let started = ContinuousClock.now
             do {
@@ -71,18 +72,25 @@ struct DatacenterPoller: Service {
         guard response.status == .ok else {
             throw PollError.status(Int(response.status.code), String(buffer: body).prefix(200).description)
         }
-        let state: DatacenterState
+        let admitted: StateValidation.Admitted
         do {
-            state = try StrictJSON.decode(DatacenterState.self, from: Data(buffer: body))
+            admitted = try StateValidation.admit(try StrictJSON.decode(DatacenterState.self, from: Data(buffer: body)))
+        } catch let refusal as StateValidation.Refusal {
+            throw PollError.invalid(refusal.description)
         } catch {
-            throw PollError.invalid(error.description)
+            throw PollError.invalid("\(error)")
         }
-        let problems = StateValidation.problems(in: state)
-        guard problems.isEmpty else { throw PollError.invalid(problems.joined(separator: "; ")) }
-        guard state.datacenter == datacenter else {
-            throw PollError.invalid("replica reports datacenter '\(state.datacenter)', configured as '\(datacenter)'")
+        guard admitted.state.datacenter == datacenter else {
+            throw PollError.invalid("replica reports datacenter '\(admitted.state.datacenter)', configured as '\(datacenter)'")
         }
-        return state
+        // One bad instance or service is left out on its own; the DC's other changes still flow.
+        drops.report(admitted.dropped)
+        if !admitted.droppedServices.isEmpty {
+            logger.warning("services left out of a DC state", metadata: [
+                "dc": "\(datacenter)", "url": "\(url)", "problems": "\(admitted.droppedServices.prefix(5))",
+            ])
+        }
+        return admitted.state
     }
 }
 

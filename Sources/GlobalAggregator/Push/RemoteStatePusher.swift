@@ -28,10 +28,10 @@ struct RemoteStatePusher: Service {
     }
 
     func run() async throws {
-        let changes = await core.changes()
+        let changes = core.changes()
         var backoff = Backoff(base: .milliseconds(500), max: .seconds(30))
-        let pushes = Counter(label: AggregatorMetricNames.pushes, dimensions: [("dc", datacenter)])
-        let failures = Counter(label: AggregatorMetricNames.pushErrors, dimensions: [("dc", datacenter)])
+        let pushes = Counter(label: AggregatorMetricNames.pushes, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
+        let failures = Counter(label: AggregatorMetricNames.pushErrors, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
         try await withThrowingTaskGroup(of: Void.self) { group in
             let (ticks, tick) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
             group.addTask {
@@ -48,7 +48,7 @@ struct RemoteStatePusher: Service {
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 guard let desired = await core.desired(for: datacenter) else { continue }
                 let status = await core.replicaStatus(datacenter, url)
-                guard Self.needsPush(desired: desired.version, status: status) else { continue }
+                guard ReplicaBoard.needsPush(desired: desired.version, status: status) else { continue }
                 do {
                     try await push(desired)
                     pushes.increment()
@@ -64,17 +64,6 @@ struct RemoteStatePusher: Service {
             }
             group.cancelAll()
         }
-    }
-
-    /// Push to every boot of a replica once (a restarted control plane re-learns the current state even if
-    /// its file matched), and whenever it does not report the desired version — unless that exact version
-    /// was just pushed to this boot and its next state poll will confirm it (re-push after 10 s regardless).
-    static func needsPush(desired: String, status: AggregatorCore.ReplicaStatus?) -> Bool {
-        guard let status, let bootId = status.bootId else { return true }
-        if status.pushedBootId != bootId { return true }
-        if status.appliedRemoteVersion == desired { return false }
-        let recent = status.lastPushAt.map { Date().timeIntervalSince($0) < 10 } ?? false
-        return !(status.pushedVersion == desired && recent && status.lastPushError == nil)
     }
 
     private func push(_ state: RemoteState) async throws {

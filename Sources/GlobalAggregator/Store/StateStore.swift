@@ -88,11 +88,15 @@ public final class StateStore: Sendable {
         for row in rows {
             let datacenter: String = row["datacenter"]
             do {
-                let state = try JSONDecoder().decode(DatacenterState.self, from: row["body"] as Data)
-                let invalid = StateValidation.problems(in: state)
-                guard invalid.isEmpty, state.datacenter == datacenter else {
-                    problems.append("\(datacenter): stored state is invalid: \(invalid.joined(separator: "; "))")
+                let admitted = try StateValidation.admit(try JSONDecoder().decode(DatacenterState.self, from: row["body"] as Data))
+                let state = admitted.state
+                guard state.datacenter == datacenter else {
+                    problems.append("\(datacenter): stored state is of datacenter '\(state.datacenter)'")
                     continue
+                }
+                if !admitted.dropped.isEmpty || !admitted.droppedServices.isEmpty {
+                    problems.append("\(datacenter): stored state used without \(admitted.dropped.count) instances and "
+                        + "\(admitted.droppedServices.count) services that are no longer valid")
                 }
                 snapshots[datacenter] = DatacenterSnapshot(state: state, receivedAt: Date(timeIntervalSince1970: row["received_at"]))
             } catch {
@@ -102,11 +106,21 @@ public final class StateStore: Sendable {
         return (snapshots, problems)
     }
 
-    /// The next push generation; persisted so it keeps growing across restarts.
-    public func nextGeneration() async throws -> UInt64 {
+    /// The push generation last persisted (0 for a new file); generations keep growing across restarts.
+    public func storedGeneration() async throws -> UInt64 {
+        try await storage.withLock { $0.database }.read { db in
+            try UInt64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'generation'") ?? 0
+        }
+    }
+
+    /// This aggregator's identity: drawn at random once and kept in the file, so each aggregator of a region pushes
+    /// under its own name across restarts (a memory-only store draws a new one per run).
+    public func aggregatorID() async throws -> UInt64 {
         try await write { db in
-            try db.execute(sql: "INSERT INTO counter (name, value) VALUES ('generation', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1")
-            return try UInt64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'generation'") ?? 1
+            try db.execute(
+                sql: "INSERT INTO counter (name, value) VALUES ('aggregator_id', ?) ON CONFLICT(name) DO NOTHING",
+                arguments: [Int64.random(in: 1...Int64.max)])
+            return try UInt64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'aggregator_id'") ?? 0
         }
     }
 

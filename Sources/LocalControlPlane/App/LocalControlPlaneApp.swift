@@ -48,7 +48,8 @@ public struct LocalControlPlaneApp {
         let api = ControlPlaneAPI(
             cache: cache, streams: streams, registryStatus: registryStatus, metrics: metrics,
             federation: FederationAPI(
-                publisher: publisher, remoteState: remoteState, pushToken: config.pushToken, stateToken: config.stateToken))
+                publisher: publisher, remoteState: remoteState, registryStatus: registryStatus, pushToken: config.pushToken,
+                stateToken: config.stateToken))
         if config.pushToken == nil {
             logger.warning("no --push-token-file: PUT /v1/remote-state is refused, this DC gets no cross-DC endpoints")
         }
@@ -70,7 +71,7 @@ public struct LocalControlPlaneApp {
         } else if let registryFile = config.registryFile {
             services.append(FileRegistrySource(path: registryFile, sink: sink, status: registryStatus))
         } else {
-            await sink.apply(.empty)
+            await sink.apply(.empty, sourceIndex: 0)
             await registryStatus.succeeded(detail: "embedded default registry (no services)")
         }
         let registrySource = await registryStatus.current.source

@@ -177,11 +177,14 @@ extension LocalControlPlaneConfig {
             if missing.contains("pushTokenFile") { checked.pushTokenFile = nil }
             if missing.contains("stateTokenFile") { checked.stateTokenFile = nil }
             if let registryFile = config.registryFile, !missing.contains("registryFile") {
+                let dropped: [InstanceRules.Drop]
                 do {
-                    _ = try RegistryFile.parse(try String(contentsOfFile: registryFile, encoding: .utf8))
+                    dropped = try RegistryFile.parse(try String(contentsOfFile: registryFile, encoding: .utf8)).dropped
                 } catch {
                     throw ConfigError(problems: ["registryFile: \(error)"])
                 }
+                // Served without them, but an operator checking the file wants to know.
+                if !dropped.isEmpty { throw ConfigError(problems: dropped.map { "registryFile: instance left out: \($0)" }) }
             }
             _ = try checked.validated()
         }

@@ -7,6 +7,9 @@ actor ConsulCatalogState {
     private var generations: [String: Int] = [:]
     private var tags: [String: [String]] = [:]
     private var instances: [String: [ServiceInstance]] = [:]
+    /// The `X-Consul-Index` of each watch's last answer (the service list under ""): the catalog's source index is
+    /// their maximum, which also follows an index reset once the watches have read it.
+    private var indices: [String: UInt64] = [:]
     private var nextGeneration = 0
     private let changes: AsyncStream<Void>.Continuation
     /// Yields (coalesced) whenever the catalog may have changed.
@@ -17,7 +20,8 @@ actor ConsulCatalogState {
     }
 
     /// Applies a new service list; returns the services that need a new watch, each with its generation.
-    func setServices(_ services: [String: [String]]) -> [(name: String, generation: Int)] {
+    func setServices(_ services: [String: [String]], index: UInt64) -> [(name: String, generation: Int)] {
+        indices[""] = index
         var added: [(String, Int)] = []
         for name in services.keys.sorted() where generations[name] == nil {
             nextGeneration += 1
@@ -28,6 +32,7 @@ actor ConsulCatalogState {
         for name in removed {
             generations[name] = nil
             instances[name] = nil
+            indices[name] = nil
         }
         if !removed.isEmpty || tags != services { changes.yield() }
         tags = services
@@ -39,18 +44,21 @@ actor ConsulCatalogState {
         generations[name] == generation
     }
 
-    func update(_ name: String, generation: Int, instances newInstances: [ServiceInstance]) {
-        guard generations[name] == generation, instances[name] != newInstances else { return }
+    func update(_ name: String, generation: Int, instances newInstances: [ServiceInstance], index: UInt64) {
+        guard generations[name] == generation else { return }
+        indices[name] = index
+        guard instances[name] != newInstances else { return }
         instances[name] = newInstances
         changes.yield()
     }
 
     var watchCount: Int { generations.count }
 
-    /// The catalog as read so far, or nil while some listed service has not been read yet.
-    func catalog() -> ServiceCatalog? {
+    /// The catalog as read so far with its source index, or nil while some listed service has not been read yet.
+    func catalog() -> (catalog: ServiceCatalog, sourceIndex: UInt64)? {
         guard generations.keys.allSatisfy({ instances[$0] != nil }) else { return nil }
-        return ServiceCatalog(services: instances.map { CatalogService(name: $0.key, tags: tags[$0.key] ?? [], instances: $0.value) })
+        let catalog = ServiceCatalog(services: instances.map { CatalogService(name: $0.key, tags: tags[$0.key] ?? [], instances: $0.value) })
+        return (catalog, indices.values.max() ?? 0)
     }
 
     func finish() { changes.finish() }

@@ -60,12 +60,12 @@ struct ConsulHealthEntry: Decodable, Sendable {
     }
 
     /// The instance this entry stands for, or nil when it must not receive traffic: a failing check
-    /// (`critical`, `maintenance`, anything unknown), `warning` unless allowed, or an unusable address/port.
+    /// (`critical`, `maintenance`, anything unknown) or `warning` unless allowed. Whether the instance itself is
+    /// usable (address, port, weight) is `InstanceRules`' call.
     func instance(includeWarning: Bool) -> ServiceInstance? {
         let statuses = Set((checks ?? []).map(\.status))
         guard statuses.isSubset(of: includeWarning ? ["passing", "warning"] : ["passing"]) else { return nil }
         let address = service.address.flatMap { $0.isEmpty ? nil : $0 } ?? node.address
-        guard !address.isEmpty, (1...65535).contains(service.port) else { return nil }
         let tags = service.tags ?? []
         let consulWeight = statuses.contains("warning") ? service.weights?.warning : service.weights?.passing
         let weight = ServiceInstance.weight(fromTags: tags) ?? consulWeight.flatMap { $0 >= 1 ? $0 : nil } ?? 1
@@ -78,7 +78,16 @@ struct ConsulHealthEntry: Decodable, Sendable {
 /// A `GET /v1/health/service/<name>` answer as the watcher reads it: decoded strictly, then each entry's usable
 /// instance. Public so the fuzzer (`fuzz consul-health`) drives exactly this path.
 public enum ConsulHealthAnswer {
-    public static func instances(from body: Data, includeWarning: Bool) throws(StrictJSON.Refusal) -> [ServiceInstance] {
-        try StrictJSON.decode([ConsulHealthEntry].self, from: body).compactMap { $0.instance(includeWarning: includeWarning) }
+    public static func instances(
+        from body: Data, service: String, includeWarning: Bool
+    ) throws(StrictJSON.Refusal) -> (kept: [ServiceInstance], dropped: [InstanceRules.Drop]) {
+        usable(try StrictJSON.decode([ConsulHealthEntry].self, from: body), service: service, includeWarning: includeWarning)
+    }
+
+    /// The healthy entries' instances that pass `InstanceRules`, and the ones it left out.
+    static func usable(
+        _ entries: [ConsulHealthEntry], service: String, includeWarning: Bool
+    ) -> (kept: [ServiceInstance], dropped: [InstanceRules.Drop]) {
+        InstanceRules.admit(entries.compactMap { $0.instance(includeWarning: includeWarning) }, of: service)
     }
 }

@@ -14,6 +14,7 @@ public struct ConsulRegistrySource: Service {
     private let sink: CatalogSink
     private let status: RegistryStatus
     private let logger = Logger(label: "registry.consul")
+    private let drops = InstanceDropLog(source: "consul", logger: Logger(label: "registry.consul"))
 
     public init(url: String, token: String?, http: HTTPClient, settings: ConsulWatchSettings, sink: CatalogSink, status: RegistryStatus) {
         client = ConsulClient(baseURL: url.hasSuffix("/") ? String(url.dropLast()) : url, token: token, http: http)
@@ -43,7 +44,7 @@ public struct ConsulRegistrySource: Service {
     ) async {
         await blockingWatch(.services, slots, metrics) { index throws(ConsulError) in
             try await client.services(index: index, wait: settings.wait)
-        } apply: { services, outcome in
+        } apply: { services, outcome, index in
             if outcome == .reset { logger.notice("Consul index went backwards; reading the service list afresh") }
             let valid = services.filter { ServiceName.isValid($0.key) }
             if valid.count < services.count {
@@ -51,7 +52,7 @@ public struct ConsulRegistrySource: Service {
                     "names": "\(services.keys.filter { !ServiceName.isValid($0) }.prefix(10))",
                 ])
             }
-            for (name, generation) in await state.setServices(valid) { startWatch(name, generation) }
+            for (name, generation) in await state.setServices(valid, index: index) { startWatch(name, generation) }
             metrics.watches.record(await state.watchCount)
         }
     }
@@ -62,9 +63,10 @@ public struct ConsulRegistrySource: Service {
             await state.isWatched(name, generation: generation)
         } read: { index throws(ConsulError) in
             try await client.health(of: name, index: index, wait: settings.wait, passingOnly: !settings.includeWarning)
-        } apply: { entries, _ in
-            let instances = entries.compactMap { $0.instance(includeWarning: settings.includeWarning) }
-            await state.update(name, generation: generation, instances: instances)
+        } apply: { entries, _, index in
+            let (instances, dropped) = ConsulHealthAnswer.usable(entries, service: name, includeWarning: settings.includeWarning)
+            drops.report(dropped)
+            await state.update(name, generation: generation, instances: instances, index: index)
         }
     }
 
@@ -73,7 +75,7 @@ public struct ConsulRegistrySource: Service {
     private func blockingWatch<Body: Sendable>(
         _ endpoint: ConsulMetrics.Endpoint, service: String? = nil, _ slots: WatchSlots, _ metrics: ConsulMetrics,
         isWanted: () async -> Bool = { true }, read: (UInt64) async throws(ConsulError) -> ConsulResponse<Body>,
-        apply: (Body, BlockingIndex.Outcome) async -> Void
+        apply: (Body, BlockingIndex.Outcome, UInt64) async -> Void
     ) async {
         var index = BlockingIndex()
         var pacer = WatchPacer(settings)
@@ -92,10 +94,10 @@ public struct ConsulRegistrySource: Service {
             switch result {
             case .success(let response):
                 metrics.succeeded(endpoint, after: ContinuousClock.now - started)
-                recovered(&failing, endpoint: endpoint, service: service)
+                await recovered(&failing, endpoint: endpoint, service: service)
                 let outcome = index.accept(response.index)
                 pacer.succeeded(outcome)
-                if outcome != .unchanged { await apply(response.body, outcome) }
+                if outcome != .unchanged { await apply(response.body, outcome, response.index) }
             case .failure(let error):
                 guard !Task.isCancelled else { return }
                 pacer.failed()
@@ -108,8 +110,8 @@ public struct ConsulRegistrySource: Service {
     private func publish(_ state: ConsulCatalogState, _ metrics: ConsulMetrics) async {
         for await _ in state.changeSignals {
             try? await Task.sleep(for: settings.debounce)
-            guard let catalog = await state.catalog() else { continue }
-            await sink.apply(catalog)
+            guard let (catalog, sourceIndex) = await state.catalog() else { continue }
+            await sink.apply(catalog, sourceIndex: sourceIndex)
             metrics.updates.increment()
             let instances = catalog.services.values.reduce(0) { $0 + $1.instances.count }
             await status.succeeded(detail: "\(catalog.services.count) services, \(instances) instances from \(client.baseURL)")
@@ -132,9 +134,10 @@ public struct ConsulRegistrySource: Service {
         logger.warning("Consul watch failing; keeping the last good catalog", metadata: metadata)
     }
 
-    private func recovered(_ failing: inout Bool, endpoint: ConsulMetrics.Endpoint, service: String? = nil) {
+    private func recovered(_ failing: inout Bool, endpoint: ConsulMetrics.Endpoint, service: String? = nil) async {
         guard failing else { return }
         failing = false
+        await status.recovered()
         var metadata: Logger.Metadata = ["endpoint": "\(endpoint.rawValue)"]
         if let service { metadata["service"] = "\(service)" }
         logger.info("Consul watch recovered", metadata: metadata)

@@ -8,6 +8,9 @@ public actor LocalStatePublisher {
     public let bootId = UUID().uuidString.lowercased()
     private var index: UInt64 = 0
     private var catalog = ServiceCatalog.empty
+    /// Set by the first catalog from the registry source: until then the (empty) catalog says nothing about the DC.
+    private var synced = false
+    private var sourceIndex: UInt64 = 0
     private var appliedRemoteVersion: String?
     private var waiters: [UUID: AsyncStream<Void>.Continuation] = [:]
 
@@ -17,12 +20,16 @@ public actor LocalStatePublisher {
 
     public var current: DatacenterState {
         DatacenterState(
-            datacenter: datacenter, index: index, bootId: bootId, catalog: catalog, appliedRemoteVersion: appliedRemoteVersion)
+            datacenter: datacenter, index: index, bootId: bootId, catalog: catalog, appliedRemoteVersion: appliedRemoteVersion,
+            synced: synced, sourceIndex: sourceIndex)
     }
 
-    public func publish(_ newCatalog: ServiceCatalog) {
-        guard newCatalog != catalog || index == 0 else { return }
+    /// A complete catalog from the registry source (the first one marks the state synced).
+    public func publish(_ newCatalog: ServiceCatalog, sourceIndex newSourceIndex: UInt64) {
+        sourceIndex = newSourceIndex
+        guard newCatalog != catalog || !synced else { return }
         catalog = newCatalog
+        synced = true
         advance()
     }
 

@@ -3,8 +3,9 @@ import Logging
 import Metrics
 import Shared
 
-/// Applies the aggregator's pushes: validates, persists to a local file (so a restart keeps cross-DC
-/// routes while the aggregator is away), then hands the remote localities to the cache. All or nothing.
+/// Applies the aggregators' pushes: validates, combines each with what is held (per source DC the fresher slice
+/// wins, `RemoteStateComposition`), persists to a local file (so a restart keeps cross-DC routes while the
+/// aggregator is away), then hands the remote localities to the cache. A push is taken whole or not at all.
 public actor RemoteStateStore {
     public enum Outcome: Equatable, Sendable {
         case applied
@@ -15,10 +16,12 @@ public actor RemoteStateStore {
         case storageFailed(String)
     }
 
-    /// What the file holds: the applied state and the newest generation seen per aggregator.
+    /// What the file holds: the applied state, the newest generation seen per aggregator, and which aggregator
+    /// delivered each source DC's slice (absent in files written before slices had owners).
     private struct Persisted: Codable {
         var state: RemoteState
         var generations: [String: UInt64]
+        var owners: [String: String]?
     }
 
     private let datacenter: String
@@ -27,6 +30,7 @@ public actor RemoteStateStore {
     private let publisher: LocalStatePublisher
     private var applied = RemoteState.empty
     private var generations: [String: UInt64] = [:]
+    private var owners: [String: String] = [:]
     private let logger = Logger(label: "federation.remote-state")
     private let applies = Counter(label: MetricNames.remoteStateApplies)
 
@@ -48,6 +52,7 @@ public actor RemoteStateStore {
             guard problems.isEmpty else { throw ConfigError(problems: problems) }
             applied = persisted.state
             generations = persisted.generations
+            owners = persisted.owners ?? [:]
             await cache.apply(remote: applied.services)
             await publisher.remoteApplied(version: applied.version)
             logger.info("remote state restored from file", metadata: ["file": "\(file.path)", "version": "\(applied.version)"])
@@ -66,27 +71,34 @@ public actor RemoteStateStore {
         }
         var newGenerations = generations
         newGenerations[state.generatedBy] = max(state.generation, newGenerations[state.generatedBy] ?? 0)
-        if state.version == applied.version {
+        let composed = RemoteStateComposition.compose(push: state, held: applied, owners: owners)
+        let contentChanged = composed.state.version != applied.version
+        if !contentChanged && composed.state.sources == applied.sources && composed.owners == owners {
             generations = newGenerations
             return .unchanged
         }
         if let file {
             do {
-                let data = try JSONEncoder().encode(Persisted(state: state, generations: newGenerations))
+                let data = try JSONEncoder().encode(Persisted(state: composed.state, generations: newGenerations, owners: composed.owners))
                 try data.write(to: file, options: .atomic)
             } catch {
                 return reject(.storageFailed("cannot write \(file.path): \(error)"), state)
             }
         }
-        applied = state
+        applied = composed.state
         generations = newGenerations
-        await cache.apply(remote: state.services)
-        await publisher.remoteApplied(version: state.version)
+        owners = composed.owners
+        guard contentChanged else { return .unchanged }
+        await cache.apply(remote: applied.services)
+        await publisher.remoteApplied(version: applied.version)
         applies.increment()
-        logger.info("remote state applied", metadata: [
-            "version": "\(state.version)", "generatedBy": "\(state.generatedBy)", "generation": "\(state.generation)",
-            "services": "\(state.services.count)",
-        ])
+        var metadata: Logger.Metadata = [
+            "version": "\(applied.version)", "generatedBy": "\(state.generatedBy)", "generation": "\(state.generation)",
+            "services": "\(applied.services.count)",
+        ]
+        if !composed.kept.isEmpty { metadata["keptFresherSources"] = "\(composed.kept)" }
+        if !composed.removed.isEmpty { metadata["removedSources"] = "\(composed.removed)" }
+        logger.info("remote state applied", metadata: metadata)
         return .applied
     }
 

@@ -14,6 +14,8 @@ struct FederationAPI: Sendable {
 
     let publisher: LocalStatePublisher
     let remoteState: RemoteStateStore
+    /// Tells how long the source has been failing, so the aggregator ages this DC's state by as much.
+    let registryStatus: RegistryStatus
     /// `nil`: pushes are refused, since an unauthenticated push could replace every remote endpoint.
     let pushToken: String?
     /// When set, `GET /v1/state` needs it as a bearer token (the state lists every instance of the DC).
@@ -36,7 +38,8 @@ struct FederationAPI: Sendable {
             return JSONBody.error("wait: not a duration (like 30s)", status: .badRequest)
         }
         Counter(label: MetricNames.stateLongPolls).increment()
-        let state = await publisher.state(after: index, timeout: min(wait, Self.maxWait))
+        var state = await publisher.state(after: index, timeout: min(wait, Self.maxWait))
+        state.sourceFailingSeconds = await registryStatus.failingSeconds
         var body = ByteBuffer(data: try JSONBody.encode(state))
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[.init("X-State-Index")!] = String(state.index)
@@ -69,9 +72,12 @@ struct FederationAPI: Sendable {
             Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "malformed")]).increment()
             return JSONBody.error("invalid remote state: \(error)", status: .badRequest)
         }
-        switch await remoteState.apply(state) {
-        case .applied: return try JSONBody.response(["status": "applied", "version": state.version])
-        case .unchanged: return try JSONBody.response(["status": "unchanged", "version": state.version])
+        let outcome = await remoteState.apply(state)
+        // `appliedVersion` differs from `version` where fresher slices of another aggregator's push were kept.
+        let appliedVersion = await remoteState.current.version
+        switch outcome {
+        case .applied: return try JSONBody.response(["status": "applied", "version": state.version, "appliedVersion": appliedVersion])
+        case .unchanged: return try JSONBody.response(["status": "unchanged", "version": state.version, "appliedVersion": appliedVersion])
         case .conflict(let reason, let applied):
             struct Conflict: Encodable { var error: String; var appliedGeneration: UInt64 }
             return try JSONBody.response(Conflict(error: reason, appliedGeneration: applied), status: .conflict)

@@ -10,8 +10,9 @@ public struct CatalogSink: Sendable {
         self.state = state
     }
 
-    public func apply(_ catalog: ServiceCatalog) async {
+    /// A complete catalog read from the source; `sourceIndex` places it in the source (see `DatacenterState`).
+    public func apply(_ catalog: ServiceCatalog, sourceIndex: UInt64) async {
         await cache.apply(catalog)
-        await state.publish(catalog)
+        await state.publish(catalog, sourceIndex: sourceIndex)
     }
 }

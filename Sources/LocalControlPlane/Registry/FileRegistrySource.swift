@@ -15,6 +15,7 @@ public struct FileRegistrySource: Service {
     private let updates = Counter(label: MetricNames.registryUpdates, dimensions: [(MetricNames.sourceLabel, "file")])
     private let errors = Counter(label: MetricNames.registryErrors, dimensions: [(MetricNames.sourceLabel, "file")])
     private let lastSuccess = Gauge(label: MetricNames.registryLastSuccess, dimensions: [(MetricNames.sourceLabel, "file")])
+    private let drops = InstanceDropLog(source: "file", logger: Logger(label: "registry.file"))
 
     public init(path: String, sink: CatalogSink, status: RegistryStatus, interval: Duration = .milliseconds(200)) {
         self.path = path
@@ -43,8 +44,10 @@ public struct FileRegistrySource: Service {
         }
         guard content != state.content else { return state }
         do {
-            let catalog = try RegistryFile.parse(String(decoding: content, as: UTF8.self))
-            await sink.apply(catalog)
+            let parsed = try RegistryFile.parse(String(decoding: content, as: UTF8.self))
+            let catalog = parsed.catalog
+            drops.report(parsed.dropped)
+            await sink.apply(catalog, sourceIndex: Self.modificationMilliseconds(of: path))
             await status.succeeded(detail: "\(catalog.services.count) services from \(path)")
             updates.increment()
             lastSuccess.record(Date().timeIntervalSince1970)
@@ -56,6 +59,12 @@ public struct FileRegistrySource: Service {
             failed.content = content
             return failed
         }
+    }
+
+    /// The file's modification time: how replicas of one DC reading copies of a file tell the newer copy.
+    private static func modificationMilliseconds(of path: String) -> UInt64 {
+        let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate]) as? Date
+        return UInt64(max(0, (modified?.timeIntervalSince1970 ?? 0) * 1000))
     }
 
     private func fail(_ reason: String, _ state: WatchState) async -> WatchState {

@@ -21,8 +21,15 @@ public struct RegistryFile: Decodable, Sendable {
 
     var services: [Service]?
 
-    /// Parses and validates a registry file; only healthy instances become part of the catalog.
-    public static func parse(_ text: String) throws(RegistryFileError) -> ServiceCatalog {
+    /// A parsed file: the catalog (healthy, valid instances only) and the instances left out by `InstanceRules`.
+    public struct Parsed: Sendable {
+        public var catalog: ServiceCatalog
+        public var dropped: [InstanceRules.Drop]
+    }
+
+    /// Parses a registry file. Broken YAML or a bad service refuses the file (the last good one stays in force); a
+    /// bad instance is only left out, so one typo does not freeze every other change of the file.
+    public static func parse(_ text: String) throws(RegistryFileError) -> Parsed {
         let file: RegistryFile
         do {
             file = try YAMLDecoder().decode(RegistryFile.self, from: text)
@@ -33,6 +40,7 @@ public struct RegistryFile: Decodable, Sendable {
         }
         var problems: [String] = []
         var services: [CatalogService] = []
+        var dropped: [InstanceRules.Drop] = []
         var seenServices = Set<String>()
         for (index, service) in (file.services ?? []).enumerated() {
             let place = "services[\(index)]"
@@ -44,23 +52,17 @@ public struct RegistryFile: Decodable, Sendable {
                 problems.append("\(place).name: service '\(service.name)' is listed twice")
                 continue
             }
-            var instances: [ServiceInstance] = []
-            var seenIds = Set<String>()
-            for (position, entry) in (service.instances ?? []).enumerated() {
-                let where_ = "\(place).instances[\(position)]"
-                if entry.address.isEmpty { problems.append("\(where_).address: must not be empty") }
-                if !(1...65535).contains(entry.port) { problems.append("\(where_).port: \(entry.port) is not a port (1-65535)") }
-                if let weight = entry.weight, weight < 1 { problems.append("\(where_).weight: \(weight) must be at least 1") }
-                let instance = ServiceInstance(
+            let healthy = (service.instances ?? []).filter { $0.healthy ?? true }.map { entry in
+                ServiceInstance(
                     id: entry.id, address: entry.address, port: entry.port, tags: entry.tags ?? [],
                     weight: entry.weight ?? ServiceInstance.weight(fromTags: entry.tags ?? []) ?? 1, meta: entry.meta ?? [:])
-                if !seenIds.insert(instance.id).inserted { problems.append("\(where_).id: '\(instance.id)' is used twice") }
-                if entry.healthy ?? true { instances.append(instance) }
             }
-            services.append(CatalogService(name: service.name, tags: service.tags ?? [], instances: instances))
+            let admitted = InstanceRules.admit(healthy, of: service.name)
+            dropped += admitted.dropped
+            services.append(CatalogService(name: service.name, tags: service.tags ?? [], instances: admitted.kept))
         }
         guard problems.isEmpty else { throw RegistryFileError(reason: problems.joined(separator: "; ")) }
-        return ServiceCatalog(services: services)
+        return Parsed(catalog: ServiceCatalog(services: services), dropped: dropped)
     }
 }
 

@@ -141,7 +141,8 @@ public actor SnapshotCache {
             name: name, local: localInstances, remote: remoteService, datacenter: datacenter,
             subsets: traits.usesSubsets ? tagFilter : nil)
         let cluster = ClusterGenerator.serviceCluster(
-            name, localityWeighted: EndpointGenerator.usesLocalityWeights(remoteService), traits: traits)
+            name, localityWeighted: EndpointGenerator.usesLocalityWeights(remoteService),
+            crossDatacenter: remoteService?.localities.isEmpty == false, traits: traits)
         return ServiceResources(
             cluster: EncodedResource(name: name, message: cluster, typeURL: ResourceType.cluster.typeURL),
             endpoints: EncodedResource(name: name, message: assignment, typeURL: ResourceType.endpoint.typeURL),

@@ -7,15 +7,56 @@ public struct RemoteState: Codable, Sendable, Equatable {
     /// The sending aggregator's monotonic counter; an older one than already applied is refused (409).
     public var generation: UInt64
     public var services: [String: RemoteService]
+    /// Per source DC, the `sourceIndex` of the DC state the push was built from. A control plane never lets a push
+    /// move a source DC backwards: with several aggregators, the freshest view of each DC wins, and an aggregator
+    /// that cannot see a DC never withdraws it.
+    public var sources: [String: UInt64]
+    /// Every DC of the sender's region: a DC a control plane holds that is not among them was removed from the region.
+    public var datacenters: [String]
 
-    public init(version: String, generatedBy: String, generation: UInt64, services: [String: RemoteService]) {
+    public init(
+        version: String, generatedBy: String, generation: UInt64, services: [String: RemoteService],
+        sources: [String: UInt64] = [:], datacenters: [String] = []
+    ) {
         self.version = version
         self.generatedBy = generatedBy
         self.generation = generation
         self.services = services
+        self.sources = sources
+        self.datacenters = datacenters
+    }
+
+    /// `sources` defaults to every DC that has a locality, `datacenters` to the sources (a push of one aggregator
+    /// that sees its whole region).
+    public init(generatedBy: String, generation: UInt64, services: [String: RemoteService], sources: [String: UInt64]? = nil) {
+        let sources = sources ?? Dictionary(
+            services.values.flatMap { $0.localities.map { ($0.datacenter, UInt64(0)) } }, uniquingKeysWith: { first, _ in first })
+        self.init(
+            version: RemoteStateVersion.version(of: services), generatedBy: generatedBy, generation: generation, services: services,
+            sources: sources, datacenters: sources.keys.sorted())
     }
 
     public static let empty = RemoteState(version: "", generatedBy: "", generation: 0, services: [:])
+
+    enum CodingKeys: String, CodingKey { case version, generatedBy, generation, services, sources, datacenters }
+
+    /// A state without `sources` (a file written or a push sent before they existed) stands for its localities' DCs
+    /// at source index 0, which any stamped push supersedes.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let services = try container.decode([String: RemoteService].self, forKey: .services)
+        let version = try container.decode(String.self, forKey: .version)
+        let generatedBy = try container.decode(String.self, forKey: .generatedBy)
+        let generation = try container.decode(UInt64.self, forKey: .generation)
+        guard let sources = try container.decodeIfPresent([String: UInt64].self, forKey: .sources) else {
+            self.init(generatedBy: generatedBy, generation: generation, services: services)
+            self.version = version
+            return
+        }
+        self.init(
+            version: version, generatedBy: generatedBy, generation: generation, services: services, sources: sources,
+            datacenters: try container.decodeIfPresent([String].self, forKey: .datacenters) ?? sources.keys.sorted())
+    }
 }
 
 /// The remote part of one service's endpoints in one destination DC.

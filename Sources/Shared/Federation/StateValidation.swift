@@ -1,23 +1,48 @@
 import Foundation
 
 /// Checks of everything that crosses the wire between DCs and the aggregator; each problem says where.
-/// Nothing is applied unless the whole body passes.
+/// A pushed remote state is applied whole or not at all; a polled DC state loses only its bad parts.
 public enum StateValidation {
     /// Envoy accepts at most 128 priorities.
     public static let maxPriority = 127
 
-    public static func problems(in state: DatacenterState) -> [String] {
-        var problems: [String] = []
-        if !ServiceName.isValid(state.datacenter) { problems.append("datacenter: '\(state.datacenter)' is not a valid name") }
-        if state.bootId.isEmpty { problems.append("bootId: must not be empty") }
+    /// A DC state as the aggregator may use it: refused whole only when the state itself is unusable (its DC or
+    /// boot id); a bad service or instance is dropped on its own, with the reason in `dropped`/`droppedServices`.
+    public struct Refusal: Error, CustomStringConvertible {
+        public let problems: [String]
+        public var description: String { problems.joined(separator: "; ") }
+    }
+
+    public struct Admitted: Sendable {
+        public var state: DatacenterState
+        public var dropped: [InstanceRules.Drop]
+        public var droppedServices: [String]
+    }
+
+    public static func admit(_ state: DatacenterState) throws(Refusal) -> Admitted {
+        var fatal: [String] = []
+        if !ServiceName.isValid(state.datacenter) { fatal.append("datacenter: '\(state.datacenter)' is not a valid name") }
+        if state.bootId.isEmpty { fatal.append("bootId: must not be empty") }
+        guard fatal.isEmpty else { throw Refusal(problems: fatal) }
+        var admitted = Admitted(state: state, dropped: [], droppedServices: [])
         var names = Set<String>()
-        for (index, service) in state.services.enumerated() {
-            let place = "services[\(index)]"
-            if !ServiceName.isValid(service.name) { problems.append("\(place).name: '\(service.name)' is not a valid service name") }
-            if !names.insert(service.name).inserted { problems.append("\(place).name: '\(service.name)' appears twice") }
-            problems += instanceProblems(service.instances, place: place)
+        admitted.state.services = state.services.enumerated().compactMap { index, service in
+            let place = "services[\(index)].name"
+            guard ServiceName.isValid(service.name) else {
+                admitted.droppedServices.append("\(place): '\(service.name.prefix(80))' is not a valid service name")
+                return nil
+            }
+            guard names.insert(service.name).inserted else {
+                admitted.droppedServices.append("\(place): '\(service.name)' appears twice")
+                return nil
+            }
+            let (kept, dropped) = InstanceRules.admit(service.instances, of: service.name)
+            admitted.dropped += dropped
+            var service = service
+            if !dropped.isEmpty { service.instances = kept }
+            return service
         }
-        return problems
+        return admitted
     }
 
     public static func problems(in state: RemoteState, destination: String) -> [String] {
@@ -27,6 +52,10 @@ public enum StateValidation {
             problems.append("version: '\(state.version)' is not the content version of services (\(contentVersion))")
         }
         if state.generatedBy.isEmpty { problems.append("generatedBy: must not be empty") }
+        for source in state.sources.keys.sorted() where !state.datacenters.contains(source) {
+            problems.append("sources.\(source): not one of datacenters \(state.datacenters)")
+        }
+        if state.sources[destination] != nil { problems.append("sources.\(destination): this DC is never its own source") }
         for name in state.services.keys.sorted() {
             let service = state.services[name]!
             let place = "services.\(name)"
@@ -38,6 +67,8 @@ public enum StateValidation {
                     problems.append("\(where_).datacenter: '\(destination)' is this DC; its own instances are never remote")
                 } else if !ServiceName.isValid(locality.datacenter) {
                     problems.append("\(where_).datacenter: '\(locality.datacenter)' is not a valid name")
+                } else if state.sources[locality.datacenter] == nil {
+                    problems.append("\(where_).datacenter: '\(locality.datacenter)' has no entry in sources")
                 }
                 if !(0...maxPriority).contains(locality.priority) { problems.append("\(where_).priority: \(locality.priority) is not in 0...\(maxPriority)") }
                 if let weight = locality.weight, weight < 1 { problems.append("\(where_).weight: must be at least 1") }
@@ -52,9 +83,9 @@ public enum StateValidation {
         var ids = Set<String>()
         for (index, instance) in instances.enumerated() {
             let where_ = "\(place).instances[\(index)]"
-            if instance.address.isEmpty || instance.address.utf8.count > 253 { problems.append("\(where_).address: must be 1-253 characters") }
-            if !(1...65535).contains(instance.port) { problems.append("\(where_).port: \(instance.port) is not a port") }
-            if !(1...1_000_000).contains(instance.weight) { problems.append("\(where_).weight: \(instance.weight) is not in 1...1000000") }
+            if let (reason, detail) = InstanceRules.problem(address: instance.address, port: instance.port, weight: instance.weight) {
+                problems.append("\(where_).\(reason.rawValue): \(detail)")
+            }
             if !ids.insert(instance.id).inserted { problems.append("\(where_).id: '\(instance.id)' appears twice") }
         }
         return problems

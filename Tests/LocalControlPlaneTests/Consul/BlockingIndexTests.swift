@@ -33,13 +33,14 @@ struct BlockingIndexTests {
               "Checks": [{"Status": "warning"}]}]
             """
         let entries = try JSONDecoder().decode([ConsulHealthEntry].self, from: Data(json.utf8))
-        let passing = entries.compactMap { $0.instance(includeWarning: false) }
+        let passing = ConsulHealthAnswer.usable(entries, service: "web", includeWarning: false).kept
         #expect(passing.count == 1)
         #expect(passing.first?.address == "10.1.0.1", "empty Service.Address falls back to Node.Address")
         #expect(passing.first?.weight == 7, "a weight:N tag wins over Weights.Passing")
         #expect(passing.first?.meta == ["version": "2"] && passing.first?.id == "n1/web-1")
-        let withWarning = entries.compactMap { $0.instance(includeWarning: true) }
-        #expect(withWarning.map(\.address) == ["10.1.0.1", "10.1.0.4"])
-        #expect(withWarning.last?.weight == 2, "an instance in warning weighs Weights.Warning")
+        let withWarning = ConsulHealthAnswer.usable(entries, service: "web", includeWarning: true)
+        #expect(withWarning.kept.map(\.address) == ["10.1.0.1", "10.1.0.4"])
+        #expect(withWarning.dropped.map(\.instanceID) == ["n3/web-3"], "port 0 is left out by InstanceRules")
+        #expect(withWarning.kept.last?.weight == 2, "an instance in warning weighs Weights.Warning")
     }
 }

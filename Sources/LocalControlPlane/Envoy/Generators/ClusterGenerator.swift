@@ -8,9 +8,9 @@ enum ClusterGenerator {
     static let connectTimeout: Duration = .seconds(1)
 
     /// The cluster named after the service; its endpoints come from EDS over ADS. Under a cross-DC
-    /// traffic split, localities are balanced by their weights.
+    /// traffic split, localities are balanced by their weights. With other DCs' endpoints it ejects hosts that fail.
     static func serviceCluster(
-        _ name: String, localityWeighted: Bool = false, traits: RoutingTraits = RoutingTraits()
+        _ name: String, localityWeighted: Bool = false, crossDatacenter: Bool = false, traits: RoutingTraits = RoutingTraits()
     ) -> Envoy_Config_Cluster_V3_Cluster {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
         cluster.name = name
@@ -24,8 +24,25 @@ enum ClusterGenerator {
         if traits.usesSubsets {
             cluster.lbSubsetConfig = subsets(traits)
         }
+        if crossDatacenter {
+            cluster.outlierDetection = crossDatacenterOutlierDetection
+        }
         return cluster
     }
+
+    /// A remote DC's instances can die long before its registry, the aggregator and this DC hear of it: hosts that
+    /// refuse connections or answer 5xx are ejected at once, up to all of them, so Envoy moves to the next priority
+    /// (a dead DC would otherwise black-hole its share until the catalog caught up).
+    static let crossDatacenterOutlierDetection: Envoy_Config_Cluster_V3_OutlierDetection = {
+        var detection = Envoy_Config_Cluster_V3_OutlierDetection()
+        detection.consecutive5Xx = .init(5)
+        detection.consecutiveGatewayFailure = .init(3)
+        detection.enforcingConsecutiveGatewayFailure = .init(100)
+        detection.interval = EnvoyValues.duration(.seconds(1))
+        detection.baseEjectionTime = EnvoyValues.duration(.seconds(10))
+        detection.maxEjectionPercent = .init(100)
+        return detection
+    }()
 
     /// Canary and tag subsets. A request for a tag no instance has gets no fallback (the route answers 503 with
     /// `x-service-tag-error`); the default (non-canary) subset falls back to any endpoint when only canaries exist.

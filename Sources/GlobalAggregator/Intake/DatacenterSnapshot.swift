@@ -19,6 +19,10 @@ public struct DatacenterSnapshot: Sendable, Equatable {
     }
 }
 
+extension DatacenterSnapshot {
+    public var instanceCount: Int { state.services.reduce(0) { $0 + $1.instances.count } }
+}
+
 extension [WireInstance] {
     fileprivate var isSortedByID: Bool {
         indices.dropFirst().allSatisfy { self[$0 - 1].id <= self[$0].id }
