@@ -21,6 +21,10 @@ public enum MetricNames {
     public static let remoteStateApplies = "remote_state_applies_total"
     public static let remoteStateRejects = "remote_state_rejects_total"
     public static let stateLongPolls = "state_long_polls_total"
+    /// When an aggregator last asked for this DC's state: an old value means no aggregator watches this DC, so the
+    /// remote state it holds is frozen (alert on `time() - federation_last_poll_timestamp_seconds`).
+    public static let federationLastPoll = "federation_last_poll_timestamp_seconds"
+    public static let remoteStateLastApplied = "remote_state_last_applied_timestamp_seconds"
 
     /// Label names.
     public static let typeLabel = "type"

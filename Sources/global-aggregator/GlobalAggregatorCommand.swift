@@ -37,6 +37,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "File with the bearer token control planes require on PUT /v1/remote-state.") var pushTokenFile: String?
     @Option(help: "File with the bearer token control planes require on GET /v1/state, if they do.") var stateTokenFile: String?
     @Option(help: "Long-poll wait of GET /v1/state (default 30s).") var pollWait: String?
+    @Option(help: "How long a fresh aggregator waits for every DC before pushing without one (default 120s).")
+    var initialSyncGrace: String?
     @Option(help: "PEM certificate (chain) for mTLS; needs --tls-key and --tls-ca.") var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "PEM CA bundle: peers need a certificate it signed.") var tlsCa: String?
@@ -54,6 +56,7 @@ struct Serve: AsyncParsableCommand {
         flags.pushTokenFile = pushTokenFile
         flags.stateTokenFile = stateTokenFile
         flags.pollWait = pollWait
+        flags.initialSyncGrace = initialSyncGrace
         flags.tlsCert = tlsCert
         flags.tlsKey = tlsKey
         flags.tlsCa = tlsCa

@@ -14,6 +14,7 @@ public struct AggregatorConfig: Codable, Sendable {
     public var pushTokenFile: String?
     public var stateTokenFile: String?
     public var pollWait: String?
+    public var initialSyncGrace: String?
     public var tlsCert: String?
     public var tlsKey: String?
     public var tlsCa: String?
@@ -23,7 +24,8 @@ public struct AggregatorConfig: Codable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case region, datacenters, database, policy, httpPort, bind, pushTokenFile, stateTokenFile, pollWait, logLevel, logFormat
+        case region, datacenters, database, policy, httpPort, bind, pushTokenFile, stateTokenFile, pollWait, initialSyncGrace, logLevel
+        case logFormat
         case tlsCert, tlsKey, tlsCa
     }
 
@@ -40,6 +42,7 @@ public struct AggregatorConfig: Codable, Sendable {
         merged.pushTokenFile = pushTokenFile ?? fallback.pushTokenFile
         merged.stateTokenFile = stateTokenFile ?? fallback.stateTokenFile
         merged.pollWait = pollWait ?? fallback.pollWait
+        merged.initialSyncGrace = initialSyncGrace ?? fallback.initialSyncGrace
         merged.tlsCert = tlsCert ?? fallback.tlsCert
         merged.tlsKey = tlsKey ?? fallback.tlsKey
         merged.tlsCa = tlsCa ?? fallback.tlsCa
@@ -70,6 +73,8 @@ public struct AggregatorConfig: Codable, Sendable {
         if let httpPort, !(1...65535).contains(httpPort) { problems.append("httpPort: \(httpPort) is not a port") }
         let wait = pollWait.map(DurationText.parse) ?? .seconds(30)
         if wait == nil { problems.append("pollWait: '\(pollWait!)' is not a duration") }
+        let grace = initialSyncGrace.map(DurationText.parse) ?? .seconds(120)
+        if grace == nil { problems.append("initialSyncGrace: '\(initialSyncGrace!)' is not a duration") }
         let level = logLevel.flatMap(Logger.Level.init(rawValue:))
         if logLevel != nil && level == nil { problems.append("logLevel: '\(logLevel!)' is not a log level") }
         let token = BearerToken.read(file: pushTokenFile, key: "pushTokenFile", problems: &problems)
@@ -99,6 +104,7 @@ public struct AggregatorConfig: Codable, Sendable {
         return ValidAggregatorConfig(
             region: region!, datacenters: datacenterURLs, database: database, policyFile: policy, policy: federationPolicy,
             httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? "127.0.0.1", pushToken: token!, stateToken: stateToken, tls: tls, pollWait: wait!,
+            initialSyncGrace: grace!,
             logLevel: level ?? .info, logFormat: logFormat ?? .text)
     }
 }
@@ -118,6 +124,9 @@ public struct ValidAggregatorConfig: Sendable {
     /// mTLS: the HTTP API requires client certificates signed by its CA; polls and pushes present this certificate.
     public let tls: TLSIdentity?
     public let pollWait: Duration
+    /// Before every DC is known, pushes wait this long (control planes keep DCs a push lacks, but a fresh control
+    /// plane would start without them).
+    public let initialSyncGrace: Duration
     public let logLevel: Logger.Level
     public let logFormat: LogFormat
 }

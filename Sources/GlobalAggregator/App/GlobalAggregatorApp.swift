@@ -24,7 +24,7 @@ public struct GlobalAggregatorApp {
         let id = (try? await store.aggregatorID()) ?? UInt64.random(in: 1...UInt64.max)
         let core = AggregatorCore(
             generatedBy: "global-aggregator/\(config.region)/\(String(id, radix: 16))", datacenters: config.datacenters,
-            policy: config.policy, store: store)
+            policy: config.policy, store: store, initialSyncGrace: config.initialSyncGrace)
         await core.restore()
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 4

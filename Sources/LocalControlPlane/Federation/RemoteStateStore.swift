@@ -92,6 +92,7 @@ public actor RemoteStateStore {
         await cache.apply(remote: applied.services)
         await publisher.remoteApplied(version: applied.version)
         applies.increment()
+        Gauge(label: MetricNames.remoteStateLastApplied).record(Date().timeIntervalSince1970)
         var metadata: Logger.Metadata = [
             "version": "\(applied.version)", "generatedBy": "\(state.generatedBy)", "generation": "\(state.generation)",
             "services": "\(applied.services.count)",

@@ -38,6 +38,7 @@ struct FederationAPI: Sendable {
             return JSONBody.error("wait: not a duration (like 30s)", status: .badRequest)
         }
         Counter(label: MetricNames.stateLongPolls).increment()
+        Gauge(label: MetricNames.federationLastPoll).record(Date().timeIntervalSince1970)
         var state = await publisher.state(after: index, timeout: min(wait, Self.maxWait))
         state.sourceFailingSeconds = await registryStatus.failingSeconds
         var body = ByteBuffer(data: try JSONBody.encode(state))

@@ -14,7 +14,11 @@ final class AggregatorProcess: Sendable {
         self.httpPort = httpPort ?? TestEnvironment.freePort()
         self.directory = directory
         self.database = database ?? directory.appendingPathComponent("aggregator.sqlite")
-        let datacenters: [String] = controlPlanes.flatMap { ["--datacenter", "\($0.datacenter)=\($0.api)"] }
+        // One flag per DC listing its replicas.
+        let replicas = Dictionary(grouping: controlPlanes, by: \.datacenter)
+        let datacenters: [String] = replicas.keys.sorted().flatMap { datacenter in
+            ["--datacenter", "\(datacenter)=" + replicas[datacenter]!.map(\.api).joined(separator: ",")]
+        }
         let tokens: [String] = ["--push-token-file", tokenFile.path, "--state-token-file", tokenFile.path]
         let settings: [String] = ["--database", self.database.path, "--http-port", "\(self.httpPort)", "--poll-wait", "10s"]
         arguments = ["--region", "test"] + datacenters + tokens + settings + (policyFile.map { ["--policy", $0.path] } ?? []) + extraArguments

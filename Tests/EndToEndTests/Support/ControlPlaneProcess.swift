@@ -11,8 +11,11 @@ final class ControlPlaneProcess: Sendable {
     let directory: URL
     let extraArguments: [String]
 
-    convenience init(datacenter: String = "dc1", registryYAML: String, directory: URL, extraArguments: [String] = []) throws {
-        let registryFile = directory.appendingPathComponent("services-\(datacenter).yaml")
+    /// `replica`: tells the registry files of several replicas of one DC apart.
+    convenience init(
+        datacenter: String = "dc1", replica: String = "", registryYAML: String, directory: URL, extraArguments: [String] = []
+    ) throws {
+        let registryFile = directory.appendingPathComponent("services-\(datacenter)\(replica).yaml")
         try registryYAML.write(to: registryFile, atomically: true, encoding: .utf8)
         try self.init(
             datacenter: datacenter, registryFile: registryFile, directory: directory, extraArguments: extraArguments,
