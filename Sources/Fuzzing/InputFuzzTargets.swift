@@ -90,6 +90,8 @@ struct RemoteStateFuzzTarget: FuzzTarget {
             return await store.current == before ? .refused(problems.joined(separator: "; ")) : .violation("partially applied")
         case .conflict(let reason, _), .storageFailed(let reason):
             return await store.current == before ? .refused(reason) : .violation("partially applied")
+        case .baseMismatch(let held):
+            return await store.current == before ? .refused("base mismatch, holds \(held)") : .violation("partially applied")
         }
     }
 }

@@ -5,6 +5,8 @@ public enum AggregatorMetricNames {
     public static let pollSeconds = "aggregator_poll_seconds"
     public static let pushes = "aggregator_pushes_total"
     public static let pushErrors = "aggregator_push_errors_total"
+    /// Compressed push bodies sent, per destination DC.
+    public static let pushBytes = "aggregator_push_bytes_total"
     public static let stale = "aggregator_datacenter_stale"
     public static let storeWriteSeconds = "aggregator_store_write_seconds"
     public static let storeErrors = "aggregator_store_errors_total"

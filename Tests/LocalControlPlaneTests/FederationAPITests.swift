@@ -193,17 +193,64 @@ extension FederationAPITests {
     @Test("before the first registry sync /v1/state says unsynced, even with a restored remote state; a failing source shows its age")
     func unsyncedUntilFirstSync() async throws {
         let plane = await Plane()
-        #expect(await plane.remote.apply(Self.remoteState()) == .applied, "a remote state moves the index before any sync")
+        #expect(await plane.remote.apply(Self.remoteState()) == .applied, "a restored remote state, before any sync")
         try await Application(router: plane.router).test(.router) { client in
-            let early = try JSONDecoder().decode(
-                DatacenterState.self, from: Data(buffer: try await client.execute(uri: "/v1/state", method: .get).body))
-            #expect(early.index > 0 && !early.synced && early.services.isEmpty)
+            let response = try await client.execute(uri: "/v1/state", method: .get)
+            let early = try JSONDecoder().decode(DatacenterState.self, from: Data(buffer: response.body))
+            #expect(!early.synced && early.services.isEmpty)
+            #expect(response.headers[FederationAPI.appliedRemoteVersionHeader] == Self.remoteState().version)
+            #expect(response.headers[FederationAPI.sourceFailingSecondsHeader] == "0")
 
             await plane.sync()
             let synced = try JSONDecoder().decode(
                 DatacenterState.self, from: Data(buffer: try await client.execute(uri: "/v1/state", method: .get).body))
             #expect(synced.synced && synced.sourceIndex == 7 && synced.services.map(\.name) == ["backend"])
             #expect(synced.sourceFailingSeconds == 0)
+        }
+    }
+}
+
+extension FederationAPITests {
+    @Test("a delta push on the applied version is applied whole; on another base it gets 412; gzip bodies are read within the limit")
+    func deltaAndGzipPushes() async throws {
+        let plane = await Plane()
+        await plane.sync()
+        let auth: HTTPFields = [.authorization: "Bearer secret", .contentEncoding: "gzip"]
+        let first = Self.remoteState(generation: 1)
+        var changed = Self.remoteState(generation: 2, port: 9191)
+        changed.services["extra"] = changed.services["backend"]
+        changed.version = RemoteStateVersion.version(of: changed.services)
+        let second = changed
+        try await Application(router: plane.router).test(.router) { client in
+            func put(_ state: RemoteState) async throws -> TestResponse {
+                var body = try Self.body(state)
+                return try await client.execute(uri: "/v1/remote-state", method: .put, headers: auth, body: try body.compress(with: .gzip))
+            }
+            #expect(try await put(first).status == .ok)
+            let delta = second.delta(from: first.services, baseVersion: first.version)
+            #expect(Set(delta.services.keys) == ["backend", "extra"] && delta.removed.isEmpty)
+            let stale = second.delta(from: [:], baseVersion: "not-held")
+            let mismatch = try await put(stale)
+            #expect(mismatch.status == .preconditionFailed)
+            #expect(String(buffer: mismatch.body).contains(first.version), "412 names the version held")
+            #expect(try await put(delta).status == .ok)
+            #expect(await plane.remote.current.services == second.services)
+            #expect(await plane.remote.current.version == second.version)
+
+            let removal = first.delta(from: second.services, baseVersion: second.version)
+            #expect(removal.removed == ["extra"])
+            var third = removal
+            third.generation = 3
+            #expect(try await put(third).status == .ok)
+            #expect(await plane.remote.current.services == first.services)
+
+            for size in [FederationAPI.maxDecodedPushBytes + 1] {
+                var bomb = ByteBuffer(repeating: UInt8(ascii: " "), count: size)
+                let compressedBomb = try bomb.compress(with: .gzip)
+                let refused = try await client.execute(uri: "/v1/remote-state", method: .put, headers: auth, body: compressedBomb)
+                #expect(refused.status == .badRequest && String(buffer: refused.body).contains("does not decompress within"),
+                        "\(size) bytes: \(String(buffer: refused.body))")
+            }
         }
     }
 }

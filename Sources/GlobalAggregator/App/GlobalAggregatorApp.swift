@@ -34,11 +34,13 @@ public struct GlobalAggregatorApp {
         clientConfiguration.decompression = .enabled(limit: .size(DatacenterPoller.maxBodyBytes))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         var services: [any Service] = [PolicyWatcher(core: core, policyFile: config.policyFile)]
+        let bodies = PushBodies()
         for (datacenter, urls) in config.datacenters.sorted(by: { $0.key < $1.key }) {
             for url in urls {
                 services.append(DatacenterPoller(
                     datacenter: datacenter, url: url, core: core, client: client, wait: config.pollWait, stateToken: config.stateToken))
-                services.append(RemoteStatePusher(datacenter: datacenter, url: url, core: core, client: client, token: config.pushToken))
+                services.append(RemoteStatePusher(
+                    datacenter: datacenter, url: url, core: core, client: client, token: config.pushToken, bodies: bodies))
             }
         }
         let api = AggregatorAPI(core: core, metrics: metrics, region: config.region)

@@ -80,7 +80,11 @@ struct DatacenterPoller: Service {
         } catch {
             throw PollError.invalid("\(error)")
         }
-        guard admitted.state.datacenter == datacenter else {
+        var state = admitted.state
+        // Current at every answer, while the body is encoded once per state index.
+        if let applied = response.headers.first(name: "X-Applied-Remote-Version") { state.appliedRemoteVersion = applied.isEmpty ? nil : applied }
+        if let failing = response.headers.first(name: "X-Source-Failing-Seconds").flatMap(Double.init) { state.sourceFailingSeconds = failing }
+        guard state.datacenter == datacenter else {
             throw PollError.invalid("replica reports datacenter '\(admitted.state.datacenter)', configured as '\(datacenter)'")
         }
         // One bad instance or service is left out on its own; the DC's other changes still flow.
@@ -90,7 +94,7 @@ struct DatacenterPoller: Service {
                 "dc": "\(datacenter)", "url": "\(url)", "problems": "\(admitted.droppedServices.prefix(5))",
             ])
         }
-        return admitted.state
+        return state
     }
 }
 

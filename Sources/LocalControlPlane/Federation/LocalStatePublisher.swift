@@ -1,8 +1,8 @@
 import Foundation
 import Shared
 
-/// This DC's state as `GET /v1/state` serves it: the local catalog with a growing index, the boot id,
-/// and the remote version applied. Long-pollers wait here until the index moves past theirs.
+/// This DC's state as `GET /v1/state` serves it: the local catalog with an index that grows with every catalog
+/// change, the boot id, and the remote version applied. Long-pollers wait here until the index moves past theirs.
 public actor LocalStatePublisher {
     public let datacenter: String
     public let bootId = UUID().uuidString.lowercased()
@@ -33,10 +33,10 @@ public actor LocalStatePublisher {
         advance()
     }
 
+    /// Recorded without moving the index: an applied push must not make every aggregator read this DC's whole state
+    /// again (`GET /v1/state` carries the current value in a header).
     public func remoteApplied(version: String) {
-        guard version != appliedRemoteVersion else { return }
         appliedRemoteVersion = version
-        advance()
     }
 
     /// Returns at once when `index` is not the current one (newer state, or a restart reset the index),

@@ -14,6 +14,8 @@ public actor RemoteStateStore {
         case conflict(String, appliedGeneration: UInt64)
         case invalid([String])
         case storageFailed(String)
+        /// A delta against a version this control plane does not hold (it holds the one given): send the whole state.
+        case baseMismatch(held: String)
     }
 
     /// What the file holds: the applied state, the newest generation seen per aggregator, and which aggregator
@@ -62,7 +64,14 @@ public actor RemoteStateStore {
         }
     }
 
-    public func apply(_ state: RemoteState) async -> Outcome {
+    public func apply(_ push: RemoteState) async -> Outcome {
+        var state = push
+        if let base = push.base {
+            guard base == applied.version, let whole = push.applyingDelta(to: applied.services) else {
+                return reject(.baseMismatch(held: applied.version), push)
+            }
+            state = whole
+        }
         let problems = StateValidation.problems(in: state, destination: datacenter)
         guard problems.isEmpty else { return reject(.invalid(problems), state) }
         if let newest = generations[state.generatedBy], state.generation < newest {
@@ -120,6 +129,7 @@ extension RemoteStateStore.Outcome {
         case .conflict: "conflict"
         case .invalid: "invalid"
         case .storageFailed: "storage"
+        case .baseMismatch: "base_mismatch"
         }
     }
 }

@@ -11,6 +11,11 @@ struct FederationAPI: Sendable {
     static let maxWait: Duration = .seconds(300)
     static let defaultWait: Duration = .seconds(30)
     static let maxPushBytes = 64 * 1024 * 1024
+    /// A whole remote state at 20 DCs × 2,000 services × 20 instances is ~75 MB of JSON (about a tenth of it gzipped).
+    static let maxDecodedPushBytes = 256 * 1024 * 1024
+    static let stateIndexHeader = HTTPFields.Element.Name("X-State-Index")!
+    static let appliedRemoteVersionHeader = HTTPFields.Element.Name("X-Applied-Remote-Version")!
+    static let sourceFailingSecondsHeader = HTTPFields.Element.Name("X-Source-Failing-Seconds")!
 
     let publisher: LocalStatePublisher
     let remoteState: RemoteStateStore
@@ -20,6 +25,7 @@ struct FederationAPI: Sendable {
     let pushToken: String?
     /// When set, `GET /v1/state` needs it as a bearer token (the state lists every instance of the DC).
     var stateToken: String? = nil
+    private let bodies = StateBodyCache()
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("v1/state") { request, _ in try await state(request) }
@@ -39,16 +45,16 @@ struct FederationAPI: Sendable {
         }
         Counter(label: MetricNames.stateLongPolls).increment()
         Gauge(label: MetricNames.federationLastPoll).record(Date().timeIntervalSince1970)
-        var state = await publisher.state(after: index, timeout: min(wait, Self.maxWait))
-        state.sourceFailingSeconds = await registryStatus.failingSeconds
-        var body = ByteBuffer(data: try JSONBody.encode(state))
+        let state = await publisher.state(after: index, timeout: min(wait, Self.maxWait))
+        let gzip = request.headers[.acceptEncoding]?.contains("gzip") == true
+        let body = try bodies.body(of: state, gzip: gzip)
         var headers: HTTPFields = [.contentType: "application/json"]
-        headers[.init("X-State-Index")!] = String(state.index)
-        if request.headers[.acceptEncoding]?.contains("gzip") == true {
-            // DC states compress about tenfold (repeated keys, addresses and tags).
-            body = try body.compress(with: .gzip)
-            headers[.contentEncoding] = "gzip"
-        }
+        if gzip { headers[.contentEncoding] = "gzip" }
+        headers[Self.stateIndexHeader] = String(state.index)
+        // Current at every answer, though the body is encoded once per index (an applied push or a failing source
+        // does not move the index, so they never force the aggregator to read the whole state again).
+        headers[Self.appliedRemoteVersionHeader] = await remoteState.current.version
+        headers[Self.sourceFailingSecondsHeader] = String(Int(await registryStatus.failingSeconds))
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
@@ -60,11 +66,21 @@ struct FederationAPI: Sendable {
             Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "unauthorized")]).increment()
             return JSONBody.error("missing or wrong bearer token", status: .unauthorized)
         }
-        let body: ByteBuffer
+        var body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: Self.maxPushBytes)
         } catch {
             return JSONBody.error("body larger than \(Self.maxPushBytes) bytes", status: .contentTooLarge)
+        }
+        if request.headers[.contentEncoding] == "gzip" {
+            do {
+                // The same limit after decompression: a small gzip body must not expand without bound.
+                body = try body.decompress(with: .gzip, maxSize: Self.maxDecodedPushBytes)
+                guard body.readableBytes <= Self.maxDecodedPushBytes else { throw CompressNIOError.bufferOverflow }
+            } catch {
+                Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "malformed")]).increment()
+                return JSONBody.error("gzip body does not decompress within \(Self.maxDecodedPushBytes) bytes: \(error)", status: .badRequest)
+            }
         }
         let state: RemoteState
         do {
@@ -84,6 +100,11 @@ struct FederationAPI: Sendable {
             return try JSONBody.response(Conflict(error: reason, appliedGeneration: applied), status: .conflict)
         case .invalid(let problems): return JSONBody.error("invalid remote state: " + problems.joined(separator: "; "), status: .badRequest)
         case .storageFailed(let reason): return JSONBody.error(reason, status: .internalServerError)
+        case .baseMismatch(let held):
+            struct Mismatch: Encodable { var error: String; var appliedVersion: String }
+            return try JSONBody.response(
+                Mismatch(error: "base \(state.base ?? "") is not the applied version; send the whole state", appliedVersion: held),
+                status: .preconditionFailed)
         }
     }
 }

@@ -13,6 +13,11 @@ public struct RemoteState: Codable, Sendable, Equatable {
     public var sources: [String: UInt64]
     /// Every DC of the sender's region: a DC a control plane holds that is not among them was removed from the region.
     public var datacenters: [String]
+    /// A delta push: `services` holds only the services that changed since the state of version `base`, `removed`
+    /// the ones gone; `version` is that of the whole result. A control plane that does not hold `base` answers 412
+    /// and gets the whole state.
+    public var base: String?
+    public var removed: [String]
 
     public init(
         version: String, generatedBy: String, generation: UInt64, services: [String: RemoteService],
@@ -24,6 +29,8 @@ public struct RemoteState: Codable, Sendable, Equatable {
         self.services = services
         self.sources = sources
         self.datacenters = datacenters
+        base = nil
+        removed = []
     }
 
     /// `sources` defaults to every DC that has a locality, `datacenters` to the sources (a push of one aggregator
@@ -38,7 +45,7 @@ public struct RemoteState: Codable, Sendable, Equatable {
 
     public static let empty = RemoteState(version: "", generatedBy: "", generation: 0, services: [:])
 
-    enum CodingKeys: String, CodingKey { case version, generatedBy, generation, services, sources, datacenters }
+    enum CodingKeys: String, CodingKey { case version, generatedBy, generation, services, sources, datacenters, base, removed }
 
     /// A state without `sources` (a file written or a push sent before they existed) stands for its localities' DCs
     /// at source index 0, which any stamped push supersedes.
@@ -56,6 +63,41 @@ public struct RemoteState: Codable, Sendable, Equatable {
         self.init(
             version: version, generatedBy: generatedBy, generation: generation, services: services, sources: sources,
             datacenters: try container.decodeIfPresent([String].self, forKey: .datacenters) ?? sources.keys.sorted())
+        base = try container.decodeIfPresent(String.self, forKey: .base)
+        removed = try container.decodeIfPresent([String].self, forKey: .removed) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(generatedBy, forKey: .generatedBy)
+        try container.encode(generation, forKey: .generation)
+        try container.encode(services, forKey: .services)
+        try container.encode(sources, forKey: .sources)
+        try container.encode(datacenters, forKey: .datacenters)
+        try container.encodeIfPresent(base, forKey: .base)
+        if !removed.isEmpty { try container.encode(removed, forKey: .removed) }
+    }
+
+    /// The delta from `baseServices` (the whole state of version `baseVersion`) to this state.
+    public func delta(from baseServices: [String: RemoteService], baseVersion: String) -> RemoteState {
+        var delta = self
+        delta.base = baseVersion
+        delta.services = services.filter { baseServices[$0.key] != $0.value }
+        delta.removed = baseServices.keys.filter { services[$0] == nil }.sorted()
+        return delta
+    }
+
+    /// The whole state this delta makes of `baseServices`; nil for a state that is not a delta.
+    public func applyingDelta(to baseServices: [String: RemoteService]) -> RemoteState? {
+        guard base != nil else { return nil }
+        var whole = self
+        whole.base = nil
+        whole.removed = []
+        whole.services = baseServices
+        for name in removed { whole.services[name] = nil }
+        whole.services.merge(services) { _, changed in changed }
+        return whole
     }
 }
 
