@@ -24,8 +24,10 @@ public struct FileRegistrySource: Service {
         self.status = status
     }
 
-    /// What the watcher last saw: the bytes in force and the last failure (reported once, not every tick).
+    /// What the watcher last saw: the file's identity (modification time, size, inode), the bytes in force and the
+    /// last failure (reported once, not every tick).
     private struct WatchState {
+        var identity: [FileAttributeKey: AnyHashable]?
         var content: Data?
         var failure: String?
     }
@@ -39,9 +41,14 @@ public struct FileRegistrySource: Service {
     }
 
     private func poll(_ state: WatchState) async -> WatchState {
+        // A file of 40,000 instances is megabytes: read it only when its metadata says it may have changed.
+        let identity = Self.identity(of: path)
+        if identity != nil, identity == state.identity { return state }
         guard let content = FileManager.default.contents(atPath: path) else {
             return await fail("cannot read \(path)", state)
         }
+        var state = state
+        state.identity = identity
         guard content != state.content else { return state }
         do {
             let parsed = try RegistryFile.parse(String(decoding: content, as: UTF8.self))
@@ -52,13 +59,18 @@ public struct FileRegistrySource: Service {
             updates.increment()
             lastSuccess.record(Date().timeIntervalSince1970)
             logger.info("registry file loaded", metadata: ["path": "\(path)", "services": "\(catalog.services.count)"])
-            return WatchState(content: content)
+            return WatchState(identity: identity, content: content)
         } catch {
             // Remember the bad bytes so they are not re-parsed every tick; the last good catalog stays in the cache.
             var failed = await fail("\(error)", state)
             failed.content = content
             return failed
         }
+    }
+
+    private static func identity(of path: String) -> [FileAttributeKey: AnyHashable]? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+        return attributes.filter { [.modificationDate, .size, .systemFileNumber].contains($0.key) }.compactMapValues { $0 as? AnyHashable }
     }
 
     /// The file's modification time: how replicas of one DC reading copies of a file tell the newer copy.
