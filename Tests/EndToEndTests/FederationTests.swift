@@ -108,6 +108,26 @@ struct FederationTests {
         #expect(flowed, "changes flow again once dc2 is back")
     }
 
+    @Test("a restarted aggregator pushes an unreachable DC's state from SQLite to a control plane that lost its file")
+    func aggregatorRestoresFromSQLite() async throws {
+        let world = try await FederationWorld(name: "agg-sqlite", dc1Backends: [], dc2Backends: ["dc2-a"])
+        defer { world.stop() }
+        let dc2a = world.backend("dc2-a").address
+        #expect(await TestEnvironment.waitUntil { await world.endpointsInDC1() == [dc2a] })
+
+        world.aggregator.process.kill9()
+        world.dc2.process.kill9()
+        world.dc1.process.kill9()
+        try FileManager.default.removeItem(at: world.directory.appendingPathComponent("remote-state-dc1.json"))
+        world.dc1 = try world.dc1.restarted()
+        #expect(await world.dc1.waitUntilReady())
+        #expect(await TestEnvironment.waitUntil { await world.endpointsInDC1().isEmpty }, "dc1 starts without dc2")
+        // Only SQLite knows dc2 now; without it the aggregator would wait its 120 s start-up grace for dc2.
+        world.aggregator = try world.aggregator.restarted()
+        let restored = await TestEnvironment.waitUntil(timeout: .seconds(15)) { await world.endpointsInDC1() == [dc2a] }
+        #expect(restored, "dc2's last-known state came from SQLite; aggregator log:\n\(world.aggregator.process.log.suffix(1500))")
+    }
+
     @Test("a restarted control plane gets its remote state back from its file, then from a re-push")
     func controlPlaneRestart() async throws {
         let world = try await FederationWorld(name: "cp-restart", dc1Backends: [], dc2Backends: ["dc2-a"])

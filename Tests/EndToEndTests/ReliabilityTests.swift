@@ -32,6 +32,13 @@ struct ReliabilityTests {
         return keptAll
     }
 
+    /// The control plane's `consul_watch_errors_total`, all endpoints together.
+    static func watchErrors(of controlPlane: ControlPlaneProcess) async -> Double {
+        let metrics = await HTTP.text("\(controlPlane.api)/metrics") ?? ""
+        return metrics.split(separator: "\n").filter { $0.hasPrefix("consul_watch_errors_total{") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+    }
+
     @Test("Consul down, failing, slow, garbage, reset, flapping: Envoy keeps every endpoint, then converges",
           arguments: ReliabilityScale.full ? ["down", "error", "slow", "garbage", "reset-index", "flapping"] : ["down", "flapping"])
     func consulFaults(fault: String) async throws {
@@ -55,6 +62,7 @@ struct ReliabilityTests {
             try await world.consul.resetIndex()
             kept = try await hold(duration, keeping: before, of: world.envoy, cluster: "backend")
         case "flapping":
+            let errorsBefore = await Self.watchErrors(of: world.controlPlane)
             let end = ContinuousClock.now + duration
             var failing = false
             while ContinuousClock.now < end {
@@ -63,6 +71,8 @@ struct ReliabilityTests {
                 kept = try await hold(.seconds(1), keeping: before, of: world.envoy, cluster: "backend") && kept
             }
             try await world.consul.inject("none")
+            let errorsAfter = await Self.watchErrors(of: world.controlPlane)
+            #expect(errorsAfter > errorsBefore, "the control plane saw the flapping Consul fail (\(errorsBefore) → \(errorsAfter) errors)")
         default:
             try await world.consul.inject(fault, delay: "10s")
             kept = try await hold(duration, keeping: before, of: world.envoy, cluster: "backend")

@@ -43,11 +43,16 @@ struct SlowStreamTests {
         let clients = try (0..<50).map { _ in
             try GRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: controlPlane.xdsPort), transportSecurity: .plaintext))
         }
+        let allConnected = "xds_connected_streams 51"
         try await withThrowingDiscardingTaskGroup { group in
-            // Their errors are the cancellation at the end; the measurement below is what counts.
+            // A stream that fails before the end disconnects, which the stream count below shows; the errors thrown
+            // at the end are the cancellation.
             for client in clients { group.addTask { try? await client.runConnections() } }
             for (index, client) in clients.enumerated() { group.addTask { try? await Self.neverRead(client, index: index) } }
-            try await Task.sleep(for: .seconds(2))
+            let connected = await TestEnvironment.waitUntil(timeout: .seconds(20)) {
+                await HTTP.text("\(controlPlane.api)/metrics")?.contains(allConnected) == true
+            }
+            #expect(connected, "the real Envoy and the 50 slow streams are connected")
             let memoryBefore = controlPlane.process.residentMegabytes ?? 0
             var latencies: [Duration] = []
             for change in 1...20 {
@@ -61,6 +66,7 @@ struct SlowStreamTests {
                 latencies.append(ContinuousClock.now - started)
             }
             let memoryAfter = controlPlane.process.residentMegabytes ?? 0
+            #expect(await HTTP.text("\(controlPlane.api)/metrics")?.contains(allConnected) == true, "no slow stream was dropped")
             let slowest = latencies.max() ?? .zero
             ReliabilityScale.report(
                 "50 never-reading streams, 20 changes of \(Self.services) services: real Envoy slowest \(slowest), control-plane RSS \(Int(memoryBefore)) → \(Int(memoryAfter)) MB")

@@ -43,7 +43,7 @@ struct StatusPageTests {
     static func chromium(_ arguments: [String], profile: URL) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(chromium))
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)"]
+        process.arguments = ["--headless", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)"]
             + arguments
         let output = Pipe()
         process.standardOutput = output

@@ -19,3 +19,27 @@ struct AggregatorConfigTests {
         #expect(problems.filter { $0.hasPrefix("tls") }.count == 3, "one problem per unreadable TLS file")
     }
 }
+
+extension AggregatorConfigTests {
+    @Test("check-config names every problem: unknown keys, bad DCs and durations, a policy naming an unknown DC")
+    func checkConfigFailures() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agg-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let policy = directory.appendingPathComponent("policy.yaml")
+        try "defaults: { failover: [dc2, dc7] }\n".write(to: policy, atomically: true, encoding: .utf8)
+        let result = AggregatorConfig.check(yaml: """
+            region: eu
+            datacenters: [dc1=http://10.0.0.1:18080, "bad name=http://x", dc2=ftp://10.0.0.2]
+            pollWait: soon
+            initialSyncGrace: later
+            policy: \(policy.path)
+            colour: blue
+            """)
+        let problems = result.problems.joined(separator: "\n")
+        for expected in ["colour", "'bad name=http://x' is not NAME=URL", "'ftp://10.0.0.2' is not an http(s) URL",
+                         "pollWait: 'soon'", "initialSyncGrace: 'later'", "defaults.failover: 'dc7' is not a configured datacenter"] {
+            #expect(problems.contains(expected), "\(expected) in:\n\(problems)")
+        }
+        #expect(!problems.contains("'dc2'"), "dc2 is configured")
+    }
+}

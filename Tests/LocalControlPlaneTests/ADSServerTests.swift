@@ -112,6 +112,15 @@ struct ADSServerTests {
                     bad.send(request)
                     await #expect(throws: RPCError.self) { _ = try await bad.receive() }
                 }
+                try await harness.sotw { nodeless in
+                    nodeless.send(Fixtures.sotwRequest(.cluster))
+                    await #expect {
+                        _ = try await nodeless.receive()
+                    } throws: { error in
+                        let rpc = error as? RPCError
+                        return rpc?.code == .invalidArgument && rpc?.message.contains("must carry the node") == true
+                    }
+                }
                 do {
                     good.send(Fixtures.sotwRequest(.endpoint, names: ["backend"]))
                     #expect(try await good.receive() != nil, "the good stream keeps working")

@@ -61,16 +61,55 @@ struct DeltaProtocolTests {
         #expect(response.removedResources == ["gone"])
     }
 
-    @Test("NACK is recorded; the rejected resources are not re-sent")
+    @Test("NACK is recorded and not answered; the rejected resources are not re-sent, the next change is")
     func nack() async throws {
         let catalog = Fixtures.catalog(["a": []])
-        let snapshot = try await Fixtures.snapshot(catalog, profile: profile)
         var machine = DecodingMachine<DeltaProtocol, DeltaDiscoveryResponse>()
-        _ = machine.handle(snapshot)
+        _ = machine.handle(try await Fixtures.snapshot(catalog, profile: profile))
         let sent = try #require(machine.handle(Fixtures.deltaRequest(.cluster)).responses.first)
         let nack = machine.handle(Fixtures.deltaRequest(.cluster, nonce: sent.nonce, nack: "rejected"))
         #expect(nack.outcome == .nack(version: sent.nonce, detail: "rejected"))
-        #expect(nack.responses.isEmpty)
-        #expect(machine.handle(snapshot).isEmpty)
+        #expect(nack.responses.isEmpty, "a NACK is not answered with the resources it rejected")
+        let republished = try await Fixtures.snapshot(catalog, profile: profile)
+        #expect(machine.handle(republished).isEmpty, "the rejected resources are not re-sent when the cache publishes them again")
+
+        let changed = Fixtures.catalog(["a": [Fixtures.instance("10.0.0.1", 80, tags: ["canary"])]])
+        let fixed = try #require(machine.handle(try await Fixtures.snapshot(changed, profile: profile)).first)
+        #expect(fixed.resources.map(\.name) == ["a"] && fixed.resources.first?.version != sent.resources.first?.version,
+                "recovery: the changed resource is sent")
+    }
+}
+
+extension DeltaProtocolTests {
+    @Test("a delta request with an old nonce is stale: recorded, not answered, and the subscription still moves")
+    func staleNonce() async throws {
+        var machine = DecodingMachine<DeltaProtocol, DeltaDiscoveryResponse>()
+        _ = machine.handle(try await Fixtures.snapshot(Fixtures.catalog(["a": [], "b": []]), profile: profile))
+        let first = try #require(machine.handle(Fixtures.deltaRequest(.endpoint, subscribe: ["a"])).responses.first)
+        let stale = machine.handle(Fixtures.deltaRequest(.endpoint, nonce: "not-\(first.nonce)"))
+        #expect(stale.outcome == .stale && stale.responses.isEmpty)
+        #expect(machine.handle(Fixtures.deltaRequest(.endpoint, nonce: first.nonce)).outcome == .ack(version: first.nonce))
+    }
+
+    @Test("an unknown type URL is named in the outcome and answered with nothing")
+    func unknownType() {
+        var machine = DecodingMachine<DeltaProtocol, DeltaDiscoveryResponse>()
+        var request = Fixtures.deltaRequest(.cluster)
+        request.typeURL = "type.googleapis.com/envoy.config.nothing.v3.Nothing"
+        let outcome = machine.handle(request)
+        #expect(outcome.outcome == .unknownType(request.typeURL) && outcome.responses.isEmpty)
+    }
+
+    @Test("'*' subscribes to every resource of the type; unsubscribing '*' keeps only the named ones")
+    func starSubscription() async throws {
+        var machine = DecodingMachine<DeltaProtocol, DeltaDiscoveryResponse>()
+        _ = machine.handle(try await Fixtures.snapshot(Fixtures.catalog(["a": [], "b": []]), profile: profile))
+        let all = try #require(machine.handle(Fixtures.deltaRequest(.endpoint, subscribe: ["*"])).responses.first)
+        #expect(all.resources.map(\.name) == ["a", "b"])
+        _ = machine.handle(Fixtures.deltaRequest(.endpoint, nonce: all.nonce))
+        _ = machine.handle(Fixtures.deltaRequest(.endpoint, subscribe: ["a"], unsubscribe: ["*"]))
+        let changed = Fixtures.catalog(["a": [Fixtures.instance("10.0.0.1", 80)], "b": [Fixtures.instance("10.0.0.2", 80)]])
+        let update = try #require(machine.handle(try await Fixtures.snapshot(changed, profile: profile)).first)
+        #expect(update.resources.map(\.name) == ["a"], "only the named resource after '*' left")
     }
 }

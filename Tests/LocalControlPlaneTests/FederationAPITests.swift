@@ -254,3 +254,20 @@ extension FederationAPITests {
         }
     }
 }
+
+extension FederationAPITests {
+    @Test("a remote-state file that cannot be written: the push gets 500 and nothing is applied")
+    func unwritableFile() async throws {
+        let cache = SnapshotCache(datacenter: "dc1")
+        let publisher = LocalStatePublisher(datacenter: "dc1")
+        let file = URL(fileURLWithPath: "/proc/remote-state-\(UUID().uuidString).json")  // not writable, even for root
+        let store = RemoteStateStore(datacenter: "dc1", file: file, cache: cache, publisher: publisher)
+        guard case .storageFailed(let reason) = await store.apply(Self.remoteState()) else {
+            Issue.record("the push must fail on the file")
+            return
+        }
+        #expect(reason.contains(file.path))
+        #expect(await store.current == .empty)
+        #expect(await publisher.current.appliedRemoteVersion == nil)
+    }
+}

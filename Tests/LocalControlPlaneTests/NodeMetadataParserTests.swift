@@ -55,14 +55,24 @@ struct NodeMetadataParserTests {
         }
     }
 
-    @Test("profiles that differ only in node id share a group")
+    @Test("Envoys whose metadata means the same share a group, whatever their node and key order; any difference splits")
     func groupIdentity() throws {
-        let first = try Fixtures.profile()
-        let second = try Fixtures.profile()
-        #expect(first == second)
-        #expect(first.groupId == second.groupId)
-        var other = first
-        other.outgoing.services["extra"] = .init()
-        #expect(other.groupId != first.groupId)
+        let first = try NodeMetadataParser.parse(metadata: Fixtures.metadata("""
+            {"service_name": "client", "egress_host": "127.0.0.1", "egress_port": 15000,
+             "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}, {"service": "other"}]}}}
+            """), nodeCluster: "client-a")
+        let second = try NodeMetadataParser.parse(metadata: Fixtures.metadata("""
+            {"proxy_settings": {"outgoing": {"dependencies": [{"service": "other"}, {"service": "backend"}]}},
+             "egress_port": 15000, "egress_host": "127.0.0.1", "service_name": "client"}
+            """), nodeCluster: "client-b")
+        #expect(first == second && first.groupId == second.groupId)
+        for different in [
+            #"{"service_name": "client", "egress_host": "127.0.0.1", "egress_port": 15001, "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}, {"service": "other"}]}}}"#,
+            #"{"service_name": "client2", "egress_host": "127.0.0.1", "egress_port": 15000, "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}, {"service": "other"}]}}}"#,
+            #"{"service_name": "client", "egress_host": "127.0.0.1", "egress_port": 15000, "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}]}}}"#,
+        ] {
+            let profile = try NodeMetadataParser.parse(metadata: Fixtures.metadata(different))
+            #expect(profile.groupId != first.groupId, "\(different)")
+        }
     }
 }

@@ -20,7 +20,8 @@ struct SnapshotCacheTests {
         let first = try #require(backendMailbox.take())
         let second = try #require(everythingMailbox.take())
         let shared = try #require(first.resources[.endpoint]?["backend"])
-        #expect(second.resources[.endpoint]?["backend"]?.any.value == shared.any.value)
+        let other = try #require(second.resources[.endpoint]?["backend"])
+        #expect(Self.storage(of: other) == Self.storage(of: shared), "one encoding in memory, not two equal ones")
         #expect(await cache.groupCount == 2)
 
         await cache.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)], "other": [Fixtures.instance("10.0.0.5", 80)]]))
@@ -28,6 +29,14 @@ struct SnapshotCacheTests {
         #expect(updated.resources[.endpoint]?["other"] != second.resources[.endpoint]?["other"])
         #expect(updated.version(.endpoint) != second.version(.endpoint))
         #expect(updated.version(.cluster) == second.version(.cluster))
+        #expect(backendMailbox.take() == nil, "the group that does not depend on 'other' got no new snapshot")
+        #expect(Self.storage(of: try #require(updated.resources[.endpoint]?["backend"])) == Self.storage(of: shared),
+                "the unchanged service was not encoded again")
+    }
+
+    /// Where a resource's encoded bytes live: equal for shared storage, different for two equal encodings.
+    static func storage(of resource: EncodedResource) -> UnsafeRawPointer? {
+        resource.any.value.withUnsafeBytes { $0.baseAddress }
     }
 
     @Test("a new tag or canary re-shapes the routes of dependent groups; a domain dependency adds its cluster")

@@ -52,17 +52,24 @@ struct SotWProtocolTests {
         #expect(machine.handle(snapshot).isEmpty)
     }
 
-    @Test("a NACK is recorded and the rejected version is not re-sent")
+    @Test("a NACK is recorded and not answered; the rejected version is not re-sent, the next change is")
     func nack() async throws {
         let profile = try Fixtures.profile()
         var machine = DecodingMachine<SotWProtocol, DiscoveryResponse>()
-        let snapshot = try await Fixtures.snapshot(catalog, profile: profile)
-        _ = machine.handle(snapshot)
+        _ = machine.handle(try await Fixtures.snapshot(catalog, profile: profile))
         let sent = try #require(machine.handle(Fixtures.sotwRequest(.cluster)).responses.first)
         let nack = machine.handle(Fixtures.sotwRequest(.cluster, version: "", nonce: sent.nonce, nack: "bad cluster"))
         #expect(nack.outcome == .nack(version: "", detail: "bad cluster"))
-        #expect(nack.responses.isEmpty)
-        #expect(machine.handle(snapshot).isEmpty)
+        #expect(nack.responses.isEmpty, "a NACK is not answered with the config it rejected")
+        // The Envoy still has version "": a machine that went back to it would send the rejected clusters again.
+        let republished = try await Fixtures.snapshot(catalog, profile: profile)
+        #expect(machine.handle(republished).isEmpty, "the rejected version is not re-sent when the cache publishes it again")
+
+        let canary = Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80, tags: ["canary"])], "other": []])
+        let fixed = try #require(machine.handle(try await Fixtures.snapshot(canary, profile: profile)).first)
+        #expect(fixed.typeURL == ResourceType.cluster.typeURL && fixed.versionInfo != sent.versionInfo, "recovery: the next change is sent")
+        #expect(machine.handle(Fixtures.sotwRequest(.cluster, version: fixed.versionInfo, nonce: fixed.nonce)).outcome
+                == .ack(version: fixed.versionInfo))
     }
 
     @Test("a request with an old nonce is stale and ignored")
@@ -101,5 +108,20 @@ struct SotWProtocolTests {
         var fresh = DecodingMachine<SotWProtocol, DiscoveryResponse>()
         _ = fresh.handle(snapshot)
         #expect(fresh.handle(Fixtures.sotwRequest(.cluster, version: "older")).responses.count == 1)
+    }
+}
+
+extension SotWProtocolTests {
+    @Test("'*' in resource_names subscribes to every resource of a type that is otherwise named")
+    func starSubscription() async throws {
+        var profile = try Fixtures.profile()
+        profile.outgoing.allServices = .init()
+        var machine = DecodingMachine<SotWProtocol, DiscoveryResponse>()
+        _ = machine.handle(try await Fixtures.snapshot(catalog, profile: profile))
+        let all = try #require(machine.handle(Fixtures.sotwRequest(.endpoint, names: ["*"])).responses.first)
+        #expect(Set(all.resources.map { $0.typeURL }) == [ResourceType.endpoint.typeURL])
+        #expect(all.resources.count == 2, "backend and other")
+        let named = try #require(machine.handle(Fixtures.sotwRequest(.endpoint, names: ["backend"], version: all.versionInfo, nonce: all.nonce)).responses.first)
+        #expect(named.resources.count == 1)
     }
 }

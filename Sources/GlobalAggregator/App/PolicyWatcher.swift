@@ -17,9 +17,14 @@ struct PolicyWatcher: Service {
     }
 
     func run() async throws {
+        try? await cancelWhenGracefulShutdown { await watch() }
+    }
+
+    private func watch() async {
         var lastContent = policyFile.flatMap { FileManager.default.contents(atPath: $0) }
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !Task.isCancelled {
             try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
             if let policyFile, let content = FileManager.default.contents(atPath: policyFile), content != lastContent {
                 lastContent = content
                 do {

@@ -22,8 +22,11 @@ enum StatusPage {
         if let storageProblem { html += "<p class=bad>Storage degraded: \(escape(storageProblem))</p>" }
         html += "<h2>Datacenters</h2><table><tr><th>DC</th><th>state</th><th>last state</th><th>services (instances)</th><th>desired version</th></tr>"
         for dc in datacenters {
-            let state = dc.lastStateAt == nil ? "<span class=bad>never seen</span>"
+            var state = dc.lastStateAt == nil ? "<span class=bad>never seen</span>"
                 : dc.dropped ? "<span class=bad>dropped</span>" : dc.stale ? "<span class=warn>stale</span>" : "<span class=ok>fresh</span>"
+            if let held = dc.heldShrink {
+                state += " <span class=warn>shrink held (\(held.instancesBefore) → \(held.instancesAfter) instances since \(time(held.since)))</span>"
+            }
             let services = dc.services.keys.sorted().map { "\(escape($0)) (\(dc.services[$0]!))" }.joined(separator: ", ")
             html += "<tr><td>\(escape(dc.datacenter))</td><td>\(state)</td><td>\(time(dc.lastStateAt))</td><td>\(services.isEmpty ? "—" : services)</td><td><code>\(escape(dc.desiredVersion ?? "—"))</code></td></tr>"
         }

@@ -31,13 +31,18 @@ struct DatacenterPoller: Service {
     }
 
     func run() async throws {
+        // An open long-poll would hold shutdown for up to its wait: cancel it.
+        try? await cancelWhenGracefulShutdown { await poll() }
+    }
+
+    private func poll() async {
         var index: UInt64?
         var bootId: String?
         var backoff = Backoff()
         let polls = Counter(label: AggregatorMetricNames.polls, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
         let errors = Counter(label: AggregatorMetricNames.pollErrors, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
         let latency = Metrics.Timer(label: AggregatorMetricNames.pollSeconds, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !Task.isCancelled {
             let started = ContinuousClock.now
             do {
                 let state = try await fetch(after: bootId == nil ? nil : index)
@@ -50,7 +55,7 @@ struct DatacenterPoller: Service {
                 index = state.index
                 bootId = state.bootId
                 backoff.reset()
-            } catch is CancellationError {
+            } catch where Task.isCancelled {
                 return
             } catch {
                 errors.increment()

@@ -38,6 +38,11 @@ struct RemoteStatePusher: Service {
     }
 
     func run() async throws {
+        // A push in flight when shutdown begins is cancelled; the next start pushes again (to every new boot anyway).
+        try? await cancelWhenGracefulShutdown { try await pushLoop() }
+    }
+
+    private func pushLoop() async throws {
         let changes = core.changes()
         var backoff = Backoff(base: .milliseconds(500), max: .seconds(30))
         let labels = [(AggregatorMetricNames.datacenterLabel, datacenter)]

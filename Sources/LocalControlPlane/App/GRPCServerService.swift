@@ -12,8 +12,12 @@ public struct GRPCServerService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await server.serve()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await server.serve()
+            }
+        } catch where Task.isShuttingDownGracefully {
+            // The cancellation this service asked for surfaces as a transport error: a clean stop, not a failure.
         }
     }
 }

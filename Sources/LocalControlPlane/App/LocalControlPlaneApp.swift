@@ -74,6 +74,8 @@ public struct LocalControlPlaneApp {
             await sink.apply(.empty, sourceIndex: 0)
             await registryStatus.succeeded(detail: "embedded default registry (no services)")
         }
+        // Last in the list, so first to run at shutdown: open long-polls end before the HTTP server drains.
+        services.append(ShutdownAction { [publisher] in await publisher.close() })
         let registrySource = await registryStatus.current.source
         logger.info("starting", metadata: [
             "datacenter": "\(config.datacenter)", "xds": "\(config.bind):\(config.xdsPort)",

@@ -13,6 +13,8 @@ public actor LocalStatePublisher {
     private var sourceIndex: UInt64 = 0
     private var appliedRemoteVersion: String?
     private var waiters: [UUID: AsyncStream<Void>.Continuation] = [:]
+    /// Set at shutdown: long-polls answer at once, so the HTTP server's drain does not wait for their `wait`.
+    private var closed = false
 
     public init(datacenter: String) {
         self.datacenter = datacenter
@@ -42,7 +44,7 @@ public actor LocalStatePublisher {
     /// Returns at once when `index` is not the current one (newer state, or a restart reset the index),
     /// otherwise when the state changes or `timeout` passes — Consul's blocking-query contract.
     public func state(after index: UInt64?, timeout: Duration) async -> DatacenterState {
-        guard let index, index == self.index else { return current }
+        guard let index, index == self.index, !closed else { return current }
         let id = UUID()
         let (changes, continuation) = AsyncStream<Void>.makeStream()
         waiters[id] = continuation
@@ -54,6 +56,12 @@ public actor LocalStatePublisher {
         }
         waiters[id] = nil
         return current
+    }
+
+    /// Ends every long-poll now and any later one at once (graceful shutdown).
+    public func close() {
+        closed = true
+        for waiter in waiters.values { waiter.yield() }
     }
 
     private func advance() {

@@ -45,25 +45,38 @@ final class ConsulAgent: Sendable {
             {"ID": "\(id)", "Name": "\(service)", "Address": "127.0.0.1", "Port": \(instancePort), "Tags": [\(tagList)],
              "Check": {"CheckID": "service:\(id)", "TTL": "10m", "Status": "passing"}}
             """
-        _ = try await HTTP.put("\(url)/v1/agent/service/register", body: body)
+        try await put("/v1/agent/service/register", body: body)
     }
 
     func deregister(id: String) async throws {
-        _ = try await HTTP.put("\(url)/v1/agent/service/deregister/\(id)", body: "")
+        try await put("/v1/agent/service/deregister/\(id)")
     }
 
     /// `pass`, `warn` or `fail` the instance's TTL check.
     func check(id: String, _ action: String) async throws {
-        _ = try await HTTP.put("\(url)/v1/agent/check/\(action)/service:\(id)", body: "")
+        try await put("/v1/agent/check/\(action)/service:\(id)")
     }
 
     /// Double only: `none`, `error`, `slow`, `garbage`, `drop`, `zero-index`.
     func inject(_ mode: String, delay: String = "10s") async throws {
-        _ = try await HTTP.put("\(url)/_double/fault?mode=\(mode)&delay=\(delay)", body: "")
+        try await put("/_double/fault?mode=\(mode)&delay=\(delay)")
     }
 
     /// Double only: every index drops to 1, as after a snapshot restore.
     func resetIndex() async throws {
-        _ = try await HTTP.put("\(url)/_double/reset-index", body: "")
+        try await put("/_double/reset-index")
+    }
+
+    /// A PUT that must succeed: a refused registration or fault would make the test check the wrong world.
+    private func put(_ path: String, body: String = "") async throws {
+        let reply = try await HTTP.put("\(url)\(path)", body: body)
+        guard (200..<300).contains(reply.status) else { throw AgentRefusal(path: path, status: reply.status, body: reply.body) }
+    }
+
+    struct AgentRefusal: Error, CustomStringConvertible {
+        let path: String
+        let status: Int
+        let body: String
+        var description: String { "Consul agent answered \(status) to PUT \(path): \(body.prefix(200))" }
     }
 }

@@ -96,6 +96,12 @@ final class EnvoyProxy: Sendable {
         return endpoints
     }
 
+    /// The name of every cluster Envoy has (static and dynamic), from `/clusters`.
+    func clusterNames() async -> Set<String> {
+        guard let text = await HTTP.text("\(admin)/clusters") else { return [] }
+        return Set(text.split(separator: "\n").compactMap { $0.components(separatedBy: "::").first })
+    }
+
     /// A counter or gauge from `/stats`, nil when Envoy does not have it (yet).
     func stat(_ name: String) async -> Int? {
         guard let text = await HTTP.text("\(admin)/stats?filter=\(name)") else { return nil }

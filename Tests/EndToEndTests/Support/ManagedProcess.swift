@@ -45,6 +45,15 @@ final class ManagedProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGTERM and wait up to `timeout` for the exit; the exit status, or nil when the process did not exit in time.
+    func terminate(within timeout: TimeInterval) -> Int32? {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
     /// `kill -9`: no chance to clean up, as in a crash.
     func kill9() {
         guard process.isRunning else { return }
