@@ -105,6 +105,7 @@ def main():
     parser.add_argument("--work", default=os.path.join(ROOT, "run", "federation-scale"))
     parser.add_argument("--json", required=True)
     args = parser.parse_args()
+    args.work = os.path.abspath(args.work)
     os.makedirs(args.work, exist_ok=True)
     token = os.path.join(args.work, "token")
     with open(token, "w") as f:
@@ -133,8 +134,8 @@ def main():
                 "--remote-state-file", os.path.join(args.work, f"remote-{name}.json"), "--log-level", "warning"])
             planes.append((name, f"http://127.0.0.1:{http_port}", path))
         for name, api, _ in planes:
-            if not wait_until(lambda: ready(api), 600, 0.5):
-                sys.exit(f"{name} never became ready")
+            if not wait_until(lambda: ready(api) or any(p.poll() is not None for p in processes), 600, 0.5) or not ready(api):
+                sys.exit(f"{name} never became ready; see {args.work}/cp-{name}.log")
         print(f"{args.dcs} control planes ready in {time.time() - started:.1f} s", flush=True)
 
         aggregator_port = free_port()

@@ -75,3 +75,35 @@ struct DatacenterStatesTests {
         #expect(states.current["dc2"]?.receivedAt == Self.start.addingTimeInterval(-90))
     }
 }
+
+extension DatacenterStatesTests {
+    static func storage(_ instances: [WireInstance]) -> UnsafePointer<WireInstance>? {
+        instances.withUnsafeBufferPointer { $0.baseAddress }
+    }
+
+    @Test("'unchanged' confirms only the state the replica last sent; an answer shares the arrays of unchanged services")
+    func confirmationAndSharing() {
+        var states = DatacenterStates()
+        let first = Self.state(instances: 3, sourceIndex: 5)
+        _ = states.offer(first, from: "a", at: Self.start, shrinkGuard: Self.shrinkGuard)
+        let later = Self.start.addingTimeInterval(30)
+        let otherIndex = states.confirm("dc2", replica: "a", bootId: "b", index: 99, at: later, sourceFailingSeconds: 0)
+        #expect(!otherIndex, "another index")
+        #expect(states.current["dc2"]?.receivedAt == Self.start)
+        let sameIndex = states.confirm("dc2", replica: "a", bootId: "b", index: first.index, at: later, sourceFailingSeconds: 10)
+        #expect(sameIndex)
+        #expect(states.current["dc2"]?.receivedAt == later.addingTimeInterval(-10))
+
+        var again = Self.state(instances: 3, sourceIndex: 6)
+        again.services.append(WireService(name: "new", instances: []))
+        _ = states.offer(again, from: "a", at: later, shrinkGuard: Self.shrinkGuard)
+        let shared = states.current["dc2"]!.state.services[0].instances
+        let before = DatacenterStatesTests.state(instances: 3, sourceIndex: 5).services[0].instances
+        #expect(shared == before)
+        let held = first.services[0].instances
+        let offered = again.services[0].instances
+        let (sharedAt, offeredAt, heldAt) = (Self.storage(shared), Self.storage(offered), Self.storage(held))
+        #expect(sharedAt != offeredAt, "the new answer's own array was replaced by the one already held")
+        #expect(sharedAt == heldAt, "it is the array of the earlier answer")
+    }
+}

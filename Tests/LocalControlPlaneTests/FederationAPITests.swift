@@ -271,3 +271,22 @@ extension FederationAPITests {
         #expect(await publisher.current.appliedRemoteVersion == nil)
     }
 }
+
+extension FederationAPITests {
+    @Test("a long-poll that ends without a change answers 304 to the state's ETag, with the current headers")
+    func notModified() async throws {
+        let plane = await Plane()
+        await plane.sync()
+        try await Application(router: plane.router).test(.router) { client in
+            let first = try await client.execute(uri: "/v1/state", method: .get)
+            let etag = try #require(first.headers[.eTag])
+            let index = try #require(first.headers[FederationAPI.stateIndexHeader])
+            let unchanged = try await client.execute(uri: "/v1/state?index=\(index)&wait=100ms", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(unchanged.status == .notModified && unchanged.body.readableBytes == 0)
+            #expect(unchanged.headers[FederationAPI.stateIndexHeader] == index && unchanged.headers[FederationAPI.sourceFailingSecondsHeader] == "0")
+            await CatalogSink(cache: plane.cache, state: plane.publisher).apply(Fixtures.catalog(["other": []]), sourceIndex: 9)
+            let changed = try await client.execute(uri: "/v1/state?index=\(index)&wait=1s", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(changed.status == .ok && changed.headers[.eTag] != etag)
+        }
+    }
+}

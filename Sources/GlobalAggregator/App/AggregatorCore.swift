@@ -84,6 +84,18 @@ public actor AggregatorCore {
         await persistence.save(states.current, generation: plan.generation)
     }
 
+    /// A replica's long-poll ended without a change: the state it last sent (`bootId`, `index`) still stands.
+    public func confirm(
+        datacenter: String, url: String, bootId: String, index: UInt64, appliedRemoteVersion: String?, sourceFailingSeconds: Double,
+        at now: Date = Date()
+    ) async {
+        let synced = board[datacenter, url]?.synced ?? false
+        board.polled(datacenter, url, bootId: bootId, synced: synced, appliedRemoteVersion: appliedRemoteVersion, at: now)
+        let inUse = states.confirm(datacenter, replica: url, bootId: bootId, index: index, at: now, sourceFailingSeconds: sourceFailingSeconds)
+        if inUse && plan.merge.stale.contains(datacenter) { remerge(now: now) } else { changeSignal.notify() }
+        await persistence.save(states.current, generation: plan.generation)
+    }
+
     public func pollFailed(datacenter: String, url: String, error: String) {
         board.pollFailed(datacenter, url, error: error, at: Date())
     }

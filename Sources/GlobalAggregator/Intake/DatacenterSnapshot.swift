@@ -21,6 +21,18 @@ public struct DatacenterSnapshot: Sendable, Equatable {
 
 extension DatacenterSnapshot {
     public var instanceCount: Int { state.services.reduce(0) { $0 + $1.instances.count } }
+
+    /// Takes `earlier`'s instance arrays for the services whose instances did not change: a new answer of a DC
+    /// decodes every array anew, and the merge, the store and the next comparison then tell an unchanged service by
+    /// one pointer comparison instead of comparing its instances again.
+    mutating func share(unchangedServicesOf earlier: DatacenterSnapshot) {
+        let previous = Dictionary(earlier.state.services.map { ($0.name, $0.instances) }, uniquingKeysWith: { first, _ in first })
+        for index in state.services.indices {
+            if let instances = previous[state.services[index].name], instances == state.services[index].instances {
+                state.services[index].instances = instances
+            }
+        }
+    }
 }
 
 extension [WireInstance] {

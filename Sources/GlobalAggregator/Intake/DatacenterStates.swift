@@ -49,7 +49,8 @@ public struct DatacenterStates: Sendable {
     ) -> Outcome {
         guard state.synced else { return .unsynced }
         let datacenter = state.datacenter
-        let snapshot = DatacenterSnapshot(state: state, receivedAt: now.addingTimeInterval(-max(0, state.sourceFailingSeconds)))
+        var snapshot = DatacenterSnapshot(state: state, receivedAt: now.addingTimeInterval(-max(0, state.sourceFailingSeconds)))
+        if let earlier = replicas[datacenter]?[replica] ?? current[datacenter] { snapshot.share(unchangedServicesOf: earlier) }
         replicas[datacenter, default: [:]][replica] = snapshot
         guard isFreshest(snapshot, of: datacenter, from: replica) else { return .notFreshest }
         guard let inUse = current[datacenter] else {
@@ -71,6 +72,19 @@ public struct DatacenterStates: Sendable {
         let hold = Hold(candidate: snapshot, since: holds[datacenter]?.since ?? now, instancesBefore: before, instancesAfter: after)
         holds[datacenter] = hold
         return confirmHold(of: datacenter, at: now, shrinkGuard: shrinkGuard) ? .changed : .held(hold)
+    }
+
+    /// A replica answered "unchanged" for the state it last sent (`bootId`, `index`): that state is confirmed now.
+    /// Returns true when it is the state in use (its age was refreshed).
+    public mutating func confirm(
+        _ datacenter: String, replica: String, bootId: String, index: UInt64, at now: Date, sourceFailingSeconds: Double
+    ) -> Bool {
+        guard var latest = replicas[datacenter]?[replica], latest.state.bootId == bootId, latest.state.index == index else { return false }
+        latest.receivedAt = now.addingTimeInterval(-max(0, sourceFailingSeconds))
+        replicas[datacenter]![replica] = latest
+        guard let inUse = current[datacenter], inUse.state.bootId == bootId, inUse.state.index == index else { return false }
+        current[datacenter]!.receivedAt = latest.receivedAt
+        return true
     }
 
     /// Applies the holds that have stood for the confirmation period; returns the DCs whose state changed.

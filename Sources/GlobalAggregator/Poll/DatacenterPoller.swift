@@ -45,15 +45,24 @@ struct DatacenterPoller: Service {
         while !Task.isCancelled {
             let started = ContinuousClock.now
             do {
-                let state = try await fetch(after: bootId == nil ? nil : index)
+                let known = bootId.flatMap { boot in index.map { (bootId: boot, index: $0) } }
+                let answer = try await fetch(after: known)
                 polls.increment()
                 latency.record(duration: ContinuousClock.now - started)
-                if state.bootId != bootId, bootId != nil {
-                    logger.info("control plane restarted", metadata: ["dc": "\(datacenter)", "url": "\(url)"])
+                switch answer {
+                case .state(let state):
+                    if state.bootId != bootId, bootId != nil {
+                        logger.info("control plane restarted", metadata: ["dc": "\(datacenter)", "url": "\(url)"])
+                    }
+                    await core.accept(state, from: url)
+                    index = state.index
+                    bootId = state.bootId
+                case .unchanged(let appliedRemoteVersion, let sourceFailingSeconds):
+                    guard let known else { throw PollError.invalid("'not modified' to a poll that named no state") }
+                    await core.confirm(
+                        datacenter: datacenter, url: url, bootId: known.bootId, index: known.index,
+                        appliedRemoteVersion: appliedRemoteVersion, sourceFailingSeconds: sourceFailingSeconds)
                 }
-                await core.accept(state, from: url)
-                index = state.index
-                bootId = state.bootId
                 backoff.reset()
             } catch where Task.isCancelled {
                 return
@@ -68,11 +77,23 @@ struct DatacenterPoller: Service {
         }
     }
 
-    private func fetch(after index: UInt64?) async throws -> DatacenterState {
-        var request = HTTPClientRequest(url: "\(url)/v1/state?wait=\(DurationText.format(wait))" + (index.map { "&index=\($0)" } ?? ""))
+    /// What a poll returned: a state to use, or "unchanged" (the replica confirmed the state this poller has).
+    enum Answer {
+        case state(DatacenterState)
+        case unchanged(appliedRemoteVersion: String?, sourceFailingSeconds: Double)
+    }
+
+    private func fetch(after known: (bootId: String, index: UInt64)?) async throws -> Answer {
+        var request = HTTPClientRequest(url: "\(url)/v1/state?wait=\(DurationText.format(wait))" + (known.map { "&index=\($0.index)" } ?? ""))
         request.headers.add(name: "Accept-Encoding", value: "gzip")
+        if let known { request.headers.add(name: "If-None-Match", value: "\"\(known.bootId)-\(known.index)\"") }
         if let stateToken { request.headers.add(name: "Authorization", value: "Bearer \(stateToken)") }
         let response = try await client.execute(request, timeout: .seconds(wait.components.seconds + 15))
+        let applied = response.headers.first(name: "X-Applied-Remote-Version").map { $0.isEmpty ? nil : $0 }
+        let failing = response.headers.first(name: "X-Source-Failing-Seconds").flatMap(Double.init)
+        if response.status == .notModified {
+            return .unchanged(appliedRemoteVersion: applied ?? nil, sourceFailingSeconds: failing ?? 0)
+        }
         let body = try await response.body.collect(upTo: Self.maxBodyBytes)
         guard response.status == .ok else {
             throw PollError.status(Int(response.status.code), String(buffer: body).prefix(200).description)
@@ -87,8 +108,8 @@ struct DatacenterPoller: Service {
         }
         var state = admitted.state
         // Current at every answer, while the body is encoded once per state index.
-        if let applied = response.headers.first(name: "X-Applied-Remote-Version") { state.appliedRemoteVersion = applied.isEmpty ? nil : applied }
-        if let failing = response.headers.first(name: "X-Source-Failing-Seconds").flatMap(Double.init) { state.sourceFailingSeconds = failing }
+        if let applied { state.appliedRemoteVersion = applied }
+        if let failing { state.sourceFailingSeconds = failing }
         guard state.datacenter == datacenter else {
             throw PollError.invalid("replica reports datacenter '\(admitted.state.datacenter)', configured as '\(datacenter)'")
         }
@@ -99,7 +120,7 @@ struct DatacenterPoller: Service {
                 "dc": "\(datacenter)", "url": "\(url)", "problems": "\(admitted.droppedServices.prefix(5))",
             ])
         }
-        return state
+        return .state(state)
     }
 }
 

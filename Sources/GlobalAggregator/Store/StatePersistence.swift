@@ -30,9 +30,12 @@ actor StatePersistence {
         let pending = current.filter { saved[$0.key] != $0.value }
         unsaved = pending.keys.sorted()
         guard !pending.isEmpty || generation > savedGeneration else { return }
+        // A confirmed state (only its time moved) is not encoded and written again: megabytes per DC per poll wait.
+        let confirmed = pending.filter { saved[$0.key]?.state == $0.value.state }
+        let changed = pending.filter { confirmed[$0.key] == nil }
         let started = ContinuousClock.now
         do {
-            try await store.save(Array(pending.values), generation: generation)
+            try await store.save(Array(changed.values), confirmed: confirmed.mapValues(\.receivedAt), generation: generation)
             writes.record(duration: ContinuousClock.now - started)
             saved.merge(pending) { _, new in new }
             savedGeneration = max(savedGeneration, generation)

@@ -64,15 +64,20 @@ public final class StateStore: Sendable {
         return migrator
     }
 
-    /// Stores DC states and raises the generation to at least `generation`, in one transaction; the caller keeps
-    /// the states pending until this returned.
-    public func save(_ snapshots: [DatacenterSnapshot], generation: UInt64 = 0) async throws {
+    /// Stores DC states, the new times of `confirmed` ones (stored before, unchanged since), and raises the generation
+    /// to at least `generation`, in one transaction; the caller keeps the states pending until this returned.
+    public func save(_ snapshots: [DatacenterSnapshot], confirmed: [String: Date] = [:], generation: UInt64 = 0) async throws {
         let rows = try snapshots.map { ($0.state.datacenter, try JSONEncoder().encode($0.state), $0.receivedAt.timeIntervalSince1970) }
         try await write { db in
             for (datacenter, body, receivedAt) in rows {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO datacenter_state (datacenter, body, received_at) VALUES (?, ?, ?)",
                     arguments: [datacenter, body, receivedAt])
+            }
+            for (datacenter, receivedAt) in confirmed {
+                try db.execute(
+                    sql: "UPDATE datacenter_state SET received_at = ? WHERE datacenter = ?",
+                    arguments: [receivedAt.timeIntervalSince1970, datacenter])
             }
             if generation > 0 { try Self.raise(db, to: generation) }
         }

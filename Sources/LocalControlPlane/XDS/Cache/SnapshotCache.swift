@@ -3,42 +3,25 @@ import Logging
 import Metrics
 import Shared
 
-/// Holds this DC's catalog, the remote localities pushed by the aggregator, and one snapshot per group
-/// of Envoys with equal `ProxyProfile`s. Each service's cluster and endpoints are encoded once per change
-/// and shared by every group; a change rebuilds only the groups that depend on a changed service.
+/// Holds this DC's catalog, the remote localities pushed by the aggregator, and one snapshot per group of Envoys with
+/// equal `ProxyProfile`s, with each group's watchers (the streams' mailboxes). Generation is `SnapshotGenerator`'s:
+/// the cache decides what to rebuild — each changed service's cluster and endpoints once, shared by every group, and
+/// only the groups that depend on a changed service — and hands new snapshots to the watchers.
 public actor SnapshotCache {
     public typealias WatchID = Int
 
-    private struct ServiceResources {
-        let cluster: EncodedResource
-        let endpoints: EncodedResource
-        /// The tags and canaries the service's routes must know about.
-        let traits: RoutingTraits
-    }
-
-    /// Per-group resources that depend only on the profile and its routed dependencies, not on instances.
-    private struct GroupShape {
-        let dependencies: [RoutedDependency]
-        let listeners: [EncodedResource]
-        let routes: [EncodedResource]
-        /// The local service's cluster and the clusters of external domains.
-        let staticClusters: [EncodedResource]
-    }
-
     private struct Group {
         var snapshot: Snapshot?
-        var shape: GroupShape?
+        var shape: SnapshotGenerator.GroupShape?
         var watchers: [WatchID: SnapshotMailbox] = [:]
     }
 
-    public let datacenter: String
-    /// Which instance tags `x-service-tag` may select.
-    public let tagFilter: TagFilter
+    private let generator: SnapshotGenerator
     private var catalog: ServiceCatalog?
     private var remote: [String: RemoteService] = [:]
     /// Every service with local or remote instances, sorted: what `*` dependencies resolve against.
     private var serviceNames: [String] = []
-    private var serviceResources: [String: ServiceResources] = [:]
+    private var serviceResources: [String: SnapshotGenerator.ServiceResources] = [:]
     private var groups: [ProxyProfile: Group] = [:]
     private var nextWatchID = 0
     private let logger = Logger(label: "xds.cache")
@@ -49,8 +32,7 @@ public actor SnapshotCache {
     private var changeStartedAt = ContinuousClock.now
 
     public init(datacenter: String, tagFilter: TagFilter = TagFilter()) {
-        self.datacenter = datacenter
-        self.tagFilter = tagFilter
+        generator = SnapshotGenerator(datacenter: datacenter, tagFilter: tagFilter)
     }
 
     /// True once the first catalog arrived; Envoys get no response before that.
@@ -81,7 +63,7 @@ public actor SnapshotCache {
         changeStartedAt = start
         serviceNames = Set(catalog?.services.keys ?? [:].keys).union(remote.keys).sorted()
         for name in (rebuildAll ? Set(serviceNames).union(changed) : changed) {
-            serviceResources[name] = encode(name)
+            serviceResources[name] = generator.serviceResources(name, local: catalog?[name], remote: remote[name])
         }
         var rebuilt = 0
         for (profile, group) in groups where rebuildAll || depends(profile, on: changed) || group.snapshot == nil {
@@ -127,70 +109,20 @@ public actor SnapshotCache {
 
     public var groupCount: Int { groups.count }
 
-    // MARK: - generation
-
-    /// The shared cluster and endpoints of one service; nil when it has neither local nor remote presence.
-    private func encode(_ name: String) -> ServiceResources? {
-        let local = catalog?[name]
-        let remoteService = remote[name]
-        guard local != nil || remoteService != nil else { return nil }
-        let localInstances = local?.instances ?? []
-        let remoteInstances = (remoteService?.localities ?? []).flatMap { $0.instances.map(\.instance) }
-        let traits = RoutingTraits(instances: localInstances + remoteInstances, routable: tagFilter)
-        let assignment = EndpointGenerator.loadAssignment(
-            name: name, local: localInstances, remote: remoteService, datacenter: datacenter,
-            subsets: traits.usesSubsets ? tagFilter : nil)
-        let cluster = ClusterGenerator.serviceCluster(
-            name, localityWeighted: EndpointGenerator.usesLocalityWeights(remoteService),
-            crossDatacenter: remoteService?.localities.isEmpty == false, traits: traits)
-        return ServiceResources(
-            cluster: EncodedResource(name: name, message: cluster, typeURL: ResourceType.cluster.typeURL),
-            endpoints: EncodedResource(name: name, message: assignment, typeURL: ResourceType.endpoint.typeURL),
-            traits: traits)
-    }
+    // MARK: - rebuilding
 
     private func depends(_ profile: ProxyProfile, on changed: Set<String>) -> Bool {
         profile.outgoing.allServices != nil || !changed.isDisjoint(with: profile.outgoing.services.keys)
     }
 
     private func rebuild(_ profile: ProxyProfile, _ group: Group) -> Group {
-        let dependencies = profile.outgoing.resolve(among: serviceNames).map { dependency in
-            RoutedDependency(
-                service: dependency.service, timeouts: dependency.timeouts,
-                traits: serviceResources[dependency.service]?.traits ?? RoutingTraits())
-        }
-        let names = dependencies.map(\.service)
-        let shape = group.shape.flatMap { $0.dependencies == dependencies ? $0 : nil } ?? makeShape(profile, dependencies)
-        let clusters = names.compactMap { serviceResources[$0]?.cluster } + shape.staticClusters
+        let (snapshot, shape) = generator.snapshot(
+            for: profile, among: serviceNames, services: serviceResources, reusing: group.shape, changedAt: changeStartedAt)
+        snapshotBytes.record(snapshot.byteCount)
         var updated = group
         updated.shape = shape
-        let snapshot = Snapshot(
-            [
-                .cluster: clusters,
-                .endpoint: names.compactMap { serviceResources[$0]?.endpoints },
-                .listener: shape.listeners,
-                .route: shape.routes,
-            ],
-            changedAt: changeStartedAt)
-        snapshotBytes.record(snapshot.byteCount)
         updated.snapshot = snapshot
         return updated
-    }
-
-    private func makeShape(_ profile: ProxyProfile, _ dependencies: [RoutedDependency]) -> GroupShape {
-        let localCluster = profile.ingress.map { ClusterGenerator.localServiceCluster(port: $0.localServicePort) }
-        let domainClusters = profile.outgoing.domains.keys.sorted { $0.clusterName < $1.clusterName }.map(ClusterGenerator.domainCluster)
-        return GroupShape(
-            dependencies: dependencies,
-            listeners: ListenerGenerator.listeners(for: profile).map {
-                EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.listener.typeURL)
-            },
-            routes: RouteGenerator.routes(for: profile, dependencies: dependencies).map {
-                EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.route.typeURL)
-            },
-            staticClusters: (domainClusters + (localCluster.map { [$0] } ?? [])).map {
-                EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.cluster.typeURL)
-            })
     }
 
     private static func streamGauge(_ profile: ProxyProfile) -> Gauge {
