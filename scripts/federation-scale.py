@@ -150,7 +150,14 @@ def main():
             sys.exit("the first pushes never reached every control plane")
         first_convergence = time.time() - started
         print(f"first full convergence in {first_convergence:.1f} s", flush=True)
-        time.sleep(5)  # let the first round of re-polls and deltas settle before measuring
+        # Measure from a quiet start: no push for 15 s (the first full pushes and their follow-ups are done).
+        quiet_since, last = time.time(), None
+        while time.time() - quiet_since < 15 and time.time() - started < 1800:
+            pushes = sum(metric(aggregator_api, "aggregator_pushes_total").values())
+            if pushes != last:
+                quiet_since, last = time.time(), pushes
+            time.sleep(1)
+        print(f"quiet after {time.time() - started:.1f} s", flush=True)
 
         latencies, push_bytes, poll_bytes = [], [], []
         for change in range(args.changes):

@@ -290,3 +290,22 @@ extension FederationAPITests {
         }
     }
 }
+
+extension FederationAPITests {
+    @Test("the remote-state file written from kept per-service JSON reads back as the state applied, after deltas too")
+    func fileFromFragments() async throws {
+        let plane = await Plane()
+        await plane.sync()
+        let first = Self.remoteState(generation: 1)
+        #expect(await plane.remote.apply(first) == .applied)
+        var changed = Self.remoteState(generation: 2, port: 9292)
+        changed.services["extra"] = changed.services["backend"]
+        changed.version = RemoteStateVersion.version(of: changed.services)
+        #expect(await plane.remote.apply(changed.delta(from: first.services, baseVersion: first.version)) == .applied)
+        let restarted = RemoteStateStore(
+            datacenter: "dc1", file: plane.file, cache: SnapshotCache(datacenter: "dc1"), publisher: LocalStatePublisher(datacenter: "dc1"))
+        await restarted.restore()
+        #expect(await restarted.current.services == changed.services)
+        #expect(await restarted.current.version == changed.version)
+    }
+}

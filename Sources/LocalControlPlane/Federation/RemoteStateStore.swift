@@ -18,27 +18,21 @@ public actor RemoteStateStore {
         case baseMismatch(held: String)
     }
 
-    /// What the file holds: the applied state, the newest generation seen per aggregator, and which aggregator
-    /// delivered each source DC's slice (absent in files written before slices had owners).
-    private struct Persisted: Codable {
-        var state: RemoteState
-        var generations: [String: UInt64]
-        var owners: [String: String]?
-    }
-
     private let datacenter: String
-    private let file: URL?
+    private var file: RemoteStateFile?
     private let cache: SnapshotCache
     private let publisher: LocalStatePublisher
     private var applied = RemoteState.empty
     private var generations: [String: UInt64] = [:]
     private var owners: [String: String] = [:]
+    /// The digest of each applied service: a delta's version is checked by hashing only the services it changes.
+    private var digests: [String: UInt64] = [:]
     private let logger = Logger(label: "federation.remote-state")
     private let applies = Counter(label: MetricNames.remoteStateApplies)
 
     public init(datacenter: String, file: URL?, cache: SnapshotCache, publisher: LocalStatePublisher) {
         self.datacenter = datacenter
-        self.file = file
+        self.file = file.map(RemoteStateFile.init)
         self.cache = cache
         self.publisher = publisher
     }
@@ -47,32 +41,43 @@ public actor RemoteStateStore {
 
     /// Restores the last applied state from the file; a missing file is normal, a bad one is logged and ignored.
     public func restore() async {
-        guard let file, let data = FileManager.default.contents(atPath: file.path) else { return }
+        guard let file else { return }
         do {
-            let persisted = try JSONDecoder().decode(Persisted.self, from: data)
+            guard let persisted = try file.read() else { return }
             let problems = StateValidation.problems(in: persisted.state, destination: datacenter)
             guard problems.isEmpty else { throw ConfigError(problems: problems) }
             applied = persisted.state
             generations = persisted.generations
             owners = persisted.owners ?? [:]
+            digests = applied.services.mapValues(RemoteStateVersion.digest(of:))
             await cache.apply(remote: applied.services)
             await publisher.remoteApplied(version: applied.version)
-            logger.info("remote state restored from file", metadata: ["file": "\(file.path)", "version": "\(applied.version)"])
+            logger.info("remote state restored from file", metadata: ["file": "\(file.url.path)", "version": "\(applied.version)"])
         } catch {
             logger.error("remote state file unreadable; starting without remote endpoints until the aggregator pushes",
-                         metadata: ["file": "\(file.path)", "error": "\(error)"])
+                         metadata: ["file": "\(file.url.path)", "error": "\(error)"])
         }
     }
 
+    /// Work in proportion to what changed: a delta is checked, hashed and written for the services it names only.
     public func apply(_ push: RemoteState) async -> Outcome {
         var state = push
+        var changed: Set<String>?  // nil: every service (a whole state)
+        var newDigests: [String: UInt64]
         if let base = push.base {
             guard base == applied.version, let whole = push.applyingDelta(to: applied.services) else {
                 return reject(.baseMismatch(held: applied.version), push)
             }
             state = whole
+            changed = Set(push.services.keys).union(push.removed)
+            newDigests = digests
+            for name in push.removed { newDigests[name] = nil }
+            for (name, service) in push.services { newDigests[name] = RemoteStateVersion.digest(of: service) }
+        } else {
+            newDigests = state.services.mapValues(RemoteStateVersion.digest(of:))
         }
-        let problems = StateValidation.problems(in: state, destination: datacenter)
+        let problems = StateValidation.problems(
+            in: state, destination: datacenter, services: changed, contentVersion: RemoteStateVersion.version(ofServiceDigests: newDigests))
         guard problems.isEmpty else { return reject(.invalid(problems), state) }
         if let newest = generations[state.generatedBy], state.generation < newest {
             let reason = "generation \(state.generation) is older than \(newest) already applied from \(state.generatedBy)"
@@ -81,19 +86,25 @@ public actor RemoteStateStore {
         var newGenerations = generations
         newGenerations[state.generatedBy] = max(state.generation, newGenerations[state.generatedBy] ?? 0)
         let composed = RemoteStateComposition.compose(push: state, held: applied, owners: owners)
+        if !composed.kept.isEmpty {
+            // Slices of another aggregator's fresher push stayed: the held state is not the push.
+            changed = nil
+            newDigests = composed.state.services.mapValues(RemoteStateVersion.digest(of:))
+        }
         let contentChanged = composed.state.version != applied.version
         if !contentChanged && composed.state.sources == applied.sources && composed.owners == owners {
             generations = newGenerations
             return .unchanged
         }
-        if let file {
+        if var writer = file {
             do {
-                let data = try JSONEncoder().encode(Persisted(state: composed.state, generations: newGenerations, owners: composed.owners))
-                try data.write(to: file, options: .atomic)
+                try writer.write(.init(state: composed.state, generations: newGenerations, owners: composed.owners), changed: changed)
+                file = writer
             } catch {
-                return reject(.storageFailed("cannot write \(file.path): \(error)"), state)
+                return reject(.storageFailed("cannot write \(writer.url.path): \(error)"), state)
             }
         }
+        digests = newDigests
         applied = composed.state
         generations = newGenerations
         owners = composed.owners

@@ -53,11 +53,18 @@ public enum RemoteStateVersion {
         return hash.hex
     }
 
+    /// One service's digest, its instances' digests computed afresh.
+    public static func digest(of service: RemoteService) -> UInt64 {
+        digest(of: service, instanceDigests: service.localities.map { digest(of: $0.instances) })
+    }
+
+    /// The version from every service's digest (any order).
+    public static func version(ofServiceDigests digests: [String: UInt64]) -> String {
+        version(ofSortedServiceDigests: digests.keys.sorted().map { ($0, digests[$0]!) })
+    }
+
     /// The version of `services`, every digest computed afresh (what a receiving control plane checks).
     public static func version(of services: [String: RemoteService]) -> String {
-        version(ofSortedServiceDigests: services.keys.sorted().map { name in
-            let service = services[name]!
-            return (name, digest(of: service, instanceDigests: service.localities.map { digest(of: $0.instances) }))
-        })
+        version(ofServiceDigests: services.mapValues(digest(of:)))
     }
 }

@@ -45,9 +45,13 @@ public enum StateValidation {
         return admitted
     }
 
-    public static func problems(in state: RemoteState, destination: String) -> [String] {
+    /// `services`: check only these services (a delta on a state that passed); `contentVersion`: the version of
+    /// `state.services` when the caller already knows it from kept digests.
+    public static func problems(
+        in state: RemoteState, destination: String, services: Set<String>? = nil, contentVersion known: String? = nil
+    ) -> [String] {
         var problems: [String] = []
-        let contentVersion = RemoteStateVersion.version(of: state.services)
+        let contentVersion = known ?? RemoteStateVersion.version(of: state.services)
         if state.version != contentVersion {
             problems.append("version: '\(state.version)' is not the content version of services (\(contentVersion))")
         }
@@ -56,8 +60,8 @@ public enum StateValidation {
             problems.append("sources.\(source): not one of datacenters \(state.datacenters)")
         }
         if state.sources[destination] != nil { problems.append("sources.\(destination): this DC is never its own source") }
-        for name in state.services.keys.sorted() {
-            let service = state.services[name]!
+        for name in (services.map(Array.init) ?? Array(state.services.keys)).sorted() {
+            guard let service = state.services[name] else { continue }
             let place = "services.\(name)"
             if !ServiceName.isValid(name) { problems.append("\(place): '\(name)' is not a valid service name") }
             if let weight = service.localWeight, weight < 1 { problems.append("\(place).localWeight: must be at least 1") }
