@@ -159,7 +159,7 @@ def main():
             time.sleep(1)
         print(f"quiet after {time.time() - started:.1f} s", flush=True)
 
-        latencies, push_bytes, poll_bytes = [], [], []
+        latencies, published, push_bytes, poll_bytes = [], [], [], []
         for change in range(args.changes):
             name, api, path = planes[change % len(planes)]
             service = (change * 37) % args.services
@@ -179,6 +179,10 @@ def main():
                 at = applied_at(other_api)
                 if at > before[other]:
                     latencies.append(at - changed_at)
+            # When the changed DC's control plane had read its file: the registry's share of the latency.
+            loaded = max(metric(api, "registry_last_success_timestamp_seconds").values() or [0])
+            if loaded > changed_at:
+                published.append(loaded - changed_at)
             time.sleep(1)  # pushes of this change are done; count its bytes
             push_bytes.append((sum(metric(aggregator_api, "aggregator_push_bytes_total").values()) - before_bytes) / len(others))
             body, _ = http(api + "/v1/state", {"Accept-Encoding": "gzip"})
@@ -191,6 +195,8 @@ def main():
             "firstConvergenceSeconds": first_convergence,
             "propagationP50Seconds": percentile(latencies, 0.5), "propagationP99Seconds": percentile(latencies, 0.99),
             "propagationMaxSeconds": max(latencies), "samples": len(latencies),
+            "registryReadP50Seconds": percentile(published, 0.5) if published else None,
+            "registryReadP99Seconds": percentile(published, 0.99) if published else None,
             "pushBytesPerDestinationMean": sum(push_bytes) / len(push_bytes), "pushBytesPerDestinationMax": max(push_bytes),
             "pollBytesOfChangedDC": sum(poll_bytes) / len(poll_bytes),
             "aggregatorRSSMegabytes": rss, "aggregatorPeakRSSMegabytes": peak,

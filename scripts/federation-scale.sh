@@ -17,6 +17,7 @@ import datetime, json, os, re, subprocess, sys
 r = json.load(open(sys.argv[1]))
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 def verdict(ok): return "met" if ok else "**missed**"
+def fmt(value): return "—" if value is None else f"{value:.3f}"
 body = f"""Run by `scripts/federation-scale.sh` on {datetime.date.today()} at commit `{commit}`: {r['datacenters']} DCs ×
 {r['services']:,} services × {r['instances']} instances, {r['datacenters']} release `local-control-plane` processes on
 registry files and one release `global-aggregator`, all on this {os.cpu_count()}-core machine; {r['changes']} single-instance
@@ -26,6 +27,7 @@ changes, one DC after another.
 |---|---|---|
 | first full convergence (aggregator start → every DC applied its whole remote state) | {r['firstConvergenceSeconds']:.1f} s | |
 | one instance change → each other DC's control plane applied it, p50 / p99 / max over {r['samples']} | {r['propagationP50Seconds']:.3f} / {r['propagationP99Seconds']:.3f} / {r['propagationMaxSeconds']:.3f} s | p99 ≤ 2 s: {verdict(r['propagationP99Seconds'] <= 2)} |
+| of which: the changed DC's control plane reading its registry file (3 MB of YAML), p50 / p99 | {fmt(r.get('registryReadP50Seconds'))} / {fmt(r.get('registryReadP99Seconds'))} s | |
 | push bytes per destination per change (gzip delta), mean / max | {r['pushBytesPerDestinationMean'] / 1024:.1f} / {r['pushBytesPerDestinationMax'] / 1024:.1f} KB | ≤ 100 KB: {verdict(r['pushBytesPerDestinationMax'] <= 100 * 1024)} |
 | the changed DC's state read by the aggregator (gzip, once per change) | {r['pollBytesOfChangedDC'] / 1024:.0f} KB | |
 | aggregator resident memory, at the end / peak | {r['aggregatorRSSMegabytes']:.0f} / {r['aggregatorPeakRSSMegabytes']:.0f} MB | ≤ 1 GB: {verdict(r['aggregatorPeakRSSMegabytes'] <= 1024)} |
