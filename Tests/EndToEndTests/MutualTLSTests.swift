@@ -111,12 +111,13 @@ struct MutualTLSTests {
             let wrongToken = try await HTTP.send(
                 .PUT, "\(controlPlane.api)/v1/remote-state", body: push, headers: [("Authorization", "Bearer nope")], client: trusted)
             #expect(wrongToken.status == 401)
-            #expect(try await HTTP.get("\(controlPlane.api)/v1/state", client: trusted).body.contains(version) == false,
+            let header = "X-Applied-Remote-Version"
+            #expect(try await HTTP.get("\(controlPlane.api)/v1/state", client: trusted).headers.first(name: header) != version,
                     "nothing refused was applied")
 
             let applied = try await HTTP.send(.PUT, "\(controlPlane.api)/v1/remote-state", body: push, headers: authorization, client: trusted)
             #expect(applied.status == 200, "\(applied.body)")
-            #expect(try await HTTP.get("\(controlPlane.api)/v1/state", client: trusted).body.contains(version))
+            #expect(try await HTTP.get("\(controlPlane.api)/v1/state", client: trusted).headers.first(name: header) == version)
         }
     }
 
