@@ -26,6 +26,15 @@ struct FederationAPI: Sendable {
     /// When set, `GET /v1/state` needs it as a bearer token (the state lists every instance of the DC).
     var stateToken: String? = nil
     private let bodies = StateBodyCache()
+    private let metrics = FederationMetrics()
+
+    /// Created once: a metric handle made per request is a registry lookup per request.
+    private struct FederationMetrics: Sendable {
+        let longPolls = Counter(label: MetricNames.stateLongPolls)
+        let lastPoll = Gauge(label: MetricNames.federationLastPoll)
+        let unauthorized = Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "unauthorized")])
+        let malformed = Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "malformed")])
+    }
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("v1/state") { request, _ in try await state(request) }
@@ -43,8 +52,8 @@ struct FederationAPI: Sendable {
         guard let wait = query["wait"].map({ DurationText.parse(String($0)) }) ?? Self.defaultWait else {
             return JSONBody.error("wait: not a duration (like 30s)", status: .badRequest)
         }
-        Counter(label: MetricNames.stateLongPolls).increment()
-        Gauge(label: MetricNames.federationLastPoll).record(Date().timeIntervalSince1970)
+        metrics.longPolls.increment()
+        metrics.lastPoll.record(Date().timeIntervalSince1970)
         let state = await publisher.state(after: index, timeout: min(wait, Self.maxWait))
         var headers: HTTPFields = [.contentType: "application/json"]
         let etag = "\"\(state.bootId)-\(state.index)\""
@@ -68,7 +77,7 @@ struct FederationAPI: Sendable {
             return JSONBody.error("remote-state pushes are disabled: start with --push-token-file", status: .forbidden)
         }
         guard BearerToken.authorizes(request.headers[.authorization], pushToken) else {
-            Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "unauthorized")]).increment()
+            metrics.unauthorized.increment()
             return JSONBody.error("missing or wrong bearer token", status: .unauthorized)
         }
         var body: ByteBuffer
@@ -83,7 +92,7 @@ struct FederationAPI: Sendable {
                 body = try body.decompress(with: .gzip, maxSize: Self.maxDecodedPushBytes)
                 guard body.readableBytes <= Self.maxDecodedPushBytes else { throw CompressNIOError.bufferOverflow }
             } catch {
-                Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "malformed")]).increment()
+                metrics.malformed.increment()
                 return JSONBody.error("gzip body does not decompress within \(Self.maxDecodedPushBytes) bytes: \(error)", status: .badRequest)
             }
         }
@@ -91,7 +100,7 @@ struct FederationAPI: Sendable {
         do {
             state = try StrictJSON.decode(RemoteState.self, from: Data(buffer: body))
         } catch {
-            Counter(label: MetricNames.remoteStateRejects, dimensions: [("reason", "malformed")]).increment()
+            metrics.malformed.increment()
             return JSONBody.error("invalid remote state: \(error)", status: .badRequest)
         }
         let outcome = await remoteState.apply(state)
