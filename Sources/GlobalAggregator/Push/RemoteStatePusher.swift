@@ -47,6 +47,8 @@ struct RemoteStatePusher: Service {
         var backoff = Backoff(base: .milliseconds(500), max: .seconds(30))
         let labels = [(AggregatorMetricNames.datacenterLabel, datacenter)]
         let failures = Counter(label: AggregatorMetricNames.pushErrors, dimensions: labels)
+        let fullPushes = Counter(label: AggregatorMetricNames.pushes, dimensions: labels + [("kind", "full")])
+        let deltaPushes = Counter(label: AggregatorMetricNames.pushes, dimensions: labels + [("kind", "delta")])
         let sentBytes = Counter(label: AggregatorMetricNames.pushBytes, dimensions: labels)
         var held: Held?
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -72,7 +74,7 @@ struct RemoteStatePusher: Service {
                     let body = try await bodies.body(of: push, to: datacenter)
                     let appliedVersion = try await send(push, body: body)
                     sentBytes.increment(by: Int64(body.readableBytes))
-                    Counter(label: AggregatorMetricNames.pushes, dimensions: labels + [("kind", base == nil ? "full" : "delta")]).increment()
+                    (base == nil ? fullPushes : deltaPushes).increment()
                     // Where the replica kept fresher slices of another aggregator, its content is not ours to diff.
                     held = appliedVersion == desired.version ? Held(bootId: status?.bootId, version: desired.version, services: desired.services) : nil
                     await core.pushed(desired.version, to: datacenter, url: url, bootId: status?.bootId)
@@ -108,9 +110,9 @@ struct RemoteStatePusher: Service {
                 "dc": "\(datacenter)", "url": "\(url)", "version": "\(state.version)", "generation": "\(state.generation)",
                 "kind": "\(state.base == nil ? "full" : "delta")", "services": "\(state.services.count)", "bytes": "\(body.readableBytes)",
             ])
-            return Self.field("appliedVersion", in: reply)
+            return Reply(reply)?.appliedVersion
         case 409:
-            if let applied = Self.appliedGeneration(in: reply) { await core.raiseGeneration(above: applied) }
+            if let applied = Reply(reply)?.appliedGeneration { await core.raiseGeneration(above: applied) }
             throw PushError.rejected(409, reply)
         case 412:
             throw PushError.baseMismatch
@@ -119,13 +121,15 @@ struct RemoteStatePusher: Service {
         }
     }
 
-    private static func field(_ name: String, in body: String) -> String? {
-        (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?[name] as? String
-    }
+    /// What a control plane's answer to a push says: the version it holds (200) or its newest generation (409).
+    private struct Reply: Decodable {
+        var appliedVersion: String?
+        var appliedGeneration: UInt64?
 
-    private static func appliedGeneration(in body: String) -> UInt64? {
-        struct Conflict: Decodable { var appliedGeneration: UInt64? }
-        return (try? JSONDecoder().decode(Conflict.self, from: Data(body.utf8)))?.appliedGeneration
+        init?(_ body: String) {
+            guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(body.utf8)) else { return nil }
+            self = reply
+        }
     }
 }
 

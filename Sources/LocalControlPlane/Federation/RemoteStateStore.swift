@@ -44,12 +44,14 @@ public actor RemoteStateStore {
         guard let file else { return }
         do {
             guard let persisted = try file.read() else { return }
-            let problems = StateValidation.problems(in: persisted.state, destination: datacenter)
+            let restoredDigests = persisted.state.services.mapValues(RemoteStateVersion.digest(of:))
+            let problems = StateValidation.problems(
+                in: persisted.state, destination: datacenter, contentVersion: RemoteStateVersion.version(ofServiceDigests: restoredDigests))
             guard problems.isEmpty else { throw ConfigError(problems: problems) }
             applied = persisted.state
             generations = persisted.generations
             owners = persisted.owners ?? [:]
-            digests = applied.services.mapValues(RemoteStateVersion.digest(of:))
+            digests = restoredDigests
             await cache.apply(remote: applied.services)
             await publisher.remoteApplied(version: applied.version)
             logger.info("remote state restored from file", metadata: ["file": "\(file.url.path)", "version": "\(applied.version)"])

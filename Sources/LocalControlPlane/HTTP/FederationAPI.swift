@@ -61,7 +61,7 @@ struct FederationAPI: Sendable {
         headers[Self.stateIndexHeader] = String(state.index)
         // Current at every answer, though the body is encoded once per index (an applied push or a failing source
         // does not move the index, so they never force the aggregator to read the whole state again).
-        headers[Self.appliedRemoteVersionHeader] = await remoteState.current.version
+        headers[Self.appliedRemoteVersionHeader] = state.appliedRemoteVersion ?? ""
         headers[Self.sourceFailingSecondsHeader] = String(Int(await registryStatus.failingSeconds))
         // A long-poll that ends without a change confirms the state the poller has: no body (a DC of 40,000
         // instances is megabytes, and every aggregator asks every `wait`).

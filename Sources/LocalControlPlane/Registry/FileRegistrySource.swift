@@ -24,10 +24,10 @@ public struct FileRegistrySource: Service {
         self.status = status
     }
 
-    /// What the watcher last saw: the file's identity (modification time, size, inode), the bytes in force and the
-    /// last failure (reported once, not every tick).
+    /// What the watcher last saw: the file's identity, the bytes in force and the last failure (reported once, not
+    /// every tick).
     private struct WatchState {
-        var identity: [FileAttributeKey: AnyHashable]?
+        var identity: FileIdentity?
         var content: Data?
         var failure: String?
     }
@@ -42,7 +42,7 @@ public struct FileRegistrySource: Service {
 
     private func poll(_ state: WatchState) async -> WatchState {
         // A file of 40,000 instances is megabytes: read it only when its metadata says it may have changed.
-        let identity = Self.identity(of: path)
+        let identity = FileIdentity(of: path)
         if identity != nil, identity == state.identity { return state }
         guard let content = FileManager.default.contents(atPath: path) else {
             return await fail("cannot read \(path)", state)
@@ -54,7 +54,7 @@ public struct FileRegistrySource: Service {
             let parsed = try RegistryFile.parse(String(decoding: content, as: UTF8.self))
             let catalog = parsed.catalog
             drops.report(parsed.dropped)
-            await sink.apply(catalog, sourceIndex: Self.modificationMilliseconds(of: path))
+            await sink.apply(catalog, sourceIndex: identity?.modifiedMilliseconds ?? 0)
             await status.succeeded(detail: "\(catalog.services.count) services from \(path)")
             updates.increment()
             lastSuccess.record(Date().timeIntervalSince1970)
@@ -68,17 +68,6 @@ public struct FileRegistrySource: Service {
         }
     }
 
-    private static func identity(of path: String) -> [FileAttributeKey: AnyHashable]? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
-        return attributes.filter { [.modificationDate, .size, .systemFileNumber].contains($0.key) }.compactMapValues { $0 as? AnyHashable }
-    }
-
-    /// The file's modification time: how replicas of one DC reading copies of a file tell the newer copy.
-    private static func modificationMilliseconds(of path: String) -> UInt64 {
-        let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate]) as? Date
-        return UInt64(max(0, (modified?.timeIntervalSince1970 ?? 0) * 1000))
-    }
-
     private func fail(_ reason: String, _ state: WatchState) async -> WatchState {
         guard reason != state.failure else { return state }
         errors.increment()
@@ -88,4 +77,22 @@ public struct FileRegistrySource: Service {
         failed.failure = reason
         return failed
     }
+}
+
+/// What tells a file's versions apart without reading it: modification time, size and inode (a rename gives a new one).
+private struct FileIdentity: Equatable {
+    let modified: Date
+    let size: UInt64
+    let inode: UInt64
+
+    init?(of path: String) {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let modified = attributes[.modificationDate] as? Date else { return nil }
+        self.modified = modified
+        size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
+        inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
+    }
+
+    /// The modification time in ms: how replicas of one DC reading copies of a file tell the newer copy.
+    var modifiedMilliseconds: UInt64 { UInt64(max(0, modified.timeIntervalSince1970 * 1000)) }
 }
