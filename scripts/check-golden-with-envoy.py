@@ -45,7 +45,8 @@ def kind(resource):
 
 
 def bootstrap(resources):
-    clusters, listeners = [XDS_CLUSTER], []
+    # Envoys without ADS fetch EDS and RDS from the bootstrap's `envoy-control-xds` cluster (envoy-control's name).
+    clusters, listeners = [XDS_CLUSTER, dict(copy.deepcopy(XDS_CLUSTER), name="envoy-control-xds")], []
     for index, resource in enumerate(resources):
         found = kind(resource)
         if found == "cluster":

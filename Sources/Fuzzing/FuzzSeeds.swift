@@ -2,17 +2,24 @@
 enum FuzzSeeds {
     static let nodeMetadata = """
         {"service_name": "server", "ads": true, "ingress_host": "0.0.0.0", "ingress_port": 5001,
-         "egress_host": "0.0.0.0", "egress_port": "5000", "local_service_port": 8080,
-         "access_log_filter": "status_code:>=500;duration:>1000;header:x-debug:1;response_flags:UF,UH;not_health_check",
+         "egress_host": "0.0.0.0", "egress_port": "5000", "access_log_enabled": true, "access_log_path": "/dev/stdout",
+         "access_log_filter": {"status_code_filter": "GE:500", "duration_filter": "GE:1000", "header_filter": "x-debug:^1$",
+           "response_flag_filter": "UF,UH", "not_health_check_filter": true},
          "proxy_settings": {
            "outgoing": {"dependencies": [
-             {"service": "backend", "timeoutPolicy": {"requestTimeout": "2s", "idleTimeout": "60s"}},
+             {"service": "backend", "timeoutPolicy": {"requestTimeout": "2s", "idleTimeout": "60s"},
+              "retryPolicy": {"retryOn": ["5xx", "reset"], "numberRetries": 2, "perTryTimeoutMs": 500,
+                "retryHostPredicate": [{"name": "envoy.retry_host_predicates.previous_hosts"}],
+                "retryBackOff": {"baseInterval": "0.1s", "maxInterval": "1s"}, "retryableStatusCodes": [503]}},
              {"service": "*"}, {"domain": "https://api.example.com", "timeoutPolicy": {"requestTimeout": "5s"}},
-             {"domain": "http://plain.example.com:8080"}]},
-           "incoming": {"unlistedEndpointsPolicy": "blockAndLog",
+             {"domain": "http://plain.example.com:8080", "handleInternalRedirect": true}, {"domainPattern": "*.example.org"}]},
+           "incoming": {"unlistedEndpointsPolicy": "blockAndLog", "healthCheck": {"path": "/status/custom"},
+             "timeoutPolicy": {"responseTimeout": "5s", "idleTimeout": "30s", "connectionIdleTimeout": "60s"},
              "roles": [{"name": "readers", "clients": ["client", "reporting"]}],
+             "rateLimitEndpoints": [{"path": "/api/limited", "clients": ["client"], "rateLimit": "10/s"}],
              "endpoints": [{"path": "/health", "clients": ["*"]},
-               {"pathPrefix": "/api/", "methods": ["GET", "HEAD"], "clients": ["readers"]},
+               {"pathPrefix": "/api/", "methods": ["GET", "HEAD"], "clients": ["readers", "vpn:admin"]},
+               {"paths": ["/a", "/b"], "clients": ["client"], "unlistedClientsPolicy": "log"},
                {"pathRegex": "/admin/[0-9]+", "clients": ["admin"]}]}}}
         """
 

@@ -10,7 +10,8 @@ enum StructuralMutator {
     ] }
     static var numbers: [Any] { [0, -1, 1, 127, 128, 65535, 65536, 4_294_967_296, Int.max, Int.min, 0.5, 1e300, -1e300] }
     static let keys = [
-        "service_name", "ingress_port", "egress_port", "local_service_port", "proxy_settings", "outgoing", "incoming",
+        "service_name", "ingress_port", "egress_port", "access_log_filter", "status_code_filter", "healthCheck", "domainPattern",
+        "retryPolicy", "retryOn", "numberRetries", "paths", "rateLimit", "proxy_settings", "outgoing", "incoming",
         "dependencies", "service", "domain", "timeoutPolicy", "endpoints", "clients", "roles", "path", "pathPrefix",
         "pathRegex", "methods", "datacenter", "priority", "weight", "localWeight", "instances", "port", "address", "id",
         "tags", "meta", "version", "generation", "generatedBy", "services", "split", "failover", "crossDc", "staleAfter",

@@ -5,6 +5,8 @@ public enum MetricNames {
     public static let acks = "xds_acks_total"
     public static let nacks = "xds_nacks_total"
     public static let rejectedStreams = "xds_rejected_streams_total"
+    /// Node metadata keys envoy-control knows that an Envoy set and this control plane does not act on yet.
+    public static let unsupportedMetadata = "node_metadata_unsupported_total"
     public static let snapshotGenerationSeconds = "xds_snapshot_generation_seconds"
     public static let snapshotGroups = "xds_snapshot_groups"
     public static let snapshotBytes = "xds_snapshot_bytes"
@@ -31,4 +33,5 @@ public enum MetricNames {
     public static let protocolLabel = "protocol"
     public static let sourceLabel = "source"
     public static let endpointLabel = "endpoint"
+    public static let keyLabel = "key"
 }

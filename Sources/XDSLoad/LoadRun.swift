@@ -42,11 +42,14 @@ public struct LoadRun: Sendable {
         let double = ChildProcess(
             binary: binaries.appendingPathComponent("consul-double").path, arguments: ["--port", "\(consulPort)"],
             logFile: "\(workDirectory)/consul-double.log")
+        // Simulated Envoys get the services they declare, as with envoy-control's outgoing permissions on.
+        let config = "\(workDirectory)/local-control-plane.yaml"
+        try "snapshot: { outgoingPermissions: { enabled: true } }\n".write(toFile: config, atomically: true, encoding: .utf8)
         let controlPlane = ChildProcess(
             binary: controlPlaneBinary,
             arguments: [
-                "--datacenter", "dc1", "--consul-url", consul.url, "--xds-port", "\(xdsPort)", "--http-port", "\(httpPort)",
-                "--log-level", "warning", "--remote-state-file", "\(workDirectory)/remote-state.json",
+                "--config", config, "--datacenter", "dc1", "--consul-url", consul.url, "--xds-port", "\(xdsPort)",
+                "--http-port", "\(httpPort)", "--log-level", "warning", "--remote-state-file", "\(workDirectory)/remote-state.json",
             ],
             logFile: "\(workDirectory)/local-control-plane.log")
         defer {

@@ -70,7 +70,7 @@ public struct LoadScenario: Sendable, Codable {
         node.locality.zone = "dc1"
         node.metadata = try Google_Protobuf_Struct(jsonString: """
             {"service_name": "app-\(group)", "ads": true, "ingress_host": "0.0.0.0", "ingress_port": 5001,
-             "egress_host": "0.0.0.0", "egress_port": 5000, "local_service_port": 8080,
+             "egress_host": "0.0.0.0", "egress_port": 5000,
              "proxy_settings": {"outgoing": {"dependencies": [\(dependencies)]}}}
             """)
         return node

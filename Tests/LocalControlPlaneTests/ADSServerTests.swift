@@ -108,7 +108,7 @@ struct ADSServerTests {
                 }
                 try await harness.delta { bad in
                     var request = Fixtures.deltaRequest(.cluster)
-                    request.node = try Fixtures.node(id: "bad-delta", metadata: #"{"service_name": ""}"#)
+                    request.node = try Fixtures.node(id: "bad-delta", metadata: #"{"service_name": "x", "ads": "maybe"}"#)
                     bad.send(request)
                     await #expect(throws: RPCError.self) { _ = try await bad.receive() }
                 }

@@ -12,7 +12,7 @@ import Testing
 @Suite("Federation API of the local control plane")
 struct FederationAPITests {
     struct Plane: Sendable {
-        let cache = SnapshotCache(datacenter: "dc1")
+        let cache = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict)
         let publisher = LocalStatePublisher(datacenter: "dc1")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("remote-\(UUID().uuidString).json")
         let remote: RemoteStateStore
@@ -164,7 +164,7 @@ struct FederationAPITests {
         let endpoints = try #require(snapshot.resources[.endpoint]?["backend"])
         #expect(endpoints.version != "")
 
-        let restarted = SnapshotCache(datacenter: "dc1")
+        let restarted = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict)
         await restarted.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)]]))
         let store = RemoteStateStore(datacenter: "dc1", file: plane.file, cache: restarted, publisher: LocalStatePublisher(datacenter: "dc1"))
         await store.restore()
@@ -258,7 +258,7 @@ extension FederationAPITests {
 extension FederationAPITests {
     @Test("a remote-state file that cannot be written: the push gets 500 and nothing is applied")
     func unwritableFile() async throws {
-        let cache = SnapshotCache(datacenter: "dc1")
+        let cache = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict)
         let publisher = LocalStatePublisher(datacenter: "dc1")
         let file = URL(fileURLWithPath: "/proc/remote-state-\(UUID().uuidString).json")  // not writable, even for root
         let store = RemoteStateStore(datacenter: "dc1", file: file, cache: cache, publisher: publisher)
@@ -303,7 +303,7 @@ extension FederationAPITests {
         changed.version = RemoteStateVersion.version(of: changed.services)
         #expect(await plane.remote.apply(changed.delta(from: first.services, baseVersion: first.version)) == .applied)
         let restarted = RemoteStateStore(
-            datacenter: "dc1", file: plane.file, cache: SnapshotCache(datacenter: "dc1"), publisher: LocalStatePublisher(datacenter: "dc1"))
+            datacenter: "dc1", file: plane.file, cache: SnapshotCache(datacenter: "dc1", properties: Fixtures.strict), publisher: LocalStatePublisher(datacenter: "dc1"))
         await restarted.restore()
         #expect(await restarted.current.services == changed.services)
         #expect(await restarted.current.version == changed.version)

@@ -2,76 +2,126 @@ import Testing
 
 @testable import LocalControlPlane
 
-@Suite("Node metadata parsing")
+@Suite("Node metadata parsing (envoy-control's keys and shapes)")
 struct NodeMetadataParserTests {
-    @Test("envoy-control style metadata becomes a profile")
+    @Test("envoy-control's metadata becomes a profile with the server's defaults applied")
     func parsesFullMetadata() throws {
         let profile = try Fixtures.profile("""
             {"service_name": "echo", "ads": true, "ingress_host": "0.0.0.0", "ingress_port": 5001,
-             "egress_host": "0.0.0.0", "egress_port": "5000", "local_service_port": 8080,
+             "egress_host": "0.0.0.0", "egress_port": "5000", "use_remote_address": true, "resources_dir": "/etc/envoy/extra",
              "proxy_settings": {"outgoing": {"dependencies": [
                 {"service": "backend", "timeoutPolicy": {"requestTimeout": "2s", "idleTimeout": "60s"}},
-                {"service": "*"},
-                {"domain": "https://example.com"}]}}}
+                {"service": "echo", "handleInternalRedirect": true},
+                {"domain": "https://example.com"}, {"domain": "http://myhttp.example.com:5678"}]}}}
             """)
         #expect(profile.serviceName == "echo")
-        #expect(profile.egress == .init(host: "0.0.0.0", port: 5000))
-        #expect(profile.ingress == .init(listener: .init(host: "0.0.0.0", port: 5001), localServicePort: 8080))
-        #expect(profile.outgoing.services["backend"] == .init(requestTimeout: .seconds(2), idleTimeout: .seconds(60)))
-        #expect(profile.outgoing.allServices == .init())
+        #expect(profile.communicationMode == .ads)
+        #expect(profile.listeners?.egress == .init(host: "0.0.0.0", port: 5000))
+        #expect(profile.listeners?.ingress == .init(host: "0.0.0.0", port: 5001))
+        #expect(profile.listeners?.useRemoteAddress == true)
+        let backend = try #require(profile.outgoing.services.first { $0.service == "backend" })
+        #expect(backend.settings.timeoutPolicy == .init(requestTimeout: .seconds(2), idleTimeout: .seconds(60), connectionIdleTimeout: .seconds(120)))
+        #expect(profile.outgoing.services.first { $0.service == "echo" }?.settings.handleInternalRedirect == true)
+        #expect(profile.outgoing.domains.map(\.clusterName) == ["example_com_443", "myhttp_example_com_5678"])
+        #expect(profile.outgoing.allServices == nil)
     }
 
-    @Test("node.cluster is the service name when metadata has none")
+    @Test("server defaults: outgoing permissions off means every service; without ads the Envoy uses separate xDS streams")
+    func serverDefaults() throws {
+        let profile = try Fixtures.profile(#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "b"}]}}}"#,
+                                           properties: SnapshotProperties())
+        #expect(profile.communicationMode == .xds)
+        #expect(profile.outgoing.allServices != nil)
+        #expect(profile.outgoing.resolve(among: ["b", "c"]).map(\.service) == ["b", "c"])
+        #expect(profile.outgoing.allServices?.timeoutPolicy.requestTimeout == .seconds(120))
+    }
+
+    @Test("the '*' dependency's settings are every other service's defaults; '*' needs the server's permission")
+    func allServices() throws {
+        var properties = Fixtures.strict
+        properties.outgoingPermissions.servicesAllowedToUseWildcard = ["a"]
+        let profile = try Fixtures.profile(#"""
+            {"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [
+              {"service": "*", "timeoutPolicy": {"requestTimeout": "7s"}}, {"service": "b", "timeoutPolicy": {"idleTimeout": "9s"}}]}}}
+            """#, properties: properties)
+        let resolved = profile.outgoing.resolve(among: ["b", "c"])
+        #expect(resolved.map(\.settings.timeoutPolicy.requestTimeout) == [.seconds(7), .seconds(7)])
+        #expect(resolved.map(\.settings.timeoutPolicy.idleTimeout) == [.seconds(9), .seconds(120)])
+        #expect(throws: NodeMetadataError.self) {
+            try Fixtures.profile(#"{"service_name": "z", "proxy_settings": {"outgoing": {"dependencies": [{"service": "*"}]}}}"#)
+        }
+    }
+
+    @Test("keys accepted but not acted on are reported, not refused")
+    func unsupportedKeys() throws {
+        let parsed = try NodeMetadataParser.read(metadata: Fixtures.metadata(#"""
+            {"service_name": "a", "compression": {"gzip": {"enabled": true}}, "has_static_secrets_defined": true,
+             "proxy_settings": {"incoming": {"endpoints": [{"path": "/x", "clients": ["b"], "oauth": {"provider": "p"}}],
+                                             "rateLimitEndpoints": [{"path": "/y", "rateLimit": "10/s"}]},
+               "outgoing": {"dependencies": [{"domainPattern": "*.example.com"},
+                 {"service": "b", "routingPolicy": {"autoServiceTag": true}}]}}}
+            """#), properties: Fixtures.strict)
+        #expect(parsed.unsupported == [
+            "compression", "has_static_secrets_defined", "proxy_settings.incoming.endpoints[].oauth", "proxy_settings.incoming.rateLimitEndpoints",
+            "proxy_settings.outgoing.dependencies[].domainPattern", "proxy_settings.outgoing.dependencies[].routingPolicy",
+        ])
+        #expect(parsed.profile.outgoing.domainPatterns == ["*.example.com"])
+    }
+
+    @Test("node.cluster is the service name when metadata has none; static-listener bootstraps get no listeners")
     func clusterFallback() throws {
         let profile = try NodeMetadataParser.parse(metadata: Fixtures.metadata("{}"), nodeCluster: "echo")
         #expect(profile.serviceName == "echo")
-        #expect(profile.egress == nil && profile.ingress == nil)
+        #expect(profile.listeners == nil)
     }
 
     @Test(
         "malformed metadata names the field",
         arguments: [
             (#"{"service_name": 5}"#, "metadata.service_name"),
-            (#"{}"#, "metadata.service_name"),
+            (#"{"service_name": "a b"}"#, "metadata.service_name"),
             (#"{"service_name": "a", "egress_port": 70000}"#, "metadata.egress_port"),
             (#"{"service_name": "a", "egress_port": "x"}"#, "metadata.egress_port"),
-            (#"{"service_name": "a", "ingress_port": 5001}"#, "metadata.local_service_port"),
+            (#"{"service_name": "a", "ads": "maybe"}"#, "metadata.ads"),
+            (#"{"service_name": "a", "access_log_filter": {"status_code_filter": "GT:500"}}"#, "metadata.access_log_filter.status_code_filter"),
             (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": {"service": "b"}}}}"#,
              "metadata.proxy_settings.outgoing.dependencies"),
             (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "b c"}]}}}"#,
              "metadata.proxy_settings.outgoing.dependencies[0].service"),
             (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"timeoutPolicy": {}}]}}}"#,
              "metadata.proxy_settings.outgoing.dependencies[0]"),
+            (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "b", "domain": "http://c"}]}}}"#,
+             "metadata.proxy_settings.outgoing.dependencies[0]"),
+            (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"domainPattern": "https://x.com"}]}}}"#,
+             "metadata.proxy_settings.outgoing.dependencies[0].domainPattern"),
             (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "b", "timeoutPolicy": {"requestTimeout": "soon"}}]}}}"#,
              "metadata.proxy_settings.outgoing.dependencies[0].timeoutPolicy.requestTimeout"),
+            (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "b", "retryPolicy": {"numberRetries": "two"}}]}}}"#,
+             "metadata.proxy_settings.outgoing.dependencies[0].retryPolicy.numberRetries"),
+            (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "b", "retryPolicy": {"retryHostPredicate": [{"name": "x"}]}}]}}}"#,
+             "metadata.proxy_settings.outgoing.dependencies[0].retryPolicy.retryHostPredicate[0]"),
         ])
     func namesTheField(json: String, field: String) throws {
-        let metadata = try Fixtures.metadata(json)
-        #expect(throws: NodeMetadataError.self) { try NodeMetadataParser.parse(metadata: metadata) }
-        do {
-            _ = try NodeMetadataParser.parse(metadata: metadata)
-        } catch {
-            #expect(error.field == field)
-        }
+        let error = #expect(throws: NodeMetadataError.self) { try Fixtures.profile(json) }
+        #expect(error?.field == field)
     }
 
     @Test("Envoys whose metadata means the same share a group, whatever their node and key order; any difference splits")
     func groupIdentity() throws {
         let first = try NodeMetadataParser.parse(metadata: Fixtures.metadata("""
-            {"service_name": "client", "egress_host": "127.0.0.1", "egress_port": 15000,
-             "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}, {"service": "other"}]}}}
-            """), nodeCluster: "client-a")
+            {"service_name": "client", "ads": true, "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}, {"service": "other"}]}}}
+            """), nodeCluster: "client-a", properties: Fixtures.strict)
         let second = try NodeMetadataParser.parse(metadata: Fixtures.metadata("""
-            {"proxy_settings": {"outgoing": {"dependencies": [{"service": "other"}, {"service": "backend"}]}},
-             "egress_port": 15000, "egress_host": "127.0.0.1", "service_name": "client"}
-            """), nodeCluster: "client-b")
+            {"proxy_settings": {"outgoing": {"dependencies": [{"service": "other"}, {"service": "backend"}]}}, "ads": true, "service_name": "client"}
+            """), nodeCluster: "client-b", properties: Fixtures.strict)
         #expect(first == second && first.groupId == second.groupId)
         for different in [
-            #"{"service_name": "client", "egress_host": "127.0.0.1", "egress_port": 15001, "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}, {"service": "other"}]}}}"#,
-            #"{"service_name": "client2", "egress_host": "127.0.0.1", "egress_port": 15000, "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}, {"service": "other"}]}}}"#,
-            #"{"service_name": "client", "egress_host": "127.0.0.1", "egress_port": 15000, "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}]}}}"#,
+            #"{"service_name": "client", "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}, {"service": "other"}]}}}"#,
+            #"{"service_name": "client2", "ads": true, "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}, {"service": "other"}]}}}"#,
+            #"{"service_name": "client", "ads": true, "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}]}}}"#,
+            #"{"service_name": "client", "ads": true, "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend", "timeoutPolicy": {"requestTimeout": "1s"}}, {"service": "other"}]}}}"#,
         ] {
-            let profile = try NodeMetadataParser.parse(metadata: Fixtures.metadata(different))
+            let profile = try NodeMetadataParser.parse(metadata: Fixtures.metadata(different), properties: Fixtures.strict)
             #expect(profile.groupId != first.groupId, "\(different)")
         }
     }

@@ -8,7 +8,7 @@ import Testing
 struct SnapshotCacheTests {
     @Test("groups share each service's encoded bytes; only dependent groups are rebuilt")
     func sharingAndIncrementalRebuild() async throws {
-        let cache = SnapshotCache(datacenter: "dc1")
+        let cache = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict)
         await cache.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)], "other": []]))
         let backendOnly = try Fixtures.profile()
         var everything = backendOnly
@@ -41,9 +41,9 @@ struct SnapshotCacheTests {
 
     @Test("a new tag or canary re-shapes the routes of dependent groups; a domain dependency adds its cluster")
     func routingTraitsReshapeRoutes() async throws {
-        let cache = SnapshotCache(datacenter: "dc1", tagFilter: try TagFilter(pattern: "blue"))
+        let cache = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict, tagFilter: try TagFilter(pattern: "blue"))
         var profile = try Fixtures.profile()
-        profile.outgoing.domains[DomainDependency(host: "example.com", port: 443, tls: true)] = .init()
+        profile.outgoing.domains = [DomainDependency(host: "example.com", port: 443, tls: true, explicitPort: false, settings: .init())]
         await cache.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)]]))
         let plain = try #require(await cache.snapshot(for: profile))
         #expect(Set(plain.resources[.cluster]?.keys ?? [:].keys) == ["backend", "example_com_443"])
@@ -54,13 +54,34 @@ struct SnapshotCacheTests {
         let tagged = try #require(await cache.snapshot(for: profile))
         #expect(tagged.version(.route) != plain.version(.route))
         #expect(tagged.version(.cluster) != plain.version(.cluster), "the cluster gains subset selectors")
-        let routes = try Envoy_Config_Route_V3_RouteConfiguration(serializedBytes: try #require(tagged.resources[.route]?["egress"]).any.value)
+        let routes = try Envoy_Config_Route_V3_RouteConfiguration(serializedBytes: try #require(tagged.resources[.route]?["default_routes"]).any.value)
         let backendRoutes = try #require(routes.virtualHosts.first { $0.name == "backend" }).routes
         let tagRoutes = backendRoutes.compactMap { route in
             route.route.hasMetadataMatch ? route.match.headers.first { $0.name == "x-service-tag" }?.stringMatch.exact : nil
         }
         #expect(tagRoutes == ["blue"], "only tags the --routable-tags filter allows get routes")
         #expect(backendRoutes.contains { $0.match.headers.first?.name == "x-canary" })
+    }
+
+    @Test("neverRemoveClusters (envoy-control's default): a vanished dependency keeps its cluster, with no endpoints")
+    func neverRemoveClusters() async throws {
+        var properties = Fixtures.strict
+        properties.egress.neverRemoveClusters = true
+        let cache = SnapshotCache(datacenter: "dc1", properties: properties)
+        let profile = try Fixtures.profile()
+        await cache.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)], "other": [Fixtures.instance("10.0.0.2", 80)]]))
+        let before = try #require(await cache.snapshot(for: profile))
+        await cache.apply(Fixtures.catalog(["other": [Fixtures.instance("10.0.0.2", 80)]]))
+        let after = try #require(await cache.snapshot(for: profile))
+        #expect(after.resources[.cluster]?["backend"] == before.resources[.cluster]?["backend"], "the cluster stays as it was")
+        let endpoints = try #require(after.resources[.endpoint]?["backend"])
+        #expect(try Envoy_Config_Endpoint_V3_ClusterLoadAssignment(serializedBytes: endpoints.any.value).endpoints.flatMap(\.lbEndpoints).isEmpty)
+        #expect(after.resources[.route]?["default_routes"] == before.resources[.route]?["default_routes"])
+
+        let removing = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict)
+        await removing.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)]]))
+        await removing.apply(Fixtures.catalog(["other": [Fixtures.instance("10.0.0.2", 80)]]))
+        #expect(try #require(await removing.snapshot(for: profile)).resources[.cluster]?["backend"] == nil)
     }
 
     @Test("versions depend only on content")
@@ -76,7 +97,7 @@ struct SnapshotCacheTests {
 
     @Test("the last watcher leaving frees its group")
     func groupRelease() async throws {
-        let cache = SnapshotCache(datacenter: "dc1")
+        let cache = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict)
         let profile = try Fixtures.profile()
         let id = await cache.watch(profile, into: SnapshotMailbox {})
         #expect(await cache.groupCount == 1)
@@ -88,7 +109,7 @@ struct SnapshotCacheTests {
     func mailboxCoalesces() async throws {
         let wakes = Mutex(0)
         let mailbox = SnapshotMailbox { wakes.withLock { $0 += 1 } }
-        let cache = SnapshotCache(datacenter: "dc1")
+        let cache = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict)
         _ = await cache.watch(try Fixtures.profile(), into: mailbox)
         for address in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
             await cache.apply(Fixtures.catalog(["backend": [Fixtures.instance(address, 80)]]))

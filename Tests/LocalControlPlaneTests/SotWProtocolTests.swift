@@ -26,7 +26,7 @@ struct SotWProtocolTests {
         let eds = machine.handle(Fixtures.sotwRequest(.endpoint, names: ["backend"])).responses
         #expect(eds.count == 1)
         _ = machine.handle(Fixtures.sotwRequest(.listener))
-        _ = machine.handle(Fixtures.sotwRequest(.route, names: ["egress"]))
+        _ = machine.handle(Fixtures.sotwRequest(.route, names: ["default_routes"]))
 
         let changed = Fixtures.catalog([
             "backend": [Fixtures.instance("10.0.0.1", 80)], "other": [], "third": [Fixtures.instance("10.0.0.3", 80)],
@@ -36,7 +36,7 @@ struct SotWProtocolTests {
         var wildcard = DecodingMachine<SotWProtocol, DiscoveryResponse>()
         _ = wildcard.handle(try await Fixtures.snapshot(catalog, profile: wildcardProfile))
         for type in ResourceType.allCases {
-            _ = wildcard.handle(Fixtures.sotwRequest(type, names: type.isWildcardByDefault ? [] : ["backend", "other", "third", "egress"]))
+            _ = wildcard.handle(Fixtures.sotwRequest(type, names: type.isWildcardByDefault ? [] : ["backend", "other", "third", "default_routes"]))
         }
         let pushed = wildcard.handle(try await Fixtures.snapshot(changed, profile: wildcardProfile))
         #expect(pushed.map(\.typeURL) == [ResourceType.cluster, .endpoint, .route].map(\.typeURL))

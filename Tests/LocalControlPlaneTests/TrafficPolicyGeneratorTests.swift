@@ -13,20 +13,23 @@ struct TrafficPolicyGeneratorTests {
 
     @Test("routing traits: routable tags (minus canary, weight:N and tags the filter refuses) and canary presence")
     func traits() throws {
-        let all = RoutingTraits(instances: instances, routable: TagFilter())
+        let all = RoutingTraits(instances: instances, rules: SubsetRules(Fixtures.strict, tagFilter: TagFilter()))
         #expect(all == RoutingTraits(tags: ["blue", "green", "internal-only"], hasCanary: true))
-        let restricted = RoutingTraits(instances: instances, routable: try TagFilter(pattern: "blue|green"))
+        let restricted = RoutingTraits(instances: instances, rules: SubsetRules(Fixtures.strict, tagFilter: try TagFilter(pattern: "blue|green")))
         #expect(restricted.tags == ["blue", "green"])
-        #expect(RoutingTraits(instances: [Fixtures.instance("10.0.0.9", 80)], routable: TagFilter()).usesSubsets == false)
+        let plain = RoutingTraits(instances: [Fixtures.instance("10.0.0.9", 80)], rules: SubsetRules(Fixtures.strict, tagFilter: TagFilter()))
+        #expect(plain.usesSubsets == false)
+        let off = RoutingTraits(instances: instances, rules: SubsetRules(SnapshotProperties(), tagFilter: TagFilter()))
+        #expect(off.usesSubsets == false, "canary and service tags are off by default, as in envoy-control")
     }
 
-    @Test("subsets: endpoints carry canary and tag metadata; the cluster selects on them")
+    @Test("subsets: canaries carry the canary key, every endpoint its routable tags; the cluster selects on them")
     func subsets() throws {
-        let filter = try TagFilter(pattern: "blue|green")
-        let traits = RoutingTraits(instances: instances, routable: filter)
+        let rules = SubsetRules(Fixtures.strict, tagFilter: try TagFilter(pattern: "blue|green"))
+        let traits = RoutingTraits(instances: instances, rules: rules)
         try Golden.check(
-            [EndpointGenerator.loadAssignment(name: "backend", local: instances, remote: nil, datacenter: "dc1", subsets: filter),
-             ClusterGenerator.serviceCluster("backend", traits: traits)],
+            [EndpointGenerator.loadAssignment(name: "backend", local: instances, remote: nil, datacenter: "dc1", subsets: rules),
+             ClusterGenerator.serviceCluster("backend", properties: Fixtures.strict, traits: traits, subsets: rules)],
             named: "subsets")
     }
 
@@ -39,38 +42,68 @@ struct TrafficPolicyGeneratorTests {
                 {"domain": "https://api.example.com"}]}}}
             """)
         let backend = RoutedDependency(
-            service: "backend", timeouts: .init(requestTimeout: .milliseconds(500)),
-            traits: RoutingTraits(tags: ["blue"], hasCanary: true))
-        try Golden.check([RouteGenerator.egress(for: profile, dependencies: [backend])], named: "routes-policy")
-        let domain = try #require(profile.outgoing.domains.keys.first)
-        #expect(domain == DomainDependency(host: "api.example.com", port: 443, tls: true))
+            dependency: try #require(profile.outgoing.services.first), traits: RoutingTraits(tags: ["blue"], hasCanary: true))
+        #expect(backend.dependency.settings.timeoutPolicy.requestTimeout == .milliseconds(500))
+        #expect(backend.dependency.settings.timeoutPolicy.idleTimeout == .seconds(120), "envoy-control's egress default")
+        try Golden.check(
+            [RouteGenerator.egress(
+                for: profile, dependencies: [backend], properties: Fixtures.strict, subsets: SubsetRules(Fixtures.strict, tagFilter: TagFilter()))],
+            named: "routes-policy")
+        let domain = try #require(profile.outgoing.domains.first)
+        #expect(domain.host == "api.example.com" && domain.port == 443 && domain.tls)
         try Golden.check([ClusterGenerator.domainCluster(domain)], named: "clusters-domain")
     }
 
     @Test("permissions: RBAC allow rules per endpoint, roles expanded, log policy as shadow rules with a verdict log")
     func permissions() throws {
         let metadata = """
-            {"service_name": "server", "ingress_host": "127.0.0.1", "ingress_port": 5001, "local_service_port": 8080,
+            {"service_name": "server", "ingress_host": "127.0.0.1", "ingress_port": 5001, "egress_host": "127.0.0.1", "egress_port": 5000,
              "proxy_settings": {"incoming": {
                 "unlistedEndpointsPolicy": "%@",
                 "roles": [{"name": "readers", "clients": ["client", "reporting"]}],
                 "endpoints": [
                     {"path": "/health", "clients": ["*"]},
-                    {"pathPrefix": "/api/", "methods": ["get", "POST"], "clients": ["readers"]},
+                    {"pathPrefix": "/api/", "methods": ["GET", "POST"], "clients": ["readers"]},
+                    {"paths": ["/a", "/b"], "clients": ["client"], "unlistedClientsPolicy": "log"},
                     {"pathRegex": "/admin/[0-9]+", "clients": ["admin"]}]}}}
             """
-        let blocking = try Fixtures.profile(metadata.replacingOccurrences(of: "%@", with: "blockAndLog"))
-        try Golden.check(ListenerGenerator.listeners(for: blocking), named: "listeners-permissions")
-        let logging = try Fixtures.profile(metadata.replacingOccurrences(of: "%@", with: "log"))
-        try Golden.check(ListenerGenerator.listeners(for: logging), named: "listeners-permissions-log")
+        var properties = Fixtures.strict
+        properties.incomingPermissions.tlsAuthentication.servicesAllowedToUseWildcard = ["server"]
+        let blocking = try Fixtures.profile(metadata.replacingOccurrences(of: "%@", with: "blockAndLog"), properties: properties)
+        try Golden.check(ListenerGenerator.listeners(for: blocking, properties: properties), named: "listeners-permissions")
+        let logging = try Fixtures.profile(metadata.replacingOccurrences(of: "%@", with: "log"), properties: properties)
+        try Golden.check(ListenerGenerator.listeners(for: logging, properties: properties), named: "listeners-permissions-log")
+        #expect(throws: NodeMetadataError.self, "'*' needs the server's permission") {
+            try Fixtures.profile(metadata.replacingOccurrences(of: "%@", with: "log"))
+        }
     }
 
-    @Test("access log filter: each clause becomes an Envoy filter, joined with AND")
+    @Test("access log: envoy-control's filter struct becomes Envoy filters joined with AND, logged to access_log_path")
     func accessLogFilter() throws {
         let profile = try Fixtures.profile("""
-            {"service_name": "client", "egress_host": "127.0.0.1", "egress_port": 5000,
-             "access_log_filter": "status_code:>=500;duration:>1000;header:x-debug:1;response_flags:UF,UH;not_health_check"}
+            {"service_name": "client", "ingress_host": "127.0.0.1", "ingress_port": 5001, "egress_host": "127.0.0.1", "egress_port": 5000,
+             "access_log_enabled": true, "access_log_path": "/tmp/access.log",
+             "access_log_filter": {"status_code_filter": "ge:500", "duration_filter": "GE:1000", "header_filter": "x-debug:^1$",
+               "response_flag_filter": "UF,UH"}}
             """)
-        try Golden.check(ListenerGenerator.listeners(for: profile), named: "listeners-access-log")
+        #expect(profile.listeners?.accessLog.filter?.clauses == [
+            .statusCode(.atLeast(500)), .duration(.atLeast(1000)), .headerRegex(name: "x-debug", regex: "^1$"),
+            .responseFlags(["UF", "UH"]), .notHealthCheck,
+        ])
+        try Golden.check(ListenerGenerator.listeners(for: profile, properties: Fixtures.strict), named: "listeners-access-log")
+    }
+
+    @Test("access log: our earlier string form still turns logging on; without access_log_enabled nothing is logged")
+    func accessLogSwitch() throws {
+        let listeners = #""ingress_host": "0.0.0.0", "ingress_port": 5001, "egress_host": "0.0.0.0", "egress_port": 5000"#
+        let stringForm = try Fixtures.profile(#"{"service_name": "c", \#(listeners), "access_log_filter": "status_code:>=500"}"#)
+        #expect(stringForm.listeners?.accessLog.enabled == true)
+        let structForm = try Fixtures.profile(#"{"service_name": "c", \#(listeners), "access_log_filter": {"status_code_filter": "GE:500"}}"#)
+        #expect(structForm.listeners?.accessLog.enabled == false, "envoy-control logs only with access_log_enabled")
+        for bad in [#"{"status_code_filter": "GT:500"}"#, #"{"response_flag_filter": "XX"}"#, #"{"header_filter": "nocolon"}"#] {
+            #expect(throws: NodeMetadataError.self, "\(bad)") {
+                try Fixtures.profile(#"{"service_name": "c", "access_log_filter": \#(bad)}"#)
+            }
+        }
     }
 }

@@ -61,6 +61,72 @@ public nonisolated enum Envoy_Config_Core_V3_ApiVersion: SwiftProtobuf.Enum, Swi
 
 }
 
+public nonisolated struct Envoy_Config_Core_V3_ApiConfigSource: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var apiType: Envoy_Config_Core_V3_ApiConfigSource.ApiType = .deprecatedAndUnavailableDoNotUse
+
+  public var transportApiVersion: Envoy_Config_Core_V3_ApiVersion = .auto
+
+  public var grpcServices: [Envoy_Config_Core_V3_GrpcService] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum ApiType: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case deprecatedAndUnavailableDoNotUse // = 0
+    case rest // = 1
+    case grpc // = 2
+    case deltaGrpc // = 3
+    case aggregatedGrpc // = 5
+    case aggregatedDeltaGrpc // = 6
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .deprecatedAndUnavailableDoNotUse
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .deprecatedAndUnavailableDoNotUse
+      case 1: self = .rest
+      case 2: self = .grpc
+      case 3: self = .deltaGrpc
+      case 5: self = .aggregatedGrpc
+      case 6: self = .aggregatedDeltaGrpc
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .deprecatedAndUnavailableDoNotUse: return 0
+      case .rest: return 1
+      case .grpc: return 2
+      case .deltaGrpc: return 3
+      case .aggregatedGrpc: return 5
+      case .aggregatedDeltaGrpc: return 6
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Config_Core_V3_ApiConfigSource.ApiType] = [
+      .deprecatedAndUnavailableDoNotUse,
+      .rest,
+      .grpc,
+      .deltaGrpc,
+      .aggregatedGrpc,
+      .aggregatedDeltaGrpc,
+    ]
+
+  }
+
+  public init() {}
+}
+
 public nonisolated struct Envoy_Config_Core_V3_AggregatedConfigSource: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -77,6 +143,14 @@ public nonisolated struct Envoy_Config_Core_V3_ConfigSource: Sendable {
   // methods supported on all messages.
 
   public var configSourceSpecifier: Envoy_Config_Core_V3_ConfigSource.OneOf_ConfigSourceSpecifier? = nil
+
+  public var apiConfigSource: Envoy_Config_Core_V3_ApiConfigSource {
+    get {
+      if case .apiConfigSource(let v)? = configSourceSpecifier {return v}
+      return Envoy_Config_Core_V3_ApiConfigSource()
+    }
+    set {configSourceSpecifier = .apiConfigSource(newValue)}
+  }
 
   public var ads: Envoy_Config_Core_V3_AggregatedConfigSource {
     get {
@@ -100,6 +174,7 @@ public nonisolated struct Envoy_Config_Core_V3_ConfigSource: Sendable {
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_ConfigSourceSpecifier: Equatable, Sendable {
+    case apiConfigSource(Envoy_Config_Core_V3_ApiConfigSource)
     case ads(Envoy_Config_Core_V3_AggregatedConfigSource)
 
   }
@@ -115,6 +190,50 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.core.v3"
 
 nonisolated extension Envoy_Config_Core_V3_ApiVersion: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0AUTO\0\u{1}V2\0\u{1}V3\0")
+}
+
+nonisolated extension Envoy_Config_Core_V3_ApiConfigSource: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ApiConfigSource"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}api_type\0\u{4}\u{3}grpc_services\0\u{4}\u{4}transport_api_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.apiType) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.grpcServices) }()
+      case 8: try { try decoder.decodeSingularEnumField(value: &self.transportApiVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.apiType != .deprecatedAndUnavailableDoNotUse {
+      try visitor.visitSingularEnumField(value: self.apiType, fieldNumber: 1)
+    }
+    if !self.grpcServices.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.grpcServices, fieldNumber: 4)
+    }
+    if self.transportApiVersion != .auto {
+      try visitor.visitSingularEnumField(value: self.transportApiVersion, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_ApiConfigSource, rhs: Envoy_Config_Core_V3_ApiConfigSource) -> Bool {
+    if lhs.apiType != rhs.apiType {return false}
+    if lhs.transportApiVersion != rhs.transportApiVersion {return false}
+    if lhs.grpcServices != rhs.grpcServices {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_ApiConfigSource.ApiType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DEPRECATED_AND_UNAVAILABLE_DO_NOT_USE\0\u{1}REST\0\u{1}GRPC\0\u{1}DELTA_GRPC\0\u{2}\u{2}AGGREGATED_GRPC\0\u{1}AGGREGATED_DELTA_GRPC\0")
 }
 
 nonisolated extension Envoy_Config_Core_V3_AggregatedConfigSource: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -138,7 +257,7 @@ nonisolated extension Envoy_Config_Core_V3_AggregatedConfigSource: SwiftProtobuf
 
 nonisolated extension Envoy_Config_Core_V3_ConfigSource: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ConfigSource"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{3}ads\0\u{3}initial_fetch_timeout\0\u{4}\u{2}resource_api_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{2}api_config_source\0\u{1}ads\0\u{3}initial_fetch_timeout\0\u{4}\u{2}resource_api_version\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -146,6 +265,19 @@ nonisolated extension Envoy_Config_Core_V3_ConfigSource: SwiftProtobuf.Message, 
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
+      case 2: try {
+        var v: Envoy_Config_Core_V3_ApiConfigSource?
+        var hadOneofValue = false
+        if let current = self.configSourceSpecifier {
+          hadOneofValue = true
+          if case .apiConfigSource(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.configSourceSpecifier = .apiConfigSource(v)
+        }
+      }()
       case 3: try {
         var v: Envoy_Config_Core_V3_AggregatedConfigSource?
         var hadOneofValue = false
@@ -171,9 +303,17 @@ nonisolated extension Envoy_Config_Core_V3_ConfigSource: SwiftProtobuf.Message, 
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    try { if case .ads(let v)? = self.configSourceSpecifier {
+    switch self.configSourceSpecifier {
+    case .apiConfigSource?: try {
+      guard case .apiConfigSource(let v)? = self.configSourceSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .ads?: try {
+      guard case .ads(let v)? = self.configSourceSpecifier else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
+    }()
+    case nil: break
+    }
     try { if let v = self._initialFetchTimeout {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()

@@ -59,9 +59,24 @@ public nonisolated struct Envoy_Config_Core_V3_Http1ProtocolOptions: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  public var allowAbsoluteURL: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_allowAbsoluteURL ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_allowAbsoluteURL = newValue}
+  }
+  /// Returns true if `allowAbsoluteURL` has been explicitly set.
+  public var hasAllowAbsoluteURL: Bool {self._allowAbsoluteURL != nil}
+  /// Clears the value of `allowAbsoluteURL`. Subsequent reads from it will return its default value.
+  public mutating func clearAllowAbsoluteURL() {self._allowAbsoluteURL = nil}
+
+  public var acceptHTTP10: Bool = false
+
+  public var defaultHostForHTTP10: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _allowAbsoluteURL: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
 }
 
 public nonisolated struct Envoy_Config_Core_V3_Http2ProtocolOptions: Sendable {
@@ -130,18 +145,43 @@ nonisolated extension Envoy_Config_Core_V3_HttpProtocolOptions: SwiftProtobuf.Me
 
 nonisolated extension Envoy_Config_Core_V3_Http1ProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Http1ProtocolOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}allow_absolute_url\0\u{3}accept_http_10\0\u{3}default_host_for_http_10\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._allowAbsoluteURL) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.acceptHTTP10) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.defaultHostForHTTP10) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._allowAbsoluteURL {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.acceptHTTP10 != false {
+      try visitor.visitSingularBoolField(value: self.acceptHTTP10, fieldNumber: 2)
+    }
+    if !self.defaultHostForHTTP10.isEmpty {
+      try visitor.visitSingularStringField(value: self.defaultHostForHTTP10, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Config_Core_V3_Http1ProtocolOptions, rhs: Envoy_Config_Core_V3_Http1ProtocolOptions) -> Bool {
+    if lhs._allowAbsoluteURL != rhs._allowAbsoluteURL {return false}
+    if lhs.acceptHTTP10 != rhs.acceptHTTP10 {return false}
+    if lhs.defaultHostForHTTP10 != rhs.defaultHostForHTTP10 {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

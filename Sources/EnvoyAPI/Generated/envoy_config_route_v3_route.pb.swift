@@ -32,6 +32,8 @@ public nonisolated struct Envoy_Config_Route_V3_RouteConfiguration: Sendable {
 
   public var virtualHosts: [Envoy_Config_Route_V3_VirtualHost] = []
 
+  public var responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+
   public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
 
   public var requestHeadersToRemove: [String] = []
@@ -58,7 +60,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.route.v3"
 
 nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteConfiguration"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}virtual_hosts\0\u{4}\u{4}request_headers_to_add\0\u{3}validate_clusters\0\u{3}request_headers_to_remove\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}virtual_hosts\0\u{4}\u{2}response_headers_to_add\0\u{4}\u{2}request_headers_to_add\0\u{3}validate_clusters\0\u{3}request_headers_to_remove\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -68,6 +70,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Me
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.virtualHosts) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.responseHeadersToAdd) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.requestHeadersToAdd) }()
       case 7: try { try decoder.decodeSingularMessageField(value: &self._validateClusters) }()
       case 8: try { try decoder.decodeRepeatedStringField(value: &self.requestHeadersToRemove) }()
@@ -87,6 +90,9 @@ nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Me
     if !self.virtualHosts.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.virtualHosts, fieldNumber: 2)
     }
+    if !self.responseHeadersToAdd.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.responseHeadersToAdd, fieldNumber: 4)
+    }
     if !self.requestHeadersToAdd.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.requestHeadersToAdd, fieldNumber: 6)
     }
@@ -102,6 +108,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Me
   public static func ==(lhs: Envoy_Config_Route_V3_RouteConfiguration, rhs: Envoy_Config_Route_V3_RouteConfiguration) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs.virtualHosts != rhs.virtualHosts {return false}
+    if lhs.responseHeadersToAdd != rhs.responseHeadersToAdd {return false}
     if lhs.requestHeadersToAdd != rhs.requestHeadersToAdd {return false}
     if lhs.requestHeadersToRemove != rhs.requestHeadersToRemove {return false}
     if lhs._validateClusters != rhs._validateClusters {return false}

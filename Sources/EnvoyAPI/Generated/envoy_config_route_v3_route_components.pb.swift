@@ -34,6 +34,8 @@ public nonisolated struct Envoy_Config_Route_V3_VirtualHost: Sendable {
 
   public var routes: [Envoy_Config_Route_V3_Route] = []
 
+  public var virtualClusters: [Envoy_Config_Route_V3_VirtualCluster] = []
+
   public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -41,60 +43,45 @@ public nonisolated struct Envoy_Config_Route_V3_VirtualHost: Sendable {
   public init() {}
 }
 
-public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
+public nonisolated struct Envoy_Config_Route_V3_Route: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var name: String {
-    get {_storage._name}
-    set {_uniqueStorage()._name = newValue}
-  }
+  public var name: String = String()
 
   public var match: Envoy_Config_Route_V3_RouteMatch {
-    get {_storage._match ?? Envoy_Config_Route_V3_RouteMatch()}
-    set {_uniqueStorage()._match = newValue}
+    get {_match ?? Envoy_Config_Route_V3_RouteMatch()}
+    set {_match = newValue}
   }
   /// Returns true if `match` has been explicitly set.
-  public var hasMatch: Bool {_storage._match != nil}
+  public var hasMatch: Bool {self._match != nil}
   /// Clears the value of `match`. Subsequent reads from it will return its default value.
-  public mutating func clearMatch() {_uniqueStorage()._match = nil}
+  public mutating func clearMatch() {self._match = nil}
 
-  public var action: OneOf_Action? {
-    get {return _storage._action}
-    set {_uniqueStorage()._action = newValue}
-  }
+  public var action: Envoy_Config_Route_V3_Route.OneOf_Action? = nil
 
   public var route: Envoy_Config_Route_V3_RouteAction {
     get {
-      if case .route(let v)? = _storage._action {return v}
+      if case .route(let v)? = action {return v}
       return Envoy_Config_Route_V3_RouteAction()
     }
-    set {_uniqueStorage()._action = .route(newValue)}
+    set {action = .route(newValue)}
   }
 
   public var directResponse: Envoy_Config_Route_V3_DirectResponseAction {
     get {
-      if case .directResponse(let v)? = _storage._action {return v}
+      if case .directResponse(let v)? = action {return v}
       return Envoy_Config_Route_V3_DirectResponseAction()
     }
-    set {_uniqueStorage()._action = .directResponse(newValue)}
+    set {action = .directResponse(newValue)}
   }
 
-  public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] {
-    get {_storage._requestHeadersToAdd}
-    set {_uniqueStorage()._requestHeadersToAdd = newValue}
-  }
+  public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
 
-  public var requestHeadersToRemove: [String] {
-    get {_storage._requestHeadersToRemove}
-    set {_uniqueStorage()._requestHeadersToRemove = newValue}
-  }
+  public var requestHeadersToRemove: [String] = []
 
-  public var responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] {
-    get {_storage._responseHeadersToAdd}
-    set {_uniqueStorage()._responseHeadersToAdd = newValue}
-  }
+  public var responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -106,7 +93,7 @@ public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _match: Envoy_Config_Route_V3_RouteMatch? = nil
 }
 
 public nonisolated struct Envoy_Config_Route_V3_RouteMatch: Sendable {
@@ -154,74 +141,102 @@ public nonisolated struct Envoy_Config_Route_V3_RouteMatch: Sendable {
   public init() {}
 }
 
-public nonisolated struct Envoy_Config_Route_V3_RouteAction: Sendable {
+public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var clusterSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier? = nil
+  public var clusterSpecifier: OneOf_ClusterSpecifier? {
+    get {return _storage._clusterSpecifier}
+    set {_uniqueStorage()._clusterSpecifier = newValue}
+  }
 
   public var cluster: String {
     get {
-      if case .cluster(let v)? = clusterSpecifier {return v}
+      if case .cluster(let v)? = _storage._clusterSpecifier {return v}
       return String()
     }
-    set {clusterSpecifier = .cluster(newValue)}
+    set {_uniqueStorage()._clusterSpecifier = .cluster(newValue)}
   }
 
   public var metadataMatch: Envoy_Config_Core_V3_Metadata {
-    get {_metadataMatch ?? Envoy_Config_Core_V3_Metadata()}
-    set {_metadataMatch = newValue}
+    get {_storage._metadataMatch ?? Envoy_Config_Core_V3_Metadata()}
+    set {_uniqueStorage()._metadataMatch = newValue}
   }
   /// Returns true if `metadataMatch` has been explicitly set.
-  public var hasMetadataMatch: Bool {self._metadataMatch != nil}
+  public var hasMetadataMatch: Bool {_storage._metadataMatch != nil}
   /// Clears the value of `metadataMatch`. Subsequent reads from it will return its default value.
-  public mutating func clearMetadataMatch() {self._metadataMatch = nil}
+  public mutating func clearMetadataMatch() {_uniqueStorage()._metadataMatch = nil}
 
-  public var hostRewriteSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_HostRewriteSpecifier? = nil
+  public var hostRewriteSpecifier: OneOf_HostRewriteSpecifier? {
+    get {return _storage._hostRewriteSpecifier}
+    set {_uniqueStorage()._hostRewriteSpecifier = newValue}
+  }
 
   public var hostRewriteLiteral: String {
     get {
-      if case .hostRewriteLiteral(let v)? = hostRewriteSpecifier {return v}
+      if case .hostRewriteLiteral(let v)? = _storage._hostRewriteSpecifier {return v}
       return String()
     }
-    set {hostRewriteSpecifier = .hostRewriteLiteral(newValue)}
+    set {_uniqueStorage()._hostRewriteSpecifier = .hostRewriteLiteral(newValue)}
   }
 
   public var autoHostRewrite: SwiftProtobuf.Google_Protobuf_BoolValue {
     get {
-      if case .autoHostRewrite(let v)? = hostRewriteSpecifier {return v}
+      if case .autoHostRewrite(let v)? = _storage._hostRewriteSpecifier {return v}
       return SwiftProtobuf.Google_Protobuf_BoolValue()
     }
-    set {hostRewriteSpecifier = .autoHostRewrite(newValue)}
+    set {_uniqueStorage()._hostRewriteSpecifier = .autoHostRewrite(newValue)}
+  }
+
+  public var hostRewriteHeader: String {
+    get {
+      if case .hostRewriteHeader(let v)? = _storage._hostRewriteSpecifier {return v}
+      return String()
+    }
+    set {_uniqueStorage()._hostRewriteSpecifier = .hostRewriteHeader(newValue)}
   }
 
   public var timeout: SwiftProtobuf.Google_Protobuf_Duration {
-    get {_timeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
-    set {_timeout = newValue}
+    get {_storage._timeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._timeout = newValue}
   }
   /// Returns true if `timeout` has been explicitly set.
-  public var hasTimeout: Bool {self._timeout != nil}
+  public var hasTimeout: Bool {_storage._timeout != nil}
   /// Clears the value of `timeout`. Subsequent reads from it will return its default value.
-  public mutating func clearTimeout() {self._timeout = nil}
+  public mutating func clearTimeout() {_uniqueStorage()._timeout = nil}
 
   public var idleTimeout: SwiftProtobuf.Google_Protobuf_Duration {
-    get {_idleTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
-    set {_idleTimeout = newValue}
+    get {_storage._idleTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._idleTimeout = newValue}
   }
   /// Returns true if `idleTimeout` has been explicitly set.
-  public var hasIdleTimeout: Bool {self._idleTimeout != nil}
+  public var hasIdleTimeout: Bool {_storage._idleTimeout != nil}
   /// Clears the value of `idleTimeout`. Subsequent reads from it will return its default value.
-  public mutating func clearIdleTimeout() {self._idleTimeout = nil}
+  public mutating func clearIdleTimeout() {_uniqueStorage()._idleTimeout = nil}
 
   public var retryPolicy: Envoy_Config_Route_V3_RetryPolicy {
-    get {_retryPolicy ?? Envoy_Config_Route_V3_RetryPolicy()}
-    set {_retryPolicy = newValue}
+    get {_storage._retryPolicy ?? Envoy_Config_Route_V3_RetryPolicy()}
+    set {_uniqueStorage()._retryPolicy = newValue}
   }
   /// Returns true if `retryPolicy` has been explicitly set.
-  public var hasRetryPolicy: Bool {self._retryPolicy != nil}
+  public var hasRetryPolicy: Bool {_storage._retryPolicy != nil}
   /// Clears the value of `retryPolicy`. Subsequent reads from it will return its default value.
-  public mutating func clearRetryPolicy() {self._retryPolicy = nil}
+  public mutating func clearRetryPolicy() {_uniqueStorage()._retryPolicy = nil}
+
+  public var priority: Envoy_Config_Core_V3_RoutingPriority {
+    get {_storage._priority}
+    set {_uniqueStorage()._priority = newValue}
+  }
+
+  public var internalRedirectPolicy: Envoy_Config_Route_V3_InternalRedirectPolicy {
+    get {_storage._internalRedirectPolicy ?? Envoy_Config_Route_V3_InternalRedirectPolicy()}
+    set {_uniqueStorage()._internalRedirectPolicy = newValue}
+  }
+  /// Returns true if `internalRedirectPolicy` has been explicitly set.
+  public var hasInternalRedirectPolicy: Bool {_storage._internalRedirectPolicy != nil}
+  /// Clears the value of `internalRedirectPolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearInternalRedirectPolicy() {_uniqueStorage()._internalRedirectPolicy = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -233,15 +248,13 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: Sendable {
   public nonisolated enum OneOf_HostRewriteSpecifier: Equatable, Sendable {
     case hostRewriteLiteral(String)
     case autoHostRewrite(SwiftProtobuf.Google_Protobuf_BoolValue)
+    case hostRewriteHeader(String)
 
   }
 
   public init() {}
 
-  fileprivate var _metadataMatch: Envoy_Config_Core_V3_Metadata? = nil
-  fileprivate var _timeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
-  fileprivate var _idleTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
-  fileprivate var _retryPolicy: Envoy_Config_Route_V3_RetryPolicy? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Envoy_Config_Route_V3_RetryPolicy: Sendable {
@@ -269,12 +282,88 @@ public nonisolated struct Envoy_Config_Route_V3_RetryPolicy: Sendable {
   /// Clears the value of `perTryTimeout`. Subsequent reads from it will return its default value.
   public mutating func clearPerTryTimeout() {self._perTryTimeout = nil}
 
+  public var retryHostPredicate: [Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate] = []
+
+  public var hostSelectionRetryMaxAttempts: Int64 = 0
+
+  public var retriableStatusCodes: [UInt32] = []
+
+  public var retryBackOff: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff {
+    get {_retryBackOff ?? Envoy_Config_Route_V3_RetryPolicy.RetryBackOff()}
+    set {_retryBackOff = newValue}
+  }
+  /// Returns true if `retryBackOff` has been explicitly set.
+  public var hasRetryBackOff: Bool {self._retryBackOff != nil}
+  /// Clears the value of `retryBackOff`. Subsequent reads from it will return its default value.
+  public mutating func clearRetryBackOff() {self._retryBackOff = nil}
+
+  public var retriableHeaders: [Envoy_Config_Route_V3_HeaderMatcher] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated struct RetryHostPredicate: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var name: String = String()
+
+    public var configType: Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate.OneOf_ConfigType? = nil
+
+    public var typedConfig: SwiftProtobuf.Google_Protobuf_Any {
+      get {
+        if case .typedConfig(let v)? = configType {return v}
+        return SwiftProtobuf.Google_Protobuf_Any()
+      }
+      set {configType = .typedConfig(newValue)}
+    }
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_ConfigType: Equatable, Sendable {
+      case typedConfig(SwiftProtobuf.Google_Protobuf_Any)
+
+    }
+
+    public init() {}
+  }
+
+  public nonisolated struct RetryBackOff: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var baseInterval: SwiftProtobuf.Google_Protobuf_Duration {
+      get {_baseInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+      set {_baseInterval = newValue}
+    }
+    /// Returns true if `baseInterval` has been explicitly set.
+    public var hasBaseInterval: Bool {self._baseInterval != nil}
+    /// Clears the value of `baseInterval`. Subsequent reads from it will return its default value.
+    public mutating func clearBaseInterval() {self._baseInterval = nil}
+
+    public var maxInterval: SwiftProtobuf.Google_Protobuf_Duration {
+      get {_maxInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+      set {_maxInterval = newValue}
+    }
+    /// Returns true if `maxInterval` has been explicitly set.
+    public var hasMaxInterval: Bool {self._maxInterval != nil}
+    /// Clears the value of `maxInterval`. Subsequent reads from it will return its default value.
+    public mutating func clearMaxInterval() {self._maxInterval = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _baseInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    fileprivate var _maxInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  }
 
   public init() {}
 
   fileprivate var _numRetries: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
   fileprivate var _perTryTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  fileprivate var _retryBackOff: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff? = nil
 }
 
 public nonisolated struct Envoy_Config_Route_V3_DirectResponseAction: Sendable {
@@ -298,6 +387,20 @@ public nonisolated struct Envoy_Config_Route_V3_DirectResponseAction: Sendable {
   public init() {}
 
   fileprivate var _body: Envoy_Config_Core_V3_DataSource? = nil
+}
+
+public nonisolated struct Envoy_Config_Route_V3_VirtualCluster: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var headers: [Envoy_Config_Route_V3_HeaderMatcher] = []
+
+  public var name: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Envoy_Config_Route_V3_HeaderMatcher: Sendable {
@@ -338,13 +441,38 @@ public nonisolated struct Envoy_Config_Route_V3_HeaderMatcher: Sendable {
   public init() {}
 }
 
+public nonisolated struct Envoy_Config_Route_V3_InternalRedirectPolicy: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var maxInternalRedirects: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_maxInternalRedirects ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_maxInternalRedirects = newValue}
+  }
+  /// Returns true if `maxInternalRedirects` has been explicitly set.
+  public var hasMaxInternalRedirects: Bool {self._maxInternalRedirects != nil}
+  /// Clears the value of `maxInternalRedirects`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxInternalRedirects() {self._maxInternalRedirects = nil}
+
+  public var redirectResponseCodes: [UInt32] = []
+
+  public var allowCrossSchemeRedirect: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _maxInternalRedirects: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.route.v3"
 
 nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VirtualHost"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}domains\0\u{1}routes\0\u{4}\u{4}request_headers_to_add\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}domains\0\u{1}routes\0\u{4}\u{2}virtual_clusters\0\u{4}\u{2}request_headers_to_add\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -355,6 +483,7 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.domains) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.routes) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.virtualClusters) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.requestHeadersToAdd) }()
       default: break
       }
@@ -371,6 +500,9 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
     if !self.routes.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.routes, fieldNumber: 3)
     }
+    if !self.virtualClusters.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.virtualClusters, fieldNumber: 5)
+    }
     if !self.requestHeadersToAdd.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.requestHeadersToAdd, fieldNumber: 7)
     }
@@ -381,6 +513,7 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
     if lhs.name != rhs.name {return false}
     if lhs.domains != rhs.domains {return false}
     if lhs.routes != rhs.routes {return false}
+    if lhs.virtualClusters != rhs.virtualClusters {return false}
     if lhs.requestHeadersToAdd != rhs.requestHeadersToAdd {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -391,135 +524,89 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
   public static let protoMessageName: String = _protobuf_package + ".Route"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{4}\u{5}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{4}\u{2}request_headers_to_remove\0\u{2}\u{2}name\0")
 
-  fileprivate class _StorageClass {
-    var _name: String = String()
-    var _match: Envoy_Config_Route_V3_RouteMatch? = nil
-    var _action: Envoy_Config_Route_V3_Route.OneOf_Action?
-    var _requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
-    var _requestHeadersToRemove: [String] = []
-    var _responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _name = source._name
-      _match = source._match
-      _action = source._action
-      _requestHeadersToAdd = source._requestHeadersToAdd
-      _requestHeadersToRemove = source._requestHeadersToRemove
-      _responseHeadersToAdd = source._responseHeadersToAdd
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._match) }()
-        case 2: try {
-          var v: Envoy_Config_Route_V3_RouteAction?
-          var hadOneofValue = false
-          if let current = _storage._action {
-            hadOneofValue = true
-            if case .route(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._action = .route(v)
-          }
-        }()
-        case 7: try {
-          var v: Envoy_Config_Route_V3_DirectResponseAction?
-          var hadOneofValue = false
-          if let current = _storage._action {
-            hadOneofValue = true
-            if case .directResponse(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._action = .directResponse(v)
-          }
-        }()
-        case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestHeadersToAdd) }()
-        case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._responseHeadersToAdd) }()
-        case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._requestHeadersToRemove) }()
-        case 14: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
-        default: break
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._match) }()
+      case 2: try {
+        var v: Envoy_Config_Route_V3_RouteAction?
+        var hadOneofValue = false
+        if let current = self.action {
+          hadOneofValue = true
+          if case .route(let m) = current {v = m}
         }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.action = .route(v)
+        }
+      }()
+      case 7: try {
+        var v: Envoy_Config_Route_V3_DirectResponseAction?
+        var hadOneofValue = false
+        if let current = self.action {
+          hadOneofValue = true
+          if case .directResponse(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.action = .directResponse(v)
+        }
+      }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.requestHeadersToAdd) }()
+      case 10: try { try decoder.decodeRepeatedMessageField(value: &self.responseHeadersToAdd) }()
+      case 12: try { try decoder.decodeRepeatedStringField(value: &self.requestHeadersToRemove) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._match {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      switch _storage._action {
-      case .route?: try {
-        guard case .route(let v)? = _storage._action else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      }()
-      case .directResponse?: try {
-        guard case .directResponse(let v)? = _storage._action else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
-      }()
-      case nil: break
-      }
-      if !_storage._requestHeadersToAdd.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._requestHeadersToAdd, fieldNumber: 9)
-      }
-      if !_storage._responseHeadersToAdd.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._responseHeadersToAdd, fieldNumber: 10)
-      }
-      if !_storage._requestHeadersToRemove.isEmpty {
-        try visitor.visitRepeatedStringField(value: _storage._requestHeadersToRemove, fieldNumber: 12)
-      }
-      if !_storage._name.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 14)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._match {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    switch self.action {
+    case .route?: try {
+      guard case .route(let v)? = self.action else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .directResponse?: try {
+      guard case .directResponse(let v)? = self.action else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
+    case nil: break
+    }
+    if !self.requestHeadersToAdd.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.requestHeadersToAdd, fieldNumber: 9)
+    }
+    if !self.responseHeadersToAdd.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.responseHeadersToAdd, fieldNumber: 10)
+    }
+    if !self.requestHeadersToRemove.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.requestHeadersToRemove, fieldNumber: 12)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 14)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Config_Route_V3_Route, rhs: Envoy_Config_Route_V3_Route) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._name != rhs_storage._name {return false}
-        if _storage._match != rhs_storage._match {return false}
-        if _storage._action != rhs_storage._action {return false}
-        if _storage._requestHeadersToAdd != rhs_storage._requestHeadersToAdd {return false}
-        if _storage._requestHeadersToRemove != rhs_storage._requestHeadersToRemove {return false}
-        if _storage._responseHeadersToAdd != rhs_storage._responseHeadersToAdd {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.name != rhs.name {return false}
+    if lhs._match != rhs._match {return false}
+    if lhs.action != rhs.action {return false}
+    if lhs.requestHeadersToAdd != rhs.requestHeadersToAdd {return false}
+    if lhs.requestHeadersToRemove != rhs.requestHeadersToRemove {return false}
+    if lhs.responseHeadersToAdd != rhs.responseHeadersToAdd {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -605,93 +692,164 @@ nonisolated extension Envoy_Config_Route_V3_RouteMatch: SwiftProtobuf.Message, S
 
 nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{4}\u{3}metadata_match\0\u{4}\u{2}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{4}\u{f}idle_timeout\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{4}\u{3}metadata_match\0\u{4}\u{2}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{2}\u{2}priority\0\u{4}\u{d}idle_timeout\0\u{4}\u{5}host_rewrite_header\0\u{4}\u{5}internal_redirect_policy\0")
+
+  fileprivate class _StorageClass {
+    var _clusterSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier?
+    var _metadataMatch: Envoy_Config_Core_V3_Metadata? = nil
+    var _hostRewriteSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_HostRewriteSpecifier?
+    var _timeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _idleTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _retryPolicy: Envoy_Config_Route_V3_RetryPolicy? = nil
+    var _priority: Envoy_Config_Core_V3_RoutingPriority = .default
+    var _internalRedirectPolicy: Envoy_Config_Route_V3_InternalRedirectPolicy? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _clusterSpecifier = source._clusterSpecifier
+      _metadataMatch = source._metadataMatch
+      _hostRewriteSpecifier = source._hostRewriteSpecifier
+      _timeout = source._timeout
+      _idleTimeout = source._idleTimeout
+      _retryPolicy = source._retryPolicy
+      _priority = source._priority
+      _internalRedirectPolicy = source._internalRedirectPolicy
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try {
-        var v: String?
-        try decoder.decodeSingularStringField(value: &v)
-        if let v = v {
-          if self.clusterSpecifier != nil {try decoder.handleConflictingOneOf()}
-          self.clusterSpecifier = .cluster(v)
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._clusterSpecifier != nil {try decoder.handleConflictingOneOf()}
+            _storage._clusterSpecifier = .cluster(v)
+          }
+        }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._metadataMatch) }()
+        case 6: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._hostRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
+            _storage._hostRewriteSpecifier = .hostRewriteLiteral(v)
+          }
+        }()
+        case 7: try {
+          var v: SwiftProtobuf.Google_Protobuf_BoolValue?
+          var hadOneofValue = false
+          if let current = _storage._hostRewriteSpecifier {
+            hadOneofValue = true
+            if case .autoHostRewrite(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._hostRewriteSpecifier = .autoHostRewrite(v)
+          }
+        }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._timeout) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicy) }()
+        case 11: try { try decoder.decodeSingularEnumField(value: &_storage._priority) }()
+        case 24: try { try decoder.decodeSingularMessageField(value: &_storage._idleTimeout) }()
+        case 29: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._hostRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
+            _storage._hostRewriteSpecifier = .hostRewriteHeader(v)
+          }
+        }()
+        case 34: try { try decoder.decodeSingularMessageField(value: &_storage._internalRedirectPolicy) }()
+        default: break
         }
-      }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._metadataMatch) }()
-      case 6: try {
-        var v: String?
-        try decoder.decodeSingularStringField(value: &v)
-        if let v = v {
-          if self.hostRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
-          self.hostRewriteSpecifier = .hostRewriteLiteral(v)
-        }
-      }()
-      case 7: try {
-        var v: SwiftProtobuf.Google_Protobuf_BoolValue?
-        var hadOneofValue = false
-        if let current = self.hostRewriteSpecifier {
-          hadOneofValue = true
-          if case .autoHostRewrite(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.hostRewriteSpecifier = .autoHostRewrite(v)
-        }
-      }()
-      case 8: try { try decoder.decodeSingularMessageField(value: &self._timeout) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._retryPolicy) }()
-      case 24: try { try decoder.decodeSingularMessageField(value: &self._idleTimeout) }()
-      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if case .cluster(let v)? = self.clusterSpecifier {
-      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
-    } }()
-    try { if let v = self._metadataMatch {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    switch self.hostRewriteSpecifier {
-    case .hostRewriteLiteral?: try {
-      guard case .hostRewriteLiteral(let v)? = self.hostRewriteSpecifier else { preconditionFailure() }
-      try visitor.visitSingularStringField(value: v, fieldNumber: 6)
-    }()
-    case .autoHostRewrite?: try {
-      guard case .autoHostRewrite(let v)? = self.hostRewriteSpecifier else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
-    }()
-    case nil: break
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if case .cluster(let v)? = _storage._clusterSpecifier {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._metadataMatch {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      switch _storage._hostRewriteSpecifier {
+      case .hostRewriteLiteral?: try {
+        guard case .hostRewriteLiteral(let v)? = _storage._hostRewriteSpecifier else { preconditionFailure() }
+        try visitor.visitSingularStringField(value: v, fieldNumber: 6)
+      }()
+      case .autoHostRewrite?: try {
+        guard case .autoHostRewrite(let v)? = _storage._hostRewriteSpecifier else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      }()
+      default: break
+      }
+      try { if let v = _storage._timeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._retryPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if _storage._priority != .default {
+        try visitor.visitSingularEnumField(value: _storage._priority, fieldNumber: 11)
+      }
+      try { if let v = _storage._idleTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      } }()
+      try { if case .hostRewriteHeader(let v)? = _storage._hostRewriteSpecifier {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 29)
+      } }()
+      try { if let v = _storage._internalRedirectPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
+      } }()
     }
-    try { if let v = self._timeout {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
-    } }()
-    try { if let v = self._retryPolicy {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-    } }()
-    try { if let v = self._idleTimeout {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Config_Route_V3_RouteAction, rhs: Envoy_Config_Route_V3_RouteAction) -> Bool {
-    if lhs.clusterSpecifier != rhs.clusterSpecifier {return false}
-    if lhs._metadataMatch != rhs._metadataMatch {return false}
-    if lhs.hostRewriteSpecifier != rhs.hostRewriteSpecifier {return false}
-    if lhs._timeout != rhs._timeout {return false}
-    if lhs._idleTimeout != rhs._idleTimeout {return false}
-    if lhs._retryPolicy != rhs._retryPolicy {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._clusterSpecifier != rhs_storage._clusterSpecifier {return false}
+        if _storage._metadataMatch != rhs_storage._metadataMatch {return false}
+        if _storage._hostRewriteSpecifier != rhs_storage._hostRewriteSpecifier {return false}
+        if _storage._timeout != rhs_storage._timeout {return false}
+        if _storage._idleTimeout != rhs_storage._idleTimeout {return false}
+        if _storage._retryPolicy != rhs_storage._retryPolicy {return false}
+        if _storage._priority != rhs_storage._priority {return false}
+        if _storage._internalRedirectPolicy != rhs_storage._internalRedirectPolicy {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -699,7 +857,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
 
 nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RetryPolicy"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}retry_on\0\u{3}num_retries\0\u{3}per_try_timeout\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}retry_on\0\u{3}num_retries\0\u{3}per_try_timeout\0\u{4}\u{2}retry_host_predicate\0\u{3}host_selection_retry_max_attempts\0\u{3}retriable_status_codes\0\u{3}retry_back_off\0\u{3}retriable_headers\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -710,6 +868,11 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
       case 1: try { try decoder.decodeSingularStringField(value: &self.retryOn) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._numRetries) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._perTryTimeout) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.retryHostPredicate) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.hostSelectionRetryMaxAttempts) }()
+      case 7: try { try decoder.decodeRepeatedUInt32Field(value: &self.retriableStatusCodes) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._retryBackOff) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.retriableHeaders) }()
       default: break
       }
     }
@@ -729,6 +892,21 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
     try { if let v = self._perTryTimeout {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    if !self.retryHostPredicate.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.retryHostPredicate, fieldNumber: 5)
+    }
+    if self.hostSelectionRetryMaxAttempts != 0 {
+      try visitor.visitSingularInt64Field(value: self.hostSelectionRetryMaxAttempts, fieldNumber: 6)
+    }
+    if !self.retriableStatusCodes.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.retriableStatusCodes, fieldNumber: 7)
+    }
+    try { if let v = self._retryBackOff {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
+    if !self.retriableHeaders.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.retriableHeaders, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -736,6 +914,101 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
     if lhs.retryOn != rhs.retryOn {return false}
     if lhs._numRetries != rhs._numRetries {return false}
     if lhs._perTryTimeout != rhs._perTryTimeout {return false}
+    if lhs.retryHostPredicate != rhs.retryHostPredicate {return false}
+    if lhs.hostSelectionRetryMaxAttempts != rhs.hostSelectionRetryMaxAttempts {return false}
+    if lhs.retriableStatusCodes != rhs.retriableStatusCodes {return false}
+    if lhs._retryBackOff != rhs._retryBackOff {return false}
+    if lhs.retriableHeaders != rhs.retriableHeaders {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RetryPolicy.protoMessageName + ".RetryHostPredicate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{4}\u{2}typed_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try {
+        var v: SwiftProtobuf.Google_Protobuf_Any?
+        var hadOneofValue = false
+        if let current = self.configType {
+          hadOneofValue = true
+          if case .typedConfig(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.configType = .typedConfig(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try { if case .typedConfig(let v)? = self.configType {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate, rhs: Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.configType != rhs.configType {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RetryPolicy.RetryBackOff: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RetryPolicy.protoMessageName + ".RetryBackOff"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}base_interval\0\u{3}max_interval\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._baseInterval) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._maxInterval) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._baseInterval {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._maxInterval {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff, rhs: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff) -> Bool {
+    if lhs._baseInterval != rhs._baseInterval {return false}
+    if lhs._maxInterval != rhs._maxInterval {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -775,6 +1048,41 @@ nonisolated extension Envoy_Config_Route_V3_DirectResponseAction: SwiftProtobuf.
   public static func ==(lhs: Envoy_Config_Route_V3_DirectResponseAction, rhs: Envoy_Config_Route_V3_DirectResponseAction) -> Bool {
     if lhs.status != rhs.status {return false}
     if lhs._body != rhs._body {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_VirtualCluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VirtualCluster"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}name\0\u{2}\u{2}headers\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.headers) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.headers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.headers, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_VirtualCluster, rhs: Envoy_Config_Route_V3_VirtualCluster) -> Bool {
+    if lhs.headers != rhs.headers {return false}
+    if lhs.name != rhs.name {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -842,6 +1150,50 @@ nonisolated extension Envoy_Config_Route_V3_HeaderMatcher: SwiftProtobuf.Message
     if lhs.name != rhs.name {return false}
     if lhs.headerMatchSpecifier != rhs.headerMatchSpecifier {return false}
     if lhs.invertMatch != rhs.invertMatch {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_InternalRedirectPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".InternalRedirectPolicy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_internal_redirects\0\u{3}redirect_response_codes\0\u{4}\u{2}allow_cross_scheme_redirect\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._maxInternalRedirects) }()
+      case 2: try { try decoder.decodeRepeatedUInt32Field(value: &self.redirectResponseCodes) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.allowCrossSchemeRedirect) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._maxInternalRedirects {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.redirectResponseCodes.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.redirectResponseCodes, fieldNumber: 2)
+    }
+    if self.allowCrossSchemeRedirect != false {
+      try visitor.visitSingularBoolField(value: self.allowCrossSchemeRedirect, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_InternalRedirectPolicy, rhs: Envoy_Config_Route_V3_InternalRedirectPolicy) -> Bool {
+    if lhs._maxInternalRedirects != rhs._maxInternalRedirects {return false}
+    if lhs.redirectResponseCodes != rhs.redirectResponseCodes {return false}
+    if lhs.allowCrossSchemeRedirect != rhs.allowCrossSchemeRedirect {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

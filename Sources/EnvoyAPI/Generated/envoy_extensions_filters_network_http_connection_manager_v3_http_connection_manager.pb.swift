@@ -64,6 +64,24 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
     set {_uniqueStorage()._httpFilters = newValue}
   }
 
+  public var commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions {
+    get {_storage._commonHTTPProtocolOptions ?? Envoy_Config_Core_V3_HttpProtocolOptions()}
+    set {_uniqueStorage()._commonHTTPProtocolOptions = newValue}
+  }
+  /// Returns true if `commonHTTPProtocolOptions` has been explicitly set.
+  public var hasCommonHTTPProtocolOptions: Bool {_storage._commonHTTPProtocolOptions != nil}
+  /// Clears the value of `commonHTTPProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearCommonHTTPProtocolOptions() {_uniqueStorage()._commonHTTPProtocolOptions = nil}
+
+  public var httpProtocolOptions: Envoy_Config_Core_V3_Http1ProtocolOptions {
+    get {_storage._httpProtocolOptions ?? Envoy_Config_Core_V3_Http1ProtocolOptions()}
+    set {_uniqueStorage()._httpProtocolOptions = newValue}
+  }
+  /// Returns true if `httpProtocolOptions` has been explicitly set.
+  public var hasHTTPProtocolOptions: Bool {_storage._httpProtocolOptions != nil}
+  /// Clears the value of `httpProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearHTTPProtocolOptions() {_uniqueStorage()._httpProtocolOptions = nil}
+
   public var streamIdleTimeout: SwiftProtobuf.Google_Protobuf_Duration {
     get {_storage._streamIdleTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
     set {_uniqueStorage()._streamIdleTimeout = newValue}
@@ -82,9 +100,46 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
   /// Clears the value of `requestTimeout`. Subsequent reads from it will return its default value.
   public mutating func clearRequestTimeout() {_uniqueStorage()._requestTimeout = nil}
 
+  public var delayedCloseTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._delayedCloseTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._delayedCloseTimeout = newValue}
+  }
+  /// Returns true if `delayedCloseTimeout` has been explicitly set.
+  public var hasDelayedCloseTimeout: Bool {_storage._delayedCloseTimeout != nil}
+  /// Clears the value of `delayedCloseTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearDelayedCloseTimeout() {_uniqueStorage()._delayedCloseTimeout = nil}
+
   public var accessLog: [Envoy_Config_Accesslog_V3_AccessLog] {
     get {_storage._accessLog}
     set {_uniqueStorage()._accessLog = newValue}
+  }
+
+  public var useRemoteAddress: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._useRemoteAddress ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._useRemoteAddress = newValue}
+  }
+  /// Returns true if `useRemoteAddress` has been explicitly set.
+  public var hasUseRemoteAddress: Bool {_storage._useRemoteAddress != nil}
+  /// Clears the value of `useRemoteAddress`. Subsequent reads from it will return its default value.
+  public mutating func clearUseRemoteAddress() {_uniqueStorage()._useRemoteAddress = nil}
+
+  public var xffNumTrustedHops: UInt32 {
+    get {_storage._xffNumTrustedHops}
+    set {_uniqueStorage()._xffNumTrustedHops = newValue}
+  }
+
+  public var generateRequestID: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._generateRequestID ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._generateRequestID = newValue}
+  }
+  /// Returns true if `generateRequestID` has been explicitly set.
+  public var hasGenerateRequestID: Bool {_storage._generateRequestID != nil}
+  /// Clears the value of `generateRequestID`. Subsequent reads from it will return its default value.
+  public mutating func clearGenerateRequestID() {_uniqueStorage()._generateRequestID = nil}
+
+  public var preserveExternalRequestID: Bool {
+    get {_storage._preserveExternalRequestID}
+    set {_uniqueStorage()._preserveExternalRequestID = newValue}
   }
 
   public var forwardClientCertDetails: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ForwardClientCertDetails {
@@ -100,6 +155,25 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
   public var hasSetCurrentClientCertDetails: Bool {_storage._setCurrentClientCertDetails != nil}
   /// Clears the value of `setCurrentClientCertDetails`. Subsequent reads from it will return its default value.
   public mutating func clearSetCurrentClientCertDetails() {_uniqueStorage()._setCurrentClientCertDetails = nil}
+
+  public var normalizePath: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._normalizePath ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._normalizePath = newValue}
+  }
+  /// Returns true if `normalizePath` has been explicitly set.
+  public var hasNormalizePath: Bool {_storage._normalizePath != nil}
+  /// Clears the value of `normalizePath`. Subsequent reads from it will return its default value.
+  public mutating func clearNormalizePath() {_uniqueStorage()._normalizePath = nil}
+
+  public var mergeSlashes: Bool {
+    get {_storage._mergeSlashes}
+    set {_uniqueStorage()._mergeSlashes = newValue}
+  }
+
+  public var pathWithEscapedSlashesAction: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.PathWithEscapedSlashesAction {
+    get {_storage._pathWithEscapedSlashesAction}
+    set {_uniqueStorage()._pathWithEscapedSlashesAction = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -197,6 +271,52 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
 
   }
 
+  public nonisolated enum PathWithEscapedSlashesAction: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case implementationSpecificDefault // = 0
+    case keepUnchanged // = 1
+    case rejectRequest // = 2
+    case unescapeAndRedirect // = 3
+    case unescapeAndForward // = 4
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .implementationSpecificDefault
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .implementationSpecificDefault
+      case 1: self = .keepUnchanged
+      case 2: self = .rejectRequest
+      case 3: self = .unescapeAndRedirect
+      case 4: self = .unescapeAndForward
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .implementationSpecificDefault: return 0
+      case .keepUnchanged: return 1
+      case .rejectRequest: return 2
+      case .unescapeAndRedirect: return 3
+      case .unescapeAndForward: return 4
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.PathWithEscapedSlashesAction] = [
+      .implementationSpecificDefault,
+      .keepUnchanged,
+      .rejectRequest,
+      .unescapeAndRedirect,
+      .unescapeAndForward,
+    ]
+
+  }
+
   public nonisolated struct SetCurrentClientCertDetails: Sendable {
     // SwiftProtobuf.Message conformance is added in an extension below. See the
     // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -287,18 +407,28 @@ fileprivate nonisolated let _protobuf_package = "envoy.extensions.filters.networ
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpConnectionManager"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{4}\u{8}access_log\0\u{4}\u{3}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{4}\u{7}stream_idle_timeout\0\u{4}\u{4}request_timeout\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{4}\u{3}http_protocol_options\0\u{4}\u{5}access_log\0\u{3}use_remote_address\0\u{3}generate_request_id\0\u{3}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{4}\u{2}xff_num_trusted_hops\0\u{4}\u{5}stream_idle_timeout\0\u{4}\u{2}delayed_close_timeout\0\u{4}\u{2}request_timeout\0\u{4}\u{2}normalize_path\0\u{4}\u{2}preserve_external_request_id\0\u{3}merge_slashes\0\u{4}\u{2}common_http_protocol_options\0\u{4}\u{a}path_with_escaped_slashes_action\0")
 
   fileprivate class _StorageClass {
     var _codecType: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.CodecType = .auto
     var _statPrefix: String = String()
     var _routeSpecifier: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier?
     var _httpFilters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] = []
+    var _commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions? = nil
+    var _httpProtocolOptions: Envoy_Config_Core_V3_Http1ProtocolOptions? = nil
     var _streamIdleTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _requestTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _delayedCloseTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _accessLog: [Envoy_Config_Accesslog_V3_AccessLog] = []
+    var _useRemoteAddress: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _xffNumTrustedHops: UInt32 = 0
+    var _generateRequestID: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _preserveExternalRequestID: Bool = false
     var _forwardClientCertDetails: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ForwardClientCertDetails = .sanitize
     var _setCurrentClientCertDetails: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.SetCurrentClientCertDetails? = nil
+    var _normalizePath: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _mergeSlashes: Bool = false
+    var _pathWithEscapedSlashesAction: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.PathWithEscapedSlashesAction = .implementationSpecificDefault
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -313,11 +443,21 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       _statPrefix = source._statPrefix
       _routeSpecifier = source._routeSpecifier
       _httpFilters = source._httpFilters
+      _commonHTTPProtocolOptions = source._commonHTTPProtocolOptions
+      _httpProtocolOptions = source._httpProtocolOptions
       _streamIdleTimeout = source._streamIdleTimeout
       _requestTimeout = source._requestTimeout
+      _delayedCloseTimeout = source._delayedCloseTimeout
       _accessLog = source._accessLog
+      _useRemoteAddress = source._useRemoteAddress
+      _xffNumTrustedHops = source._xffNumTrustedHops
+      _generateRequestID = source._generateRequestID
+      _preserveExternalRequestID = source._preserveExternalRequestID
       _forwardClientCertDetails = source._forwardClientCertDetails
       _setCurrentClientCertDetails = source._setCurrentClientCertDetails
+      _normalizePath = source._normalizePath
+      _mergeSlashes = source._mergeSlashes
+      _pathWithEscapedSlashesAction = source._pathWithEscapedSlashesAction
     }
   }
 
@@ -365,11 +505,21 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
           }
         }()
         case 5: try { try decoder.decodeRepeatedMessageField(value: &_storage._httpFilters) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._httpProtocolOptions) }()
         case 13: try { try decoder.decodeRepeatedMessageField(value: &_storage._accessLog) }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._useRemoteAddress) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._generateRequestID) }()
         case 16: try { try decoder.decodeSingularEnumField(value: &_storage._forwardClientCertDetails) }()
         case 17: try { try decoder.decodeSingularMessageField(value: &_storage._setCurrentClientCertDetails) }()
+        case 19: try { try decoder.decodeSingularUInt32Field(value: &_storage._xffNumTrustedHops) }()
         case 24: try { try decoder.decodeSingularMessageField(value: &_storage._streamIdleTimeout) }()
+        case 26: try { try decoder.decodeSingularMessageField(value: &_storage._delayedCloseTimeout) }()
         case 28: try { try decoder.decodeSingularMessageField(value: &_storage._requestTimeout) }()
+        case 30: try { try decoder.decodeSingularMessageField(value: &_storage._normalizePath) }()
+        case 32: try { try decoder.decodeSingularBoolField(value: &_storage._preserveExternalRequestID) }()
+        case 33: try { try decoder.decodeSingularBoolField(value: &_storage._mergeSlashes) }()
+        case 35: try { try decoder.decodeSingularMessageField(value: &_storage._commonHTTPProtocolOptions) }()
+        case 45: try { try decoder.decodeSingularEnumField(value: &_storage._pathWithEscapedSlashesAction) }()
         default: break
         }
       }
@@ -402,21 +552,51 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       if !_storage._httpFilters.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._httpFilters, fieldNumber: 5)
       }
+      try { if let v = _storage._httpProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
       if !_storage._accessLog.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._accessLog, fieldNumber: 13)
       }
+      try { if let v = _storage._useRemoteAddress {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
+      try { if let v = _storage._generateRequestID {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      } }()
       if _storage._forwardClientCertDetails != .sanitize {
         try visitor.visitSingularEnumField(value: _storage._forwardClientCertDetails, fieldNumber: 16)
       }
       try { if let v = _storage._setCurrentClientCertDetails {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
       } }()
+      if _storage._xffNumTrustedHops != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._xffNumTrustedHops, fieldNumber: 19)
+      }
       try { if let v = _storage._streamIdleTimeout {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      } }()
+      try { if let v = _storage._delayedCloseTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
       } }()
       try { if let v = _storage._requestTimeout {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 28)
       } }()
+      try { if let v = _storage._normalizePath {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
+      } }()
+      if _storage._preserveExternalRequestID != false {
+        try visitor.visitSingularBoolField(value: _storage._preserveExternalRequestID, fieldNumber: 32)
+      }
+      if _storage._mergeSlashes != false {
+        try visitor.visitSingularBoolField(value: _storage._mergeSlashes, fieldNumber: 33)
+      }
+      try { if let v = _storage._commonHTTPProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
+      } }()
+      if _storage._pathWithEscapedSlashesAction != .implementationSpecificDefault {
+        try visitor.visitSingularEnumField(value: _storage._pathWithEscapedSlashesAction, fieldNumber: 45)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -430,11 +610,21 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
         if _storage._statPrefix != rhs_storage._statPrefix {return false}
         if _storage._routeSpecifier != rhs_storage._routeSpecifier {return false}
         if _storage._httpFilters != rhs_storage._httpFilters {return false}
+        if _storage._commonHTTPProtocolOptions != rhs_storage._commonHTTPProtocolOptions {return false}
+        if _storage._httpProtocolOptions != rhs_storage._httpProtocolOptions {return false}
         if _storage._streamIdleTimeout != rhs_storage._streamIdleTimeout {return false}
         if _storage._requestTimeout != rhs_storage._requestTimeout {return false}
+        if _storage._delayedCloseTimeout != rhs_storage._delayedCloseTimeout {return false}
         if _storage._accessLog != rhs_storage._accessLog {return false}
+        if _storage._useRemoteAddress != rhs_storage._useRemoteAddress {return false}
+        if _storage._xffNumTrustedHops != rhs_storage._xffNumTrustedHops {return false}
+        if _storage._generateRequestID != rhs_storage._generateRequestID {return false}
+        if _storage._preserveExternalRequestID != rhs_storage._preserveExternalRequestID {return false}
         if _storage._forwardClientCertDetails != rhs_storage._forwardClientCertDetails {return false}
         if _storage._setCurrentClientCertDetails != rhs_storage._setCurrentClientCertDetails {return false}
+        if _storage._normalizePath != rhs_storage._normalizePath {return false}
+        if _storage._mergeSlashes != rhs_storage._mergeSlashes {return false}
+        if _storage._pathWithEscapedSlashesAction != rhs_storage._pathWithEscapedSlashesAction {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -450,6 +640,10 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ForwardClientCertDetails: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SANITIZE\0\u{1}FORWARD_ONLY\0\u{1}APPEND_FORWARD\0\u{1}SANITIZE_SET\0\u{1}ALWAYS_FORWARD_ONLY\0")
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.PathWithEscapedSlashesAction: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0IMPLEMENTATION_SPECIFIC_DEFAULT\0\u{1}KEEP_UNCHANGED\0\u{1}REJECT_REQUEST\0\u{1}UNESCAPE_AND_REDIRECT\0\u{1}UNESCAPE_AND_FORWARD\0")
 }
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.SetCurrentClientCertDetails: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

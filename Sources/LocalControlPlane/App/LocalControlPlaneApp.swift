@@ -8,7 +8,8 @@ import NIOCore
 import ServiceLifecycle
 import Shared
 
-/// Assembles the local control plane: registry source → snapshot cache → ADS server, plus the HTTP API.
+/// Assembles the local control plane: registry source → snapshot cache → xDS services (ADS, CDS, EDS, LDS, RDS), plus
+/// the HTTP API.
 public struct LocalControlPlaneApp {
     public let config: ValidLocalControlPlaneConfig
     public let cache: SnapshotCache
@@ -21,7 +22,7 @@ public struct LocalControlPlaneApp {
     public init(config: ValidLocalControlPlaneConfig, metrics: MetricsBootstrap?) {
         self.config = config
         self.metrics = metrics
-        cache = SnapshotCache(datacenter: config.datacenter, tagFilter: config.tagFilter)
+        cache = SnapshotCache(datacenter: config.datacenter, properties: config.snapshot, tagFilter: config.tagFilter)
         registryStatus = RegistryStatus(
             source: config.consul.map { "consul:\($0.url)" } ?? config.registryFile.map { "file:\($0)" } ?? "embedded")
         publisher = LocalStatePublisher(datacenter: config.datacenter)
@@ -32,7 +33,7 @@ public struct LocalControlPlaneApp {
     public func run() async throws {
         let logger = Logger(label: "local-control-plane")
         let controlPlaneId = "local-control-plane/\(config.datacenter)/\(ProcessInfo.processInfo.hostName)"
-        let ads = AggregatedDiscoveryService(cache: cache, registry: streams, controlPlaneId: controlPlaneId)
+        let discovery = DiscoveryService.all(cache: cache, registry: streams, controlPlaneId: controlPlaneId, properties: config.snapshot)
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
         transportConfig.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
         // NIO listens with a backlog of 128: when thousands of Envoys reconnect at once (a restart), the rest of
@@ -44,7 +45,7 @@ public struct LocalControlPlaneApp {
             transport: .http2NIOPosix(
                 address: .ipv4(host: config.bind, port: config.xdsPort), transportSecurity: Self.xdsSecurity(config.tls),
                 config: transportConfig),
-            services: [ads])
+            services: discovery)
         let api = ControlPlaneAPI(
             cache: cache, streams: streams, registryStatus: registryStatus, metrics: metrics,
             federation: FederationAPI(

@@ -2,7 +2,7 @@ import Logging
 import Shared
 
 /// Everything `local-control-plane` is configured with: from `--config FILE.yaml`, then flags (flags win).
-public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
+public struct LocalControlPlaneConfig: Decodable, Sendable, Equatable {
     public var datacenter: String?
     public var consulURL: String?
     public var consulTokenFile: String?
@@ -23,6 +23,8 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
     public var tlsCa: String?
     public var logLevel: String?
     public var logFormat: LogFormat?
+    /// envoy-control's `envoy-control.envoy.snapshot.*` properties (config file only).
+    public var snapshot: SnapshotProperties?
 
     public init() {}
 
@@ -30,7 +32,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, stateTokenFile, remoteStateFile, routableTags, logLevel, logFormat
         case consulWait, consulDebounce, includeWarning, consulMaxWatches, tlsCert, tlsKey, tlsCa
         case consulURL = "consulUrl"
-        case consulTokenFile
+        case consulTokenFile, snapshot
     }
 
     public static let defaultXDSPort = 18000
@@ -60,6 +62,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
         merged.tlsCa = tlsCa ?? fallback.tlsCa
         merged.logLevel = logLevel ?? fallback.logLevel
         merged.logFormat = logFormat ?? fallback.logFormat
+        merged.snapshot = snapshot ?? fallback.snapshot
         return merged
     }
 
@@ -101,6 +104,7 @@ public struct LocalControlPlaneConfig: Codable, Sendable, Equatable {
             datacenter: datacenter!, registryFile: registryFile, consul: consul, xdsPort: xdsPort ?? Self.defaultXDSPort,
             httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind, pushToken: pushToken, stateToken: stateToken, tls: tls,
             remoteStateFile: remoteStateFile ?? "remote-state-\(datacenter!).json", tagFilter: tagFilter,
+            snapshot: snapshot ?? SnapshotProperties(),
             logLevel: level ?? .info, logFormat: logFormat ?? .text)
     }
 }
@@ -124,6 +128,8 @@ public struct ValidLocalControlPlaneConfig: Sendable {
     public let remoteStateFile: String
     /// Which instance tags `x-service-tag` may select (`--routable-tags`).
     public let tagFilter: TagFilter
+    /// How Envoy resources are generated (`snapshot:`), envoy-control's defaults where unset.
+    public let snapshot: SnapshotProperties
     public let logLevel: Logger.Level
     public let logFormat: LogFormat
 }

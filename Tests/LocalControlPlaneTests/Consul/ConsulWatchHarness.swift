@@ -24,7 +24,7 @@ struct ConsulWatchHarness {
         let app = Application(router: ConsulDoubleServer(catalog: consul).router())
         try await app.test(.live) { client in
             let harness = ConsulWatchHarness(
-                consul: consul, url: "http://127.0.0.1:\(try #require(client.port))", cache: SnapshotCache(datacenter: "dc1"),
+                consul: consul, url: "http://127.0.0.1:\(try #require(client.port))", cache: SnapshotCache(datacenter: "dc1", properties: Fixtures.strict),
                 status: RegistryStatus(source: "consul"))
             var configuration = HTTPClient.Configuration()
             configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.maxConcurrentWatches

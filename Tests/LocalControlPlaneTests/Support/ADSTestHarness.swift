@@ -18,12 +18,12 @@ struct ADSTestHarness {
     static func with(
         catalog: ServiceCatalog, _ body: (ADSTestHarness) async throws -> Void
     ) async throws {
-        let cache = SnapshotCache(datacenter: "dc1")
+        let cache = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict)
         await cache.apply(catalog)
         let streams = StreamRegistry()
         let server = GRPCServer(
             transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
-            services: [AggregatedDiscoveryService(cache: cache, registry: streams, controlPlaneId: "test")])
+            services: DiscoveryService.all(cache: cache, registry: streams, controlPlaneId: "test", properties: Fixtures.strict))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             let address = try #require(try await server.listeningAddress?.ipv4)

@@ -28,12 +28,27 @@ enum Fixtures {
     }
 
     static let clientMetadata = """
-        {"service_name": "client", "egress_host": "127.0.0.1", "egress_port": 15000,
+        {"service_name": "client", "ads": true, "ingress_host": "127.0.0.1", "ingress_port": 15001,
+         "egress_host": "127.0.0.1", "egress_port": 15000,
          "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend"}]}}}
         """
 
-    static func profile(_ json: String = clientMetadata) throws -> ProxyProfile {
-        try NodeMetadataParser.parse(metadata: metadata(json))
+    /// Server settings with every envoy-control switch the features under test need turned on: incoming and
+    /// outgoing permissions, canary and service-tag routing; vanished services' clusters are removed, so removals
+    /// can be seen.
+    static let strict: SnapshotProperties = {
+        var properties = SnapshotProperties()
+        properties.incomingPermissions.enabled = true
+        properties.outgoingPermissions.enabled = true
+        properties.outgoingPermissions.servicesAllowedToUseWildcard = ["client"]
+        properties.loadBalancing.canary.enabled = true
+        properties.routing.serviceTags.enabled = true
+        properties.egress.neverRemoveClusters = false
+        return properties
+    }()
+
+    static func profile(_ json: String = clientMetadata, properties: SnapshotProperties = strict) throws -> ProxyProfile {
+        try NodeMetadataParser.parse(metadata: metadata(json), properties: properties)
     }
 
     static func sotwRequest(
@@ -70,7 +85,7 @@ enum Fixtures {
 
     /// A snapshot built the way the cache builds it, for the protocol tests.
     static func snapshot(_ catalog: ServiceCatalog, profile: ProxyProfile) async throws -> Snapshot {
-        let cache = SnapshotCache(datacenter: "dc1")
+        let cache = SnapshotCache(datacenter: "dc1", properties: strict)
         await cache.apply(catalog)
         return try #require(await cache.snapshot(for: profile))
     }

@@ -1,15 +1,20 @@
 import EnvoyAPI
 
-/// Builds stdout access logs: the `access_log_filter` one, and the RBAC shadow verdict log of an ingress
-/// whose unlisted endpoints are only logged.
+/// Builds access logs: the listeners' log (`access_log_enabled`, to `access_log_path`, filtered by
+/// `access_log_filter`), and the RBAC shadow verdict log of an ingress whose unlisted endpoints are only logged.
 enum AccessLogGenerator {
-    static func filtered(_ spec: AccessLogFilterSpec, listener: String) -> Envoy_Config_Accesslog_V3_AccessLog {
-        var log = stdout(format: "[%START_TIME%] \(listener) %REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %RESPONSE_CODE% "
-            + "%RESPONSE_FLAGS% %DURATION%ms caller=%REQ(X-SERVICE-NAME)% host=%REQ(:AUTHORITY)% upstream=%UPSTREAM_HOST%\n")
-        let filters = spec.clauses.map(filter)
+    static func file(_ settings: AccessLogSettings, direction: String) -> Envoy_Config_Accesslog_V3_AccessLog {
+        var config = Envoy_Extensions_AccessLoggers_File_V3_FileAccessLog()
+        config.path = settings.path
+        config.logFormat.textFormatSource.inlineString = "[%START_TIME%] \(direction) %REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% "
+            + "%RESPONSE_CODE% %RESPONSE_FLAGS% %DURATION%ms caller=%REQ(X-SERVICE-NAME)% host=%REQ(:AUTHORITY)% upstream=%UPSTREAM_HOST%\n"
+        var log = Envoy_Config_Accesslog_V3_AccessLog()
+        log.name = "envoy.access_loggers.file"
+        log.typedConfig = EnvoyValues.typedConfig(config)
+        let filters = settings.filter?.clauses.map(filter) ?? []
         if filters.count == 1 {
             log.filter = filters[0]
-        } else {
+        } else if filters.count > 1 {
             log.filter.andFilter.filters = filters
         }
         return log
@@ -38,6 +43,9 @@ enum AccessLogGenerator {
         case .header(let name, let value):
             filter.headerFilter.header.name = name
             filter.headerFilter.header.stringMatch.exact = value
+        case .headerRegex(let name, let regex):
+            filter.headerFilter.header.name = name
+            filter.headerFilter.header.stringMatch.safeRegex.regex = regex
         case .responseFlags(let flags): filter.responseFlagFilter.flags = flags
         case .notHealthCheck: filter.notHealthCheckFilter = .init()
         }

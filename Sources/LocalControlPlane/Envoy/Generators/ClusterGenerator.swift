@@ -1,33 +1,61 @@
 import EnvoyAPI
 import Shared
 
-/// Builds CDS resources: one EDS cluster per service (shared by every group that depends on it)
-/// and the static cluster of a group's local service.
+/// Builds CDS resources: one EDS cluster per service (shared by every group that depends on it) and the clusters
+/// of external domains. The local service is the bootstrap's static `local_service` cluster, never one of ours.
 enum ClusterGenerator {
-    static let localServiceClusterName = "local_service"
     static let connectTimeout: Duration = .seconds(1)
 
-    /// The cluster named after the service; its endpoints come from EDS over ADS. Under a cross-DC
-    /// traffic split, localities are balanced by their weights. With other DCs' endpoints it ejects hosts that fail.
+    /// The cluster named after the service; its endpoints come from EDS (over ADS, or from the control-plane cluster
+    /// for `mode` xds). Under a cross-DC traffic split, localities are balanced by their weights. With other DCs'
+    /// endpoints it ejects hosts that fail.
     static func serviceCluster(
-        _ name: String, localityWeighted: Bool = false, crossDatacenter: Bool = false, traits: RoutingTraits = RoutingTraits()
+        _ name: String, mode: ProxyProfile.CommunicationMode = .ads, properties: SnapshotProperties = SnapshotProperties(),
+        localityWeighted: Bool = false, crossDatacenter: Bool = false, traits: RoutingTraits = RoutingTraits(),
+        subsets: SubsetRules? = nil
     ) -> Envoy_Config_Cluster_V3_Cluster {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
         cluster.name = name
         cluster.type = .eds
-        cluster.edsClusterConfig.edsConfig = EnvoyValues.adsConfigSource
+        cluster.edsClusterConfig.edsConfig = EnvoyValues.configSource(mode, properties)
         cluster.connectTimeout = EnvoyValues.duration(connectTimeout)
-        cluster.lbPolicy = .roundRobin
+        cluster.lbPolicy = lbPolicy(properties.loadBalancing.policy)
+        cluster.circuitBreakers.thresholds = [.default, .high].map(circuitBreaker)
+        var options = Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions()
+        options.commonHTTPProtocolOptions.idleTimeout = EnvoyValues.duration(properties.egress.commonHttp.connectionIdleTimeout)
+        options.explicitHTTPConfig.httpProtocolOptions = .init()
+        cluster.typedExtensionProtocolOptions[httpProtocolOptionsName] = EnvoyValues.typedConfig(options)
         if localityWeighted {
             cluster.commonLbConfig.localityWeightedLbConfig = .init()
         }
-        if traits.usesSubsets {
-            cluster.lbSubsetConfig = subsets(traits)
+        if traits.usesSubsets, let subsets {
+            cluster.lbSubsetConfig = self.subsets(traits, subsets)
         }
         if crossDatacenter {
             cluster.outlierDetection = crossDatacenterOutlierDetection
         }
         return cluster
+    }
+
+    static let httpProtocolOptionsName = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+
+    private static func lbPolicy(_ policy: SnapshotProperties.LoadBalancingPolicy) -> Envoy_Config_Cluster_V3_Cluster.LbPolicy {
+        switch policy {
+        case .leastRequest: .leastRequest
+        case .roundRobin: .roundRobin
+        case .random: .random
+        }
+    }
+
+    /// envoy-control's default thresholds: 1024 connections, pending and active requests, 3 retries.
+    private static func circuitBreaker(_ priority: Envoy_Config_Core_V3_RoutingPriority) -> Envoy_Config_Cluster_V3_CircuitBreakers.Thresholds {
+        var threshold = Envoy_Config_Cluster_V3_CircuitBreakers.Thresholds()
+        threshold.priority = priority
+        threshold.maxConnections = EnvoyValues.uint32(1024)
+        threshold.maxPendingRequests = EnvoyValues.uint32(1024)
+        threshold.maxRequests = EnvoyValues.uint32(1024)
+        threshold.maxRetries = EnvoyValues.uint32(3)
+        return threshold
     }
 
     /// A remote DC's instances can die long before its registry, the aggregator and this DC hear of it: hosts that
@@ -45,21 +73,21 @@ enum ClusterGenerator {
     }()
 
     /// Canary and tag subsets. A request for a tag no instance has gets no fallback (the route answers 503 with
-    /// `x-service-tag-error`); the default (non-canary) subset falls back to any endpoint when only canaries exist.
-    private static func subsets(_ traits: RoutingTraits) -> Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig {
+    /// `x-service-tag-error`); a canary request with no canary instance, and every other request, may use any endpoint.
+    private static func subsets(_ traits: RoutingTraits, _ rules: SubsetRules) -> Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig {
         var config = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig()
         config.fallbackPolicy = .anyEndpoint
         config.listAsAny = true
-        if traits.hasCanary {
-            var canary = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetSelector()
-            canary.keys = ["canary"]
-            config.subsetSelectors.append(canary)
+        if traits.hasCanary, let canary = rules.canary {
+            var selector = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetSelector()
+            selector.keys = [canary.metadataKey]
+            config.subsetSelectors.append(selector)
         }
-        if !traits.tags.isEmpty {
-            var tag = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetSelector()
-            tag.keys = ["tag"]
-            tag.fallbackPolicy = .noFallback
-            config.subsetSelectors.append(tag)
+        if !traits.tags.isEmpty, let tags = rules.tags {
+            var selector = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetSelector()
+            selector.keys = [tags.properties.metadataKey]
+            selector.fallbackPolicy = .noFallback
+            config.subsetSelectors.append(selector)
         }
         return config
     }
@@ -83,21 +111,6 @@ enum ClusterGenerator {
             cluster.transportSocket.name = "envoy.transport_sockets.tls"
             cluster.transportSocket.typedConfig = EnvoyValues.typedConfig(tls)
         }
-        return cluster
-    }
-
-    /// Where the ingress listener sends requests: the service next to this Envoy.
-    static func localServiceCluster(port: Int) -> Envoy_Config_Cluster_V3_Cluster {
-        var cluster = Envoy_Config_Cluster_V3_Cluster()
-        cluster.name = localServiceClusterName
-        cluster.type = .static
-        cluster.connectTimeout = EnvoyValues.duration(connectTimeout)
-        var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
-        endpoint.endpoint.address = EnvoyValues.address(host: "127.0.0.1", port: port)
-        var locality = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
-        locality.lbEndpoints = [endpoint]
-        cluster.loadAssignment.clusterName = localServiceClusterName
-        cluster.loadAssignment.endpoints = [locality]
         return cluster
     }
 }

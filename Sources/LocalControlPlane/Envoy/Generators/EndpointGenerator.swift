@@ -5,10 +5,10 @@ import SwiftProtobuf
 /// Builds EDS resources: a service's instances grouped by locality (`zone` = datacenter). This DC's
 /// instances are priority 0; other DCs' come at the priorities and weights the aggregator computed.
 enum EndpointGenerator {
-    /// With `subsets`, every endpoint carries the metadata the subset load balancer selects on
-    /// (`canary` "1"/"0", routable `tag`s).
+    /// With `subsets`, endpoints carry the metadata the subset load balancer selects on (canaries their canary key,
+    /// every endpoint its routable tags).
     static func loadAssignment(
-        name: String, local: [ServiceInstance], remote: RemoteService?, datacenter: String, subsets: TagFilter? = nil
+        name: String, local: [ServiceInstance], remote: RemoteService?, datacenter: String, subsets: SubsetRules? = nil
     ) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
         let endpoint = { (instance: ServiceInstance) in lbEndpoint(instance, subsets: subsets) }
         var assignment = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
@@ -31,18 +31,21 @@ enum EndpointGenerator {
         remote?.localWeight != nil || remote?.localities.contains { $0.weight != nil } == true
     }
 
-    static func lbEndpoint(_ instance: ServiceInstance, subsets: TagFilter? = nil) -> Envoy_Config_Endpoint_V3_LbEndpoint {
+    static func lbEndpoint(_ instance: ServiceInstance, subsets: SubsetRules? = nil) -> Envoy_Config_Endpoint_V3_LbEndpoint {
         var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
         endpoint.endpoint.address = EnvoyValues.address(host: instance.address, port: instance.port)
         endpoint.healthStatus = .healthy
         endpoint.loadBalancingWeight = EnvoyValues.uint32(max(1, instance.weight))
-        if let subsets {
-            var fields = Google_Protobuf_Struct()
-            fields.fields["canary"] = Google_Protobuf_Value(stringValue: instance.tags.contains(RoutingTraits.canaryTag) ? "1" : "0")
-            fields.fields["tag"] = Google_Protobuf_Value(listValue: Google_Protobuf_ListValue(
-                values: subsets.routableTags(of: instance).map { Google_Protobuf_Value(stringValue: $0) }))
-            endpoint.metadata.filterMetadata[RoutingTraits.subsetNamespace] = fields
+        guard let subsets else { return endpoint }
+        var fields = Google_Protobuf_Struct()
+        if let canary = subsets.canary, instance.tags.contains(SubsetRules.canaryTag) {
+            fields.fields[canary.metadataKey] = Google_Protobuf_Value(stringValue: canary.headerValue)
         }
+        if let tags = subsets.tags {
+            fields.fields[tags.properties.metadataKey] = Google_Protobuf_Value(listValue: Google_Protobuf_ListValue(
+                values: tags.filter.routableTags(of: instance).map { Google_Protobuf_Value(stringValue: $0) }))
+        }
+        if !fields.fields.isEmpty { endpoint.metadata.filterMetadata[SubsetRules.namespace] = fields }
         return endpoint
     }
 

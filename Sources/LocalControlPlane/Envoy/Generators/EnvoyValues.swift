@@ -3,11 +3,25 @@ import SwiftProtobuf
 
 /// Small Envoy values every generator needs, built one way everywhere.
 enum EnvoyValues {
-    /// "Fetch this over the ADS stream": how every cluster's EDS and every listener's RDS is configured.
-    static var adsConfigSource: Envoy_Config_Core_V3_ConfigSource {
+    /// Where an Envoy fetches EDS and RDS: its ADS stream, or (`ads: false`) the bootstrap's control-plane cluster.
+    static func configSource(
+        _ mode: ProxyProfile.CommunicationMode, _ properties: SnapshotProperties, initialFetchTimeout: Duration? = nil
+    ) -> Envoy_Config_Core_V3_ConfigSource {
         var source = Envoy_Config_Core_V3_ConfigSource()
-        source.ads = Envoy_Config_Core_V3_AggregatedConfigSource()
+        switch mode {
+        case .ads:
+            source.ads = Envoy_Config_Core_V3_AggregatedConfigSource()
+        case .xds:
+            var api = Envoy_Config_Core_V3_ApiConfigSource()
+            api.apiType = properties.deltaXdsEnabled ? .deltaGrpc : .grpc
+            api.transportApiVersion = .v3
+            var service = Envoy_Config_Core_V3_GrpcService()
+            service.envoyGrpc.clusterName = properties.xdsClusterName
+            api.grpcServices = [service]
+            source.apiConfigSource = api
+        }
         source.resourceApiVersion = .v3
+        if let initialFetchTimeout { source.initialFetchTimeout = duration(initialFetchTimeout) }
         return source
     }
 

@@ -1,49 +1,85 @@
 import EnvoyAPI
 
-/// Builds LDS resources: the `egress` listener for outgoing calls and the `ingress` listener in front
-/// of the local service. Both take their routes from RDS over ADS.
+/// Builds LDS resources as envoy-control names them: `egress_listener` for outgoing calls (routes
+/// `default_routes`) and `ingress_listener` in front of the local service (routes `ingress_secured_routes`). Only
+/// for Envoys whose metadata gives both listeners' addresses; others bring static listeners that use the same routes.
 enum ListenerGenerator {
-    static let egressName = "egress"
-    static let ingressName = "ingress"
+    static let egressName = "egress_listener"
+    static let ingressName = "ingress_listener"
 
-    static func listeners(for profile: ProxyProfile) -> [Envoy_Config_Listener_V3_Listener] {
-        var listeners: [Envoy_Config_Listener_V3_Listener] = []
-        let accessLogs = { (name: String) in profile.accessLogFilter.map { [AccessLogGenerator.filtered($0, listener: name)] } ?? [] }
-        if let egress = profile.egress {
-            listeners.append(httpListener(name: egressName, address: egress, direction: .outbound, accessLogs: accessLogs(egressName)))
-        }
-        if let ingress = profile.ingress {
-            var logs = accessLogs(ingressName)
-            if profile.incoming?.unlistedEndpointsPolicy == .log { logs.append(AccessLogGenerator.shadowVerdicts()) }
-            listeners.append(httpListener(
-                name: ingressName, address: ingress.listener, direction: .inbound, accessLogs: logs,
-                filters: profile.incoming.map { [PermissionsGenerator.rbacFilter($0)] } ?? []))
-        }
-        return listeners
+    static func listeners(for profile: ProxyProfile, properties: SnapshotProperties) -> [Envoy_Config_Listener_V3_Listener] {
+        guard let config = profile.listeners else { return [] }
+        let egress = egressManager(profile, config, properties)
+        let ingress = ingressManager(profile, config, properties)
+        return [
+            listener(ingressName, config.ingress, .inbound, ingress),
+            listener(egressName, config.egress, .outbound, egress),
+        ]
     }
 
-    private static func httpListener(
-        name: String, address: ProxyProfile.ListenerAddress, direction: Envoy_Config_Core_V3_TrafficDirection,
-        accessLogs: [Envoy_Config_Accesslog_V3_AccessLog],
-        filters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] = []
-    ) -> Envoy_Config_Listener_V3_Listener {
-        var manager = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager()
-        manager.statPrefix = name
+    private typealias Manager = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager
+    private typealias HTTPFilter = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter
+
+    private static func egressManager(_ profile: ProxyProfile, _ config: ListenersConfig, _ properties: SnapshotProperties) -> Manager {
+        var manager = baseManager(
+            profile, config, properties, statPrefix: "egress_http", routes: RouteGenerator.egressName, initialFetchTimeout: .seconds(20))
+        manager.httpProtocolOptions.allowAbsoluteURL = .init(true)
+        manager.httpFilters = [router]
+        manager.accessLog = accessLogs(config, direction: "egress")
+        return manager
+    }
+
+    private static func ingressManager(_ profile: ProxyProfile, _ config: ListenersConfig, _ properties: SnapshotProperties) -> Manager {
+        var manager = baseManager(
+            profile, config, properties, statPrefix: "ingress_http", routes: RouteGenerator.ingressName, initialFetchTimeout: .seconds(30))
+        manager.useRemoteAddress = .init(config.useRemoteAddress)
+        if config.useRemoteAddress { manager.xffNumTrustedHops = 1 }
+        manager.delayedCloseTimeout = EnvoyValues.duration(.zero)
+        manager.commonHTTPProtocolOptions.idleTimeout = EnvoyValues.duration(
+            profile.incoming.timeoutPolicy.connectionIdleTimeout ?? properties.localService.connectionIdleTimeout)
+        manager.httpProtocolOptions.acceptHTTP10 = true
+        manager.httpProtocolOptions.defaultHostForHTTP10 = profile.serviceName
+        manager.httpFilters = (profile.incoming.permissions.map { [PermissionsGenerator.rbacFilter($0, properties: properties)] } ?? []) + [router]
+        var logs = accessLogs(config, direction: "ingress")
+        if profile.incoming.permissions?.unlistedEndpointsPolicy == .log { logs.append(AccessLogGenerator.shadowVerdicts()) }
+        manager.accessLog = logs
+        return manager
+    }
+
+    private static func baseManager(
+        _ profile: ProxyProfile, _ config: ListenersConfig, _ properties: SnapshotProperties, statPrefix: String, routes: String,
+        initialFetchTimeout: Duration
+    ) -> Manager {
+        var manager = Manager()
+        manager.statPrefix = statPrefix
         manager.codecType = .auto
-        manager.rds.configSource = EnvoyValues.adsConfigSource
-        manager.rds.routeConfigName = name
-        var router = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter()
+        manager.rds.configSource = EnvoyValues.configSource(profile.communicationMode, properties, initialFetchTimeout: initialFetchTimeout)
+        manager.rds.routeConfigName = routes
+        manager.generateRequestID = .init(config.generateRequestId)
+        manager.preserveExternalRequestID = config.preserveExternalRequestId
+        return manager
+    }
+
+    private static func accessLogs(_ config: ListenersConfig, direction: String) -> [Envoy_Config_Accesslog_V3_AccessLog] {
+        guard config.accessLog.enabled else { return [] }
+        return [AccessLogGenerator.file(config.accessLog, direction: direction)]
+    }
+
+    private static let router: HTTPFilter = {
+        var router = HTTPFilter()
         router.name = "envoy.filters.http.router"
         router.typedConfig = EnvoyValues.typedConfig(Envoy_Extensions_Filters_Http_Router_V3_Router())
-        manager.httpFilters = filters + [router]
-        manager.accessLog = accessLogs
+        return router
+    }()
 
+    private static func listener(
+        _ name: String, _ address: ListenerAddress, _ direction: Envoy_Config_Core_V3_TrafficDirection, _ manager: Manager
+    ) -> Envoy_Config_Listener_V3_Listener {
         var filter = Envoy_Config_Listener_V3_Filter()
         filter.name = "envoy.filters.network.http_connection_manager"
         filter.typedConfig = EnvoyValues.typedConfig(manager)
         var chain = Envoy_Config_Listener_V3_FilterChain()
         chain.filters = [filter]
-
         var listener = Envoy_Config_Listener_V3_Listener()
         listener.name = name
         listener.address = EnvoyValues.address(host: address.host, port: address.port)

@@ -1,17 +1,22 @@
 import EnvoyAPI
 
 /// Builds the ingress RBAC filter from `proxy_settings.incoming`: one ALLOW policy per endpoint
-/// (path + methods + callers). The caller is the `x-service-name` header its egress listener set.
+/// (paths + methods + callers). The caller is the service-name header (`x-service-name`) its egress routes set.
 enum PermissionsGenerator {
     static let filterName = "envoy.filters.http.rbac"
 
-    static func rbacFilter(_ incoming: IncomingPermissions) -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter {
+    static func rbacFilter(
+        _ incoming: IncomingPermissions, properties: SnapshotProperties = SnapshotProperties()
+    ) -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter {
         var rules = Envoy_Config_Rbac_V3_RBAC()
         rules.action = .allow
         for (index, endpoint) in incoming.endpoints.enumerated() {
             var policy = Envoy_Config_Rbac_V3_Policy()
             policy.permissions = [permission(endpoint)]
-            policy.principals = [principal(endpoint.clients, incoming)]
+            policy.principals = [
+                endpoint.unlistedClientsPolicy == .log
+                    ? anyone : principal(endpoint.clients, incoming, header: properties.incomingPermissions.serviceNameHeader)
+            ]
             rules.policies["endpoint-\(index)"] = policy
         }
         var config = Envoy_Extensions_Filters_Http_Rbac_V3_RBAC()
@@ -28,12 +33,17 @@ enum PermissionsGenerator {
     }
 
     private static func permission(_ endpoint: IncomingPermissions.Endpoint) -> Envoy_Config_Rbac_V3_Permission {
-        var path = Envoy_Config_Rbac_V3_Permission()
-        switch endpoint.path {
-        case .exact(let value): path.urlPath.path.exact = value
-        case .prefix(let value): path.urlPath.path.prefix = value
-        case .regex(let value): path.urlPath.path.safeRegex.regex = value
+        let paths = endpoint.paths.map { match in
+            var path = Envoy_Config_Rbac_V3_Permission()
+            switch match {
+            case .exact(let value): path.urlPath.path.exact = value
+            case .prefix(let value): path.urlPath.path.prefix = value
+            case .regex(let value): path.urlPath.path.safeRegex.regex = value
+            }
+            return path
         }
+        var path = Envoy_Config_Rbac_V3_Permission()
+        if paths.count == 1 { path = paths[0] } else { path.orRules.rules = paths }
         guard !endpoint.methods.isEmpty else { return path }
         var methods = Envoy_Config_Rbac_V3_Permission()
         methods.orRules.rules = endpoint.methods.map { method in
@@ -47,16 +57,19 @@ enum PermissionsGenerator {
         return both
     }
 
-    private static func principal(_ clients: [String], _ incoming: IncomingPermissions) -> Envoy_Config_Rbac_V3_Principal {
-        let callers = Set(clients.flatMap(incoming.callers)).sorted()
+    private static let anyone: Envoy_Config_Rbac_V3_Principal = {
         var principal = Envoy_Config_Rbac_V3_Principal()
-        if callers.contains("*") {
-            principal.any = true
-            return principal
-        }
+        principal.any = true
+        return principal
+    }()
+
+    private static func principal(_ clients: [String], _ incoming: IncomingPermissions, header: String) -> Envoy_Config_Rbac_V3_Principal {
+        let callers = Set(clients.flatMap(incoming.callers)).sorted()
+        if callers.contains("*") { return anyone }
+        var principal = Envoy_Config_Rbac_V3_Principal()
         principal.orIds.ids = callers.map { caller in
             var id = Envoy_Config_Rbac_V3_Principal()
-            id.header.name = RouteGenerator.serviceNameHeader
+            id.header.name = header
             id.header.stringMatch.exact = caller
             return id
         }

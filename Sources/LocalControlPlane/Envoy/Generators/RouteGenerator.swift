@@ -3,134 +3,185 @@ import SwiftProtobuf
 
 /// One service an Envoy's egress routes to, with everything its routes depend on.
 struct RoutedDependency: Hashable, Sendable {
-    var service: String
-    var timeouts: ProxyProfile.TimeoutPolicy
+    var dependency: ServiceDependency
     var traits: RoutingTraits
+
+    var service: String { dependency.service }
 }
 
-/// Builds RDS resources. `egress` routes by Host header (the service name, with or without a port, or an
-/// external domain) and marks each request with the caller's service name; per service it adds the
-/// `x-service-tag` and `x-canary` routes. `ingress` sends everything to the local service.
+/// Builds RDS resources under envoy-control's names, for dynamic and static listeners alike. `default_routes`
+/// (egress) routes by Host header to the dependencies' clusters, `envoy-original-destination` to the bootstrap's
+/// original-destination cluster, anything else to a direct `clusterNotFoundStatusCode` reply.
+/// `ingress_secured_routes` sends everything to the bootstrap's `local_service`, health checks to their cluster.
 enum RouteGenerator {
-    /// The header that tells the called service who is calling (used by its ingress permissions).
-    static let serviceNameHeader = "x-service-name"
-    /// Retried once on another host: failures that happen before the request reached the service.
-    static let retryOn = "connect-failure,refused-stream,reset"
+    static let egressName = "default_routes"
+    static let ingressName = "ingress_secured_routes"
+    static let localServiceCluster = "local_service"
+    static let originalDestinationCluster = "envoy-original-destination"
 
-    static func routes(for profile: ProxyProfile, dependencies: [RoutedDependency]) -> [Envoy_Config_Route_V3_RouteConfiguration] {
-        var routes: [Envoy_Config_Route_V3_RouteConfiguration] = []
-        if profile.egress != nil {
-            routes.append(egress(for: profile, dependencies: dependencies))
-        }
-        if profile.ingress != nil {
-            routes.append(ingress())
-        }
-        return routes
+    static func routes(
+        for profile: ProxyProfile, dependencies: [RoutedDependency], properties: SnapshotProperties, subsets: SubsetRules
+    ) -> [Envoy_Config_Route_V3_RouteConfiguration] {
+        [egress(for: profile, dependencies: dependencies, properties: properties, subsets: subsets), IngressRoutes.configuration(profile, properties)]
     }
 
-    static func egress(for profile: ProxyProfile, dependencies: [RoutedDependency]) -> Envoy_Config_Route_V3_RouteConfiguration {
+    static func egress(
+        for profile: ProxyProfile, dependencies: [RoutedDependency], properties: SnapshotProperties, subsets: SubsetRules
+    ) -> Envoy_Config_Route_V3_RouteConfiguration {
+        let rules = EgressRouteRules(properties: properties, subsets: subsets)
         var configuration = Envoy_Config_Route_V3_RouteConfiguration()
-        configuration.name = ListenerGenerator.egressName
-        configuration.virtualHosts = dependencies.map(serviceHost)
-            + profile.outgoing.domains.sorted { $0.key.clusterName < $1.key.clusterName }.map(domainHost)
-            + [unknownHost(caller: profile.serviceName)]
-        configuration.requestHeadersToAdd = [EnvoyValues.header(serviceNameHeader, profile.serviceName)]
+        configuration.name = egressName
+        configuration.virtualHosts = dependencies.map(rules.serviceHost)
+            + profile.outgoing.domains.map(rules.domainHost)
+            + [rules.originalDestinationHost, rules.clusterNotFoundHost]
+        if properties.incomingPermissions.enabled {
+            configuration.requestHeadersToAdd = [EnvoyValues.header(properties.incomingPermissions.serviceNameHeader, profile.serviceName)]
+        }
+        if profile.listeners?.addUpstreamExternalAddressHeader == true {
+            configuration.responseHeadersToAdd = [EnvoyValues.header("x-envoy-upstream-remote-address", "%UPSTREAM_REMOTE_ADDRESS%")]
+        }
         configuration.validateClusters = .init(false)
         return configuration
     }
+}
 
-    static func ingress() -> Envoy_Config_Route_V3_RouteConfiguration {
-        var host = Envoy_Config_Route_V3_VirtualHost()
-        host.name = "local_service"
-        host.domains = ["*"]
-        host.routes = [forward(to: ClusterGenerator.localServiceClusterName, timeouts: .init(), retries: false)]
-        var configuration = Envoy_Config_Route_V3_RouteConfiguration()
-        configuration.name = ListenerGenerator.ingressName
-        configuration.virtualHosts = [host]
-        return configuration
-    }
+/// The pieces of `default_routes`, under one set of server settings.
+private struct EgressRouteRules {
+    let properties: SnapshotProperties
+    let subsets: SubsetRules
 
-    private static func serviceHost(_ dependency: RoutedDependency) -> Envoy_Config_Route_V3_VirtualHost {
-        let service = dependency.service
+    func serviceHost(_ routed: RoutedDependency) -> Envoy_Config_Route_V3_VirtualHost {
+        let service = routed.service
+        let settings = routed.dependency.settings
         var host = Envoy_Config_Route_V3_VirtualHost()
         host.name = service
         host.domains = [service, "\(service):*"]
-        for tag in dependency.traits.tags {
-            var route = forward(to: service, timeouts: dependency.timeouts, subset: ["tag": tag])
-            route.match.headers = [exactHeader(RoutingTraits.tagHeader, tag)]
+        if let tags = subsets.tags {
+            for tag in routed.traits.tags {
+                var route = forward(to: service, settings, subset: [tags.properties.metadataKey: tag])
+                route.match.headers = [RouteMatching.exactHeader(tags.properties.header, tag)]
+                host.routes.append(route)
+            }
+            host.routes.append(unknownTag(service, header: tags.properties.header))
+        }
+        if routed.traits.hasCanary, let canary = subsets.canary {
+            var route = forward(to: service, settings, subset: [canary.metadataKey: canary.headerValue])
+            route.match.headers = [RouteMatching.exactHeader(SubsetRules.canaryHeader, canary.headerValue)]
             host.routes.append(route)
         }
-        host.routes.append(unknownTag(service))
-        if dependency.traits.hasCanary {
-            var canary = forward(to: service, timeouts: dependency.timeouts, subset: ["canary": "1"])
-            canary.match.headers = [exactHeader(RoutingTraits.canaryHeader, "1")]
-            host.routes.append(canary)
-            host.routes.append(forward(to: service, timeouts: dependency.timeouts, subset: ["canary": "0"]))
-        } else {
-            host.routes.append(forward(to: service, timeouts: dependency.timeouts))
-        }
+        host.routes.append(forward(to: service, settings))
         return host
     }
 
-    private static func domainHost(_ domain: DomainDependency, _ timeouts: ProxyProfile.TimeoutPolicy) -> Envoy_Config_Route_V3_VirtualHost {
+    func domainHost(_ domain: DomainDependency) -> Envoy_Config_Route_V3_VirtualHost {
         var host = Envoy_Config_Route_V3_VirtualHost()
         host.name = domain.clusterName
         host.domains = [domain.host, "\(domain.host):\(domain.port)"]
-        host.routes = [forward(to: domain.clusterName, timeouts: timeouts)]
+        host.routes = [forward(to: domain.clusterName, domain.settings)]
         return host
     }
 
-    private static func forward(
-        to cluster: String, timeouts: ProxyProfile.TimeoutPolicy, subset: [String: String] = [:], retries: Bool = true
-    ) -> Envoy_Config_Route_V3_Route {
+    /// envoy-control's `original-destination-route`: calls with `Host: envoy-original-destination` go to the
+    /// address in `x-envoy-original-dst-host` through the bootstrap's original-destination cluster.
+    var originalDestinationHost: Envoy_Config_Route_V3_VirtualHost {
+        let common = properties.egress.commonHttp
+        var host = Envoy_Config_Route_V3_VirtualHost()
+        host.name = "original-destination-route"
+        host.domains = [RouteGenerator.originalDestinationCluster]
+        var route = Envoy_Config_Route_V3_Route()
+        route.match.prefix = "/"
+        route.route.cluster = RouteGenerator.originalDestinationCluster
+        route.route.timeout = EnvoyValues.duration(common.requestTimeout)
+        route.route.idleTimeout = EnvoyValues.duration(common.idleTimeout)
+        host.routes = [route]
+        return host
+    }
+
+    /// A Host header that names no dependency: envoy-control's `wildcard-route`.
+    var clusterNotFoundHost: Envoy_Config_Route_V3_VirtualHost {
+        var route = Envoy_Config_Route_V3_Route()
+        route.match.prefix = "/"
+        route.directResponse.status = UInt32(properties.egress.clusterNotFoundStatusCode)
+        var host = Envoy_Config_Route_V3_VirtualHost()
+        host.name = "wildcard-route"
+        host.domains = ["*"]
+        host.routes = [route]
+        return host
+    }
+
+    private func forward(to cluster: String, _ settings: DependencySettings, subset: [String: String] = [:]) -> Envoy_Config_Route_V3_Route {
         var route = Envoy_Config_Route_V3_Route()
         route.match.prefix = "/"
         route.route.cluster = cluster
-        if let timeout = timeouts.requestTimeout { route.route.timeout = EnvoyValues.duration(timeout) }
-        if let idle = timeouts.idleTimeout { route.route.idleTimeout = EnvoyValues.duration(idle) }
-        if retries {
-            route.route.retryPolicy.retryOn = retryOn
-            route.route.retryPolicy.numRetries = EnvoyValues.uint32(1)
+        route.route.timeout = EnvoyValues.duration(settings.timeoutPolicy.requestTimeout)
+        route.route.idleTimeout = EnvoyValues.duration(settings.timeoutPolicy.idleTimeout)
+        if let retry = settings.retryPolicy, !retry.retryOn.isEmpty { route.route.retryPolicy = RouteMatching.retryPolicy(retry) }
+        if settings.handleInternalRedirect {
+            route.route.internalRedirectPolicy.redirectResponseCodes = [301, 302, 303, 307, 308]
+        }
+        if settings.rewriteHostHeader, properties.egress.hostHeaderRewriting.enabled {
+            route.route.hostRewriteHeader = properties.egress.hostHeaderRewriting.customHostHeader
         }
         if !subset.isEmpty {
             var values = Google_Protobuf_Struct()
             for (key, value) in subset { values.fields[key] = Google_Protobuf_Value(stringValue: value) }
-            route.route.metadataMatch.filterMetadata[RoutingTraits.subsetNamespace] = values
+            route.route.metadataMatch.filterMetadata[SubsetRules.namespace] = values
         }
         return route
     }
 
     /// A tag no instance has: a clear 503 instead of traffic to an instance without the tag.
-    private static func unknownTag(_ service: String) -> Envoy_Config_Route_V3_Route {
+    private func unknownTag(_ service: String, header: String) -> Envoy_Config_Route_V3_Route {
         var route = Envoy_Config_Route_V3_Route()
         route.match.prefix = "/"
         var present = Envoy_Config_Route_V3_HeaderMatcher()
-        present.name = RoutingTraits.tagHeader
+        present.name = header
         present.presentMatch = true
         route.match.headers = [present]
         route.directResponse.status = 503
-        route.directResponse.body.inlineString = "no instance of '\(service)' has the requested x-service-tag\n"
-        route.responseHeadersToAdd = [EnvoyValues.header(RoutingTraits.tagErrorHeader, "no instance of \(service) has the requested tag")]
+        route.directResponse.body.inlineString = "no instance of '\(service)' has the requested \(header)\n"
+        route.responseHeadersToAdd = [EnvoyValues.header(SubsetRules.tagErrorHeader, "no instance of \(service) has the requested tag")]
         return route
     }
+}
 
-    private static func exactHeader(_ name: String, _ value: String) -> Envoy_Config_Route_V3_HeaderMatcher {
+/// Route pieces both directions use.
+enum RouteMatching {
+    static func exactHeader(_ name: String, _ value: String) -> Envoy_Config_Route_V3_HeaderMatcher {
         var matcher = Envoy_Config_Route_V3_HeaderMatcher()
         matcher.name = name
         matcher.stringMatch.exact = value
         return matcher
     }
 
-    /// Calls to a host that is not a declared dependency get a clear 404 instead of a silent reset.
-    private static func unknownHost(caller: String) -> Envoy_Config_Route_V3_VirtualHost {
-        var route = Envoy_Config_Route_V3_Route()
-        route.match.prefix = "/"
-        route.directResponse.status = 404
-        route.directResponse.body.inlineString = "no route: the Host header names no service that '\(caller)' depends on\n"
-        var host = Envoy_Config_Route_V3_VirtualHost()
-        host.name = "unknown-service"
-        host.domains = ["*"]
-        host.routes = [route]
-        return host
+    static func pathHeader(_ match: PathMatch) -> Envoy_Config_Route_V3_HeaderMatcher {
+        var matcher = Envoy_Config_Route_V3_HeaderMatcher()
+        matcher.name = ":path"
+        switch match {
+        case .exact(let path): matcher.stringMatch.exact = path
+        case .prefix(let path): matcher.stringMatch.prefix = path
+        case .regex(let path): matcher.stringMatch.safeRegex.regex = path
+        }
+        return matcher
+    }
+
+    static func retryPolicy(_ retry: RetryPolicy) -> Envoy_Config_Route_V3_RetryPolicy {
+        var policy = Envoy_Config_Route_V3_RetryPolicy()
+        policy.retryOn = retry.retryOn.joined(separator: ",")
+        policy.numRetries = EnvoyValues.uint32(retry.numberRetries)
+        if let timeout = retry.perTryTimeout { policy.perTryTimeout = EnvoyValues.duration(timeout) }
+        if let attempts = retry.hostSelectionRetryMaxAttempts { policy.hostSelectionRetryMaxAttempts = Int64(attempts) }
+        policy.retryHostPredicate = retry.retryHostPredicates.map { name in
+            var predicate = Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate()
+            predicate.name = name
+            predicate.typedConfig = EnvoyValues.typedConfig(Envoy_Extensions_Retry_Host_PreviousHosts_V3_PreviousHostsPredicate())
+            return predicate
+        }
+        if let base = retry.backOffBaseInterval {
+            policy.retryBackOff.baseInterval = EnvoyValues.duration(base)
+            if let max = retry.backOffMaxInterval { policy.retryBackOff.maxInterval = EnvoyValues.duration(max) }
+        }
+        policy.retriableStatusCodes = retry.retriableStatusCodes.map(UInt32.init)
+        return policy
     }
 }

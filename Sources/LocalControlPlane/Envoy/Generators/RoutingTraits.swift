@@ -1,16 +1,38 @@
 import Foundation
 import Shared
 
+/// Which subsets Envoy's load balancer needs, from the server's settings: canary instances (`loadBalancing.canary`)
+/// and service tags (`routing.serviceTags`, limited to `--routable-tags`). Nil parts are off.
+struct SubsetRules: Hashable, Sendable {
+    /// Metadata namespace Envoy's subset load balancer reads.
+    static let namespace = "envoy.lb"
+    static let canaryTag = "canary"
+    static let canaryHeader = "x-canary"
+    static let tagErrorHeader = "x-service-tag-error"
+
+    var canary: SnapshotProperties.CanaryProperties?
+    var tags: (properties: SnapshotProperties.ServiceTagsProperties, filter: TagFilter)?
+
+    init(_ properties: SnapshotProperties, tagFilter: TagFilter) {
+        canary = properties.loadBalancing.canary.enabled ? properties.loadBalancing.canary : nil
+        tags = properties.routing.serviceTags.enabled ? (properties.routing.serviceTags, tagFilter) : nil
+    }
+
+    static func == (lhs: SubsetRules, rhs: SubsetRules) -> Bool {
+        lhs.canary == rhs.canary && lhs.tags?.properties == rhs.tags?.properties && lhs.tags?.filter == rhs.tags?.filter
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(canary)
+        hasher.combine(tags?.properties)
+        hasher.combine(tags?.filter)
+    }
+
+}
+
 /// What routing features a service needs, from its instances (local and remote): the tags a request may
 /// select with `x-service-tag`, and whether canary instances exist. Routes and subsets follow from it.
 struct RoutingTraits: Hashable, Sendable {
-    static let canaryTag = "canary"
-    static let tagHeader = "x-service-tag"
-    static let tagErrorHeader = "x-service-tag-error"
-    static let canaryHeader = "x-canary"
-    /// Metadata namespace Envoy's subset load balancer reads.
-    static let subsetNamespace = "envoy.lb"
-
     var tags: [String]
     var hasCanary: Bool
 
@@ -21,9 +43,9 @@ struct RoutingTraits: Hashable, Sendable {
         self.hasCanary = hasCanary
     }
 
-    init(instances: [ServiceInstance], routable: TagFilter) {
-        tags = Set(instances.flatMap { routable.routableTags(of: $0) }).sorted()
-        hasCanary = instances.contains { $0.tags.contains(Self.canaryTag) }
+    init(instances: [ServiceInstance], rules: SubsetRules) {
+        tags = rules.tags.map { tags in Set(instances.flatMap { tags.filter.routableTags(of: $0) }).sorted() } ?? []
+        hasCanary = rules.canary != nil && instances.contains { $0.tags.contains(SubsetRules.canaryTag) }
     }
 }
 
@@ -50,7 +72,7 @@ public struct TagFilter: Hashable, Sendable {
 
     func routableTags(of instance: ServiceInstance) -> [String] {
         instance.tags.filter { tag in
-            guard tag != RoutingTraits.canaryTag, !tag.hasPrefix(ServiceInstance.weightTagPrefix) else { return false }
+            guard tag != SubsetRules.canaryTag, !tag.hasPrefix(ServiceInstance.weightTagPrefix) else { return false }
             guard let regex else { return true }
             return regex.firstMatch(in: tag, range: NSRange(tag.startIndex..., in: tag)) != nil
         }

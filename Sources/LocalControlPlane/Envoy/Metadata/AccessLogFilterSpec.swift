@@ -1,5 +1,6 @@
-/// `access_log_filter` in envoy-control syntax: clauses joined by `;`, all of which must hold, e.g.
-/// `status_code:>=500;duration:>1000;header:x-debug:1;response_flags:UF,UH`.
+/// `access_log_filter`: envoy-control's struct (`status_code_filter: "GE:500"`, `duration_filter`, `header_filter:
+/// "name:regex"`, `response_flag_filter: "UH,UF"`, `not_health_check_filter`), or our earlier string form: clauses
+/// joined by `;`, all of which must hold, e.g. `status_code:>=500;duration:>1000;header:x-debug:1;response_flags:UF,UH`.
 public struct AccessLogFilterSpec: Hashable, Sendable {
     public enum Comparison: Hashable, Sendable {
         case atLeast(Int)
@@ -12,13 +13,68 @@ public struct AccessLogFilterSpec: Hashable, Sendable {
         /// Milliseconds.
         case duration(Comparison)
         case header(name: String, value: String)
+        case headerRegex(name: String, regex: String)
         case responseFlags([String])
         case notHealthCheck
     }
 
     public var clauses: [Clause]
 
-    /// Parses the syntax; the error names the clause that is wrong.
+    public init(clauses: [Clause]) {
+        self.clauses = clauses
+    }
+
+    /// Either form. In the struct form an absent `not_health_check_filter` takes the server's default, as in
+    /// envoy-control.
+    static func parse(_ reader: MetadataReader, notHealthCheckDefault: Bool) throws(NodeMetadataError) -> AccessLogFilterSpec {
+        if case .stringValue(let text) = reader.value.kind { return try parse(text) }
+        var clauses: [Clause] = []
+        for (key, make) in [("status_code_filter", Clause.statusCode), ("duration_filter", Clause.duration)] as [(String, (Comparison) -> Clause)] {
+            guard let field = try reader.child(key) else { continue }
+            let text = try field.string().uppercased()
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            let operators: [Substring: (Int) -> Comparison] = ["GE": Comparison.atLeast, "LE": Comparison.atMost, "EQ": Comparison.equal]
+            guard parts.count == 2, let op = operators[parts[0]], parts[1].allSatisfy(\.isNumber),
+                  let value = Int(parts[1]), value <= Int(UInt32.max) else {
+                throw field.error("'\(text)' is not OPERATOR:VALUE with OPERATOR one of GE, LE, EQ (e.g. GE:500)")
+            }
+            clauses.append(make(op(value)))
+        }
+        if let field = try reader.child("header_filter") {
+            let text = try field.string()
+            let parts = text.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, (try? Regex(String(parts[1]))) != nil else {
+                throw field.error("'\(text)' is not HEADER_NAME:REGEX")
+            }
+            clauses.append(.headerRegex(name: parts[0].lowercased(), regex: String(parts[1])))
+        }
+        if let field = try reader.child("response_flag_filter") {
+            let text = try field.string().uppercased()
+            let flags = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard let bad = flags.first(where: { !Self.responseFlags.contains($0) }) else {
+                clauses.append(.responseFlags(flags))
+                return try finish(clauses, reader, notHealthCheckDefault)
+            }
+            throw field.error("'\(bad)' is not an Envoy response flag (\(Self.responseFlags.joined(separator: ",")))")
+        }
+        return try finish(clauses, reader, notHealthCheckDefault)
+    }
+
+    private static func finish(
+        _ clauses: [Clause], _ reader: MetadataReader, _ notHealthCheckDefault: Bool
+    ) throws(NodeMetadataError) -> AccessLogFilterSpec {
+        var clauses = clauses
+        if try reader.child("not_health_check_filter")?.bool() ?? notHealthCheckDefault { clauses.append(.notHealthCheck) }
+        return AccessLogFilterSpec(clauses: clauses)
+    }
+
+    /// The flags envoy-control's validator knows.
+    static let responseFlags = [
+        "UH", "UF", "UO", "NR", "URX", "NC", "DT", "DC", "LH", "UT", "LR", "UR", "UC", "DI", "FI", "RL", "UAEX", "RLSE", "IH", "SI",
+        "DPE", "UPE", "UMSDR", "OM", "DF",
+    ]
+
+    /// Parses the string form; the error names the clause that is wrong.
     public static func parse(_ text: String) throws(NodeMetadataError) -> AccessLogFilterSpec {
         var clauses: [Clause] = []
         for raw in text.split(separator: ";", omittingEmptySubsequences: true) {

@@ -1,21 +1,24 @@
 import Foundation
 
-/// An external dependency `domain: https://host[:port]`: reached through the egress listener by its host name.
+/// An external dependency `domain: http(s)://host[:port]`: reached through the egress listener by its host name.
 public struct DomainDependency: Hashable, Sendable {
     public var host: String
     public var port: Int
     public var tls: Bool
+    /// Whether the URL named the port (then the route's domain carries it, as envoy-control's `getRouteDomain`).
+    public var explicitPort: Bool
+    public var settings: DependencySettings
 
-    /// Envoy cluster name: the host with dots made safe, and the port.
+    /// Envoy cluster name as envoy-control's: `host:port` with dots and colons made underscores.
     public var clusterName: String {
-        "\(host.replacingOccurrences(of: ".", with: "_"))_\(port)"
+        "\(host)_\(port)".replacingOccurrences(of: ".", with: "_")
     }
 
-    static func parse(_ text: String, field: String) throws(NodeMetadataError) -> DomainDependency {
+    static func parse(_ text: String, field: String, settings: DependencySettings) throws(NodeMetadataError) -> DomainDependency {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
               let host = url.host, !host.isEmpty, url.path.isEmpty || url.path == "/"
         else {
-            throw NodeMetadataError(field: field, reason: "'\(text)' is not http(s)://host[:port]")
+            throw NodeMetadataError(field: field, reason: "'\(text)' is not http(s)://host[:port] (envoy-control: Unsupported protocol for domain dependency)")
         }
         let tls = scheme == "https"
         let port = url.port ?? (tls ? 443 : 80)
@@ -23,6 +26,6 @@ public struct DomainDependency: Hashable, Sendable {
         guard (1...65535).contains(port) else {
             throw NodeMetadataError(field: field, reason: "'\(text)': port \(port) is not in 1-65535")
         }
-        return DomainDependency(host: host.lowercased(), port: port, tls: tls)
+        return DomainDependency(host: host.lowercased(), port: port, tls: tls, explicitPort: url.port != nil, settings: settings)
     }
 }

@@ -1,22 +1,61 @@
-/// `proxy_settings.incoming`: who may call which endpoints of this Envoy's service (envoy-control's model).
-public struct IncomingPermissions: Hashable, Sendable {
-    public enum PathMatch: Hashable, Sendable {
-        case exact(String)
-        case prefix(String)
-        case regex(String)
+/// `proxy_settings.incoming` (envoy-control's model): who may call which endpoints of this Envoy's service, the
+/// custom health-check route and the ingress timeouts.
+public struct Incoming: Hashable, Sendable {
+    /// The RBAC rules; nil when the metadata has no `endpoints` or the server's incoming permissions are off (then
+    /// every caller is allowed, as in envoy-control).
+    public var permissions: IncomingPermissions?
+    /// `healthCheck.path`: GET requests with this path prefix go to `healthCheck.clusterName` (a bootstrap cluster).
+    public var healthCheck: HealthCheck?
+    public var timeoutPolicy = TimeoutPolicy()
+
+    public init(permissions: IncomingPermissions? = nil, healthCheck: HealthCheck? = nil, timeoutPolicy: TimeoutPolicy = TimeoutPolicy()) {
+        self.permissions = permissions
+        self.healthCheck = healthCheck
+        self.timeoutPolicy = timeoutPolicy
     }
 
+    public struct HealthCheck: Hashable, Sendable {
+        public static let defaultClusterName = "local_service_health_check"
+        public var path: String
+        public var clusterName: String
+
+        public init(path: String, clusterName: String = Self.defaultClusterName) {
+            self.path = path
+            self.clusterName = clusterName
+        }
+    }
+
+    /// Ingress timeouts; nil takes the server's `localService` values.
+    public struct TimeoutPolicy: Hashable, Sendable {
+        public var responseTimeout: Duration?
+        public var idleTimeout: Duration?
+        public var connectionIdleTimeout: Duration?
+
+        public init(responseTimeout: Duration? = nil, idleTimeout: Duration? = nil, connectionIdleTimeout: Duration? = nil) {
+            self.responseTimeout = responseTimeout
+            self.idleTimeout = idleTimeout
+            self.connectionIdleTimeout = connectionIdleTimeout
+        }
+    }
+}
+
+/// The RBAC part of `proxy_settings.incoming`.
+public struct IncomingPermissions: Hashable, Sendable {
     public struct Endpoint: Hashable, Sendable {
-        public var path: PathMatch
+        /// One or more (`paths: [...]` is several exact paths).
+        public var paths: [PathMatch]
         /// Empty: every method.
         public var methods: [String]
-        /// Service names, role names, or `*` for every caller.
+        /// Service names, role names, or `*` for every caller, as written (selectors kept: `name:selector`).
         public var clients: [String]
+        /// `log`: callers not listed are allowed (and logged); `blockAndLog` (default): denied.
+        public var unlistedClientsPolicy: UnlistedPolicy
 
-        public init(path: PathMatch, methods: [String] = [], clients: [String]) {
-            self.path = path
+        public init(paths: [PathMatch], methods: [String] = [], clients: [String], unlistedClientsPolicy: UnlistedPolicy = .blockAndLog) {
+            self.paths = paths
             self.methods = methods
             self.clients = clients
+            self.unlistedClientsPolicy = unlistedClientsPolicy
         }
     }
 
@@ -28,19 +67,31 @@ public struct IncomingPermissions: Hashable, Sendable {
         case log
     }
 
+    public struct Role: Hashable, Sendable {
+        public var name: String
+        public var clients: [String]
+
+        public init(name: String, clients: [String]) {
+            self.name = name
+            self.clients = clients
+        }
+    }
+
     public var endpoints: [Endpoint]
-    /// Role name → the clients it stands for.
-    public var roles: [String: [String]]
+    /// Sorted by name.
+    public var roles: [Role]
     public var unlistedEndpointsPolicy: UnlistedPolicy
 
-    public init(endpoints: [Endpoint] = [], roles: [String: [String]] = [:], unlistedEndpointsPolicy: UnlistedPolicy = .blockAndLog) {
+    public init(endpoints: [Endpoint] = [], roles: [Role] = [], unlistedEndpointsPolicy: UnlistedPolicy = .blockAndLog) {
         self.endpoints = endpoints
-        self.roles = roles
+        self.roles = roles.sorted { $0.name < $1.name }
         self.unlistedEndpointsPolicy = unlistedEndpointsPolicy
     }
 
-    /// The service names a client entry stands for: a role expands to its clients; `*` stays `*`.
+    /// The service names a client entry stands for: a role expands to its clients, a selector is dropped (it needs
+    /// source-IP or JWT authentication to mean anything, as in envoy-control); `*` stays `*`.
     public func callers(_ client: String) -> [String] {
-        roles[client] ?? [client]
+        let entries = roles.first { $0.name == client }?.clients ?? [client]
+        return entries.map { String($0.prefix { $0 != ":" }) }
     }
 }

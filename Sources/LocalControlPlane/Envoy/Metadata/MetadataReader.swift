@@ -62,6 +62,14 @@ struct MetadataReader {
         return Int(number)
     }
 
+    /// A whole number in `range`, written as a number (protobuf Struct has only doubles).
+    func integer(in range: ClosedRange<Int>) throws(NodeMetadataError) -> Int {
+        guard case .numberValue(let number) = value.kind, number.rounded() == number,
+              Double(range.lowerBound) <= number, number <= Double(range.upperBound)
+        else { throw error("must be a whole number between \(range.lowerBound) and \(range.upperBound)") }
+        return Int(number)
+    }
+
     func duration() throws(NodeMetadataError) -> Duration {
         let text = try string()
         guard let duration = DurationText.parse(text) else {

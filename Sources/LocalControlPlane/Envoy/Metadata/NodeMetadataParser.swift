@@ -1,72 +1,88 @@
 import Shared
 import SwiftProtobuf
 
-/// Turns an Envoy node's metadata (envoy-control compatible keys) into a `ProxyProfile`.
+/// Turns an Envoy node's metadata (envoy-control's keys and shapes) into a `ProxyProfile`, applying the server's
+/// `SnapshotProperties` as envoy-control does. A malformed value of a known key is refused naming the key; a
+/// well-formed key that is not honoured yet is reported in `unsupported`, never refused.
 public enum NodeMetadataParser {
-    public static let defaultListenerHost = "0.0.0.0"
+    /// A parsed node: its profile and the keys it set that this control plane accepts but does not act on yet.
+    public struct ParsedNode: Sendable {
+        public var profile: ProxyProfile
+        public var unsupported: Set<String>
+    }
 
-    public static func parse(metadata: Google_Protobuf_Struct, nodeCluster: String = "") throws(NodeMetadataError) -> ProxyProfile {
+    public static func parse(
+        metadata: Google_Protobuf_Struct, nodeCluster: String = "", properties: SnapshotProperties = SnapshotProperties()
+    ) throws(NodeMetadataError) -> ProxyProfile {
+        try read(metadata: metadata, nodeCluster: nodeCluster, properties: properties).profile
+    }
+
+    public static func read(
+        metadata: Google_Protobuf_Struct, nodeCluster: String = "", properties: SnapshotProperties = SnapshotProperties()
+    ) throws(NodeMetadataError) -> ParsedNode {
         let root = MetadataReader(path: "metadata", structValue: metadata)
+        var unsupported = Set<String>()
         let serviceName = try root.child("service_name")?.string() ?? nodeCluster
-        guard ServiceName.isValid(serviceName) else {
-            throw NodeMetadataError(
-                field: "metadata.service_name",
-                reason: serviceName.isEmpty ? "is required (or set node.cluster)" : "'\(serviceName)' is not a valid service name")
+        guard serviceName.isEmpty || ServiceName.isValid(serviceName) else {
+            throw NodeMetadataError(field: "metadata.service_name", reason: "'\(serviceName)' is not a valid service name")
         }
         var profile = ProxyProfile(serviceName: serviceName)
-        profile.egress = try listener(root, prefix: "egress")
-        if let ingress = try listener(root, prefix: "ingress") {
-            guard let localPort = try root.child("local_service_port")?.port() else {
-                throw NodeMetadataError(field: "metadata.local_service_port", reason: "is required when ingress_port is set")
-            }
-            profile.ingress = .init(listener: ingress, localServicePort: localPort)
-        }
+        profile.communicationMode = try root.child("ads")?.bool() == true ? .ads : .xds
+        profile.listeners = try ListenersParser.parse(root, properties: properties)
         let proxySettings = try root.child("proxy_settings")
-        if let outgoing = try proxySettings?.child("outgoing") {
-            profile.outgoing = try parseOutgoing(outgoing)
+        let outgoing = try OutgoingParser.parse(proxySettings?.child("outgoing"), properties: properties, unsupported: &unsupported)
+        if outgoing.allServices != nil, properties.outgoingPermissions.enabled,
+           !properties.outgoingPermissions.servicesAllowedToUseWildcard.contains(serviceName) {
+            throw NodeMetadataError(
+                field: "metadata.proxy_settings.outgoing.dependencies",
+                reason: "'*' (all services) is allowed only for the services in snapshot.outgoingPermissions.servicesAllowedToUseWildcard")
         }
-        if let incoming = try proxySettings?.child("incoming") {
-            profile.incoming = try IncomingPermissionsParser.parse(incoming)
+        profile.outgoing = outgoing
+        if !properties.outgoingPermissions.enabled && profile.outgoing.allServices == nil {
+            profile.outgoing.allServices = OutgoingParser.defaultSettings(properties)
         }
+        profile.incoming = try IncomingParser.parse(
+            proxySettings?.child("incoming"), serviceName: serviceName, properties: properties, unsupported: &unsupported)
+        for key in ["compression", "path_normalization", "has_static_secrets_defined", "use_transparent_proxy", "enable_lua_script"] {
+            if try root.child(key) != nil { unsupported.insert(key) }
+        }
+        if try proxySettings?.child("customData") != nil { unsupported.insert("proxy_settings.customData") }
+        return ParsedNode(profile: profile, unsupported: unsupported)
+    }
+}
+
+/// The listener keys: dynamic listeners exactly when envoy-control creates them.
+enum ListenersParser {
+    static func parse(_ root: MetadataReader, properties: SnapshotProperties) throws(NodeMetadataError) -> ListenersConfig? {
+        let ingressHost = try root.child("ingress_host")?.string()
+        let ingressPort = try root.child("ingress_port")?.port()
+        let egressHost = try root.child("egress_host")?.string()
+        let egressPort = try root.child("egress_port")?.port()
+        var config: ListenersConfig?
+        if let ingressHost, let ingressPort, let egressHost, let egressPort {
+            config = ListenersConfig(
+                ingress: ListenerAddress(host: ingressHost, port: ingressPort), egress: ListenerAddress(host: egressHost, port: egressPort))
+        }
+        // Read even without listeners: a malformed value is refused either way.
+        let useRemoteAddress = try root.child("use_remote_address")?.bool() ?? false
+        let generateRequestId = try root.child("generate_request_id")?.bool() ?? false
+        let preserveExternalRequestId = try root.child("preserve_external_request_id")?.bool() ?? false
+        let upstreamAddressHeader = try root.child("add_upstream_external_address_header")?.bool() ?? false
+        var accessLog = AccessLogSettings(enabled: try root.child("access_log_enabled")?.bool() ?? properties.accessLog.enabled)
+        accessLog.path = try root.child("access_log_path")?.string() ?? accessLog.path
         if let filter = try root.child("access_log_filter") {
-            profile.accessLogFilter = try AccessLogFilterSpec.parse(try filter.string())
+            accessLog.filter = try AccessLogFilterSpec.parse(filter, notHealthCheckDefault: properties.accessLog.notHealthCheck)
+            // Our earlier string form turned logging on by itself.
+            if case .stringValue = filter.value.kind, try root.child("access_log_enabled") == nil { accessLog.enabled = true }
+        } else if properties.accessLog.notHealthCheck {
+            accessLog.filter = AccessLogFilterSpec(clauses: [.notHealthCheck])
         }
-        return profile
-    }
-
-    private static func listener(_ root: MetadataReader, prefix: String) throws(NodeMetadataError) -> ProxyProfile.ListenerAddress? {
-        guard let port = try root.child("\(prefix)_port")?.port() else { return nil }
-        let host = try root.child("\(prefix)_host")?.string() ?? defaultListenerHost
-        guard !host.isEmpty else { throw NodeMetadataError(field: "metadata.\(prefix)_host", reason: "must not be empty") }
-        return .init(host: host, port: port)
-    }
-
-    private static func parseOutgoing(_ outgoing: MetadataReader) throws(NodeMetadataError) -> ProxyProfile.Outgoing {
-        var result = ProxyProfile.Outgoing()
-        for dependency in try outgoing.child("dependencies")?.elements() ?? [] {
-            let timeouts = try parseTimeouts(dependency.child("timeoutPolicy"))
-            if let service = try dependency.child("service") {
-                let name = try service.string()
-                if name == "*" {
-                    result.allServices = timeouts
-                } else if ServiceName.isValid(name) {
-                    result.services[name] = timeouts
-                } else {
-                    throw service.error("'\(name)' is not a valid service name")
-                }
-            } else if let domain = try dependency.child("domain") {
-                result.domains[try DomainDependency.parse(try domain.string(), field: domain.path)] = timeouts
-            } else {
-                throw dependency.error("needs a 'service' or a 'domain'")
-            }
-        }
-        return result
-    }
-
-    private static func parseTimeouts(_ policy: MetadataReader?) throws(NodeMetadataError) -> ProxyProfile.TimeoutPolicy {
-        guard let policy else { return .init() }
-        return .init(
-            requestTimeout: try policy.child("requestTimeout")?.duration(),
-            idleTimeout: try policy.child("idleTimeout")?.duration())
+        guard var config else { return nil }
+        config.useRemoteAddress = useRemoteAddress
+        config.generateRequestId = generateRequestId
+        config.preserveExternalRequestId = preserveExternalRequestId
+        config.addUpstreamExternalAddressHeader = upstreamAddressHeader
+        config.accessLog = accessLog
+        return config
     }
 }

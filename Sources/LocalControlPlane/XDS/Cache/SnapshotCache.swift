@@ -21,6 +21,8 @@ public actor SnapshotCache {
     private var remote: [String: RemoteService] = [:]
     /// Every service with local or remote instances, sorted: what `*` dependencies resolve against.
     private var serviceNames: [String] = []
+    /// Services that vanished but keep an empty cluster (`egress.neverRemoveClusters`).
+    private var vacant: Set<String> = []
     private var serviceResources: [String: SnapshotGenerator.ServiceResources] = [:]
     private var groups: [ProxyProfile: Group] = [:]
     private var nextWatchID = 0
@@ -31,8 +33,8 @@ public actor SnapshotCache {
     /// When the change being applied reached the cache; snapshots built for it carry this time.
     private var changeStartedAt = ContinuousClock.now
 
-    public init(datacenter: String, tagFilter: TagFilter = TagFilter()) {
-        generator = SnapshotGenerator(datacenter: datacenter, tagFilter: tagFilter)
+    public init(datacenter: String, properties: SnapshotProperties = SnapshotProperties(), tagFilter: TagFilter = TagFilter()) {
+        generator = SnapshotGenerator(datacenter: datacenter, properties: properties, tagFilter: tagFilter)
     }
 
     /// True once the first catalog arrived; Envoys get no response before that.
@@ -62,9 +64,12 @@ public actor SnapshotCache {
         let start = ContinuousClock.now
         changeStartedAt = start
         serviceNames = Set(catalog?.services.keys ?? [:].keys).union(remote.keys).sorted()
+        let keepVacant = generator.properties.egress.neverRemoveClusters
         for name in (rebuildAll ? Set(serviceNames).union(changed) : changed) {
-            serviceResources[name] = generator.serviceResources(name, local: catalog?[name], remote: remote[name])
+            let known = serviceResources[name] != nil
+            serviceResources[name] = generator.serviceResources(name, local: catalog?[name], remote: remote[name], keepVacant: keepVacant && known)
         }
+        vacant = keepVacant ? Set(serviceResources.keys).subtracting(serviceNames) : []
         var rebuilt = 0
         for (profile, group) in groups where rebuildAll || depends(profile, on: changed) || group.snapshot == nil {
             publish(profile, rebuild(profile, group))
@@ -112,12 +117,13 @@ public actor SnapshotCache {
     // MARK: - rebuilding
 
     private func depends(_ profile: ProxyProfile, on changed: Set<String>) -> Bool {
-        profile.outgoing.allServices != nil || !changed.isDisjoint(with: profile.outgoing.services.keys)
+        profile.outgoing.dependsOn(anyOf: changed)
     }
 
     private func rebuild(_ profile: ProxyProfile, _ group: Group) -> Group {
         let (snapshot, shape) = generator.snapshot(
-            for: profile, among: serviceNames, services: serviceResources, reusing: group.shape, changedAt: changeStartedAt)
+            for: profile, among: serviceNames, keeping: vacant, services: serviceResources, reusing: group.shape,
+            changedAt: changeStartedAt)
         snapshotBytes.record(snapshot.byteCount)
         var updated = group
         updated.shape = shape

@@ -3,14 +3,17 @@ import GRPCCore
 import Logging
 import Metrics
 
-/// Runs one ADS stream: reads Envoy's requests, watches its group's snapshots, and writes what the
-/// protocol machine decides. Requests and snapshots are handled one at a time, in arrival order.
+/// Runs one xDS stream (ADS, or one type's): reads Envoy's requests, watches its group's snapshots, and writes what
+/// the protocol machine decides. Requests and snapshots are handled one at a time, in arrival order.
 struct ADSStream<Machine: DiscoveryProtocol> {
-    let cache: SnapshotCache
-    let registry: StreamRegistry
+    let context: StreamContext
     let metrics: XDSMetrics
-    let controlPlaneId: String
-    let logger: Logger
+    /// On a per-type service (CDS, EDS, LDS, RDS): the only type its requests may name.
+    let onlyType: ResourceType?
+
+    private var cache: SnapshotCache { context.cache }
+    private var registry: StreamRegistry { context.registry }
+    private var logger: Logger { context.logger }
 
     private enum Event: Sendable {
         case request(Machine.Request)
@@ -38,11 +41,16 @@ struct ADSStream<Machine: DiscoveryProtocol> {
                         continuation.yield(.request(request))
                     }
                 }
-                var machine = Machine(controlPlaneId: controlPlaneId)
+                var machine = Machine(controlPlaneId: context.controlPlaneId)
                 var propagation = PropagationClock()
                 for await event in events {
                     switch event {
                     case .request(let request):
+                        if let onlyType, Machine.typeURL(of: request) != onlyType.typeURL {
+                            throw RPCError(
+                                code: .invalidArgument,
+                                message: "this is the \(onlyType.shortName) service; request \(Machine.typeURL(of: request)) over ADS or its own service")
+                        }
                         if session == nil {
                             session = try await open(first: request, mailbox: mailbox)
                         }
@@ -78,13 +86,21 @@ struct ADSStream<Machine: DiscoveryProtocol> {
             metrics.rejectedStreams.increment()
             throw RPCError(code: .invalidArgument, message: "the first request of a stream must carry the node")
         }
-        let profile: ProxyProfile
+        let parsed: NodeMetadataParser.ParsedNode
         do {
-            profile = try NodeMetadataParser.parse(metadata: node.metadata, nodeCluster: node.cluster)
+            parsed = try NodeMetadataParser.read(metadata: node.metadata, nodeCluster: node.cluster, properties: context.properties)
         } catch {
             metrics.rejectedStreams.increment()
             logger.warning("stream rejected", metadata: ["node": "\(node.id)", "error": "\(error)"])
             throw RPCError(code: .invalidArgument, message: error.description)
+        }
+        let profile = parsed.profile
+        // Once per Envoy: every Envoy has one stream that carries clusters (ADS or CDS).
+        if !parsed.unsupported.isEmpty, onlyType == nil || onlyType == .cluster {
+            logger.notice("node metadata accepted; these keys are not honoured yet", metadata: [
+                "node": "\(node.id)", "keys": "\(parsed.unsupported.sorted().joined(separator: ", "))",
+            ])
+            for key in parsed.unsupported { metrics.unsupportedMetadata(key).increment() }
         }
         let streamID = registry.register(nodeId: node.id, profile: profile, protocolName: Machine.protocolName)
         let watchID = await cache.watch(profile, into: mailbox)

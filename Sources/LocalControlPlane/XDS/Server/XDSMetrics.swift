@@ -26,4 +26,8 @@ struct XDSMetrics: Sendable {
     func responses(_ type: ResourceType) -> Counter { responseCounters[type]! }
     func acks(_ type: ResourceType) -> Counter { ackCounters[type]! }
     func nacks(_ type: ResourceType) -> Counter { nackCounters[type]! }
+    /// Node metadata keys accepted but not acted on (a stream open, not the hot path).
+    func unsupportedMetadata(_ key: String) -> Counter {
+        Counter(label: MetricNames.unsupportedMetadata, dimensions: [(MetricNames.keyLabel, key)])
+    }
 }

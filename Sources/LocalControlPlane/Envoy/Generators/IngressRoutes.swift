@@ -1,0 +1,56 @@
+import EnvoyAPI
+
+/// `ingress_secured_routes`: every request to the bootstrap's `local_service` with the ingress timeouts; first the
+/// custom health check (GET on `healthCheck.path` to its cluster) and, when the server enables them, the status
+/// routes at high priority.
+enum IngressRoutes {
+    static func configuration(_ profile: ProxyProfile, _ properties: SnapshotProperties) -> Envoy_Config_Route_V3_RouteConfiguration {
+        let status = properties.routes.status
+        var host = Envoy_Config_Route_V3_VirtualHost()
+        host.name = "secured_local_service"
+        host.domains = ["*"]
+        if let health = profile.incoming.healthCheck {
+            var route = forward(profile, properties, to: health.clusterName, match: .prefix(health.path))
+            route.match.headers = [RouteMatching.exactHeader(":method", "GET")]
+            host.routes.append(route)
+        }
+        if status.enabled {
+            for path in status.endpoints {
+                host.routes.append(forward(profile, properties, to: RouteGenerator.localServiceCluster, match: path, priority: .high))
+            }
+            if status.createVirtualCluster {
+                host.virtualClusters = status.endpoints.map { virtualCluster("status", $0) } + [virtualCluster("endpoints", .prefix("/"))]
+            }
+        }
+        host.routes.append(forward(profile, properties, to: RouteGenerator.localServiceCluster, match: .prefix("/")))
+        var configuration = Envoy_Config_Route_V3_RouteConfiguration()
+        configuration.name = RouteGenerator.ingressName
+        configuration.virtualHosts = [host]
+        return configuration
+    }
+
+    private static func forward(
+        _ profile: ProxyProfile, _ properties: SnapshotProperties, to cluster: String, match: PathMatch,
+        priority: Envoy_Config_Core_V3_RoutingPriority = .default
+    ) -> Envoy_Config_Route_V3_Route {
+        let timeouts = profile.incoming.timeoutPolicy
+        var route = Envoy_Config_Route_V3_Route()
+        switch match {
+        case .exact(let path): route.match.path = path
+        case .prefix(let path): route.match.prefix = path
+        case .regex(let path): route.match.safeRegex.regex = path
+        }
+        route.route.cluster = cluster
+        route.route.timeout = EnvoyValues.duration(timeouts.responseTimeout ?? properties.localService.responseTimeout)
+        route.route.idleTimeout = EnvoyValues.duration(timeouts.idleTimeout ?? properties.localService.idleTimeout)
+        route.route.priority = priority
+        return route
+    }
+
+    private static func virtualCluster(_ name: String, _ match: PathMatch) -> Envoy_Config_Route_V3_VirtualCluster {
+        var cluster = Envoy_Config_Route_V3_VirtualCluster()
+        cluster.name = name
+        cluster.headers = [RouteMatching.pathHeader(match)]
+        return cluster
+    }
+}

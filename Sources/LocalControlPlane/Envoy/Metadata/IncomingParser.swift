@@ -1,0 +1,101 @@
+import Foundation
+import Shared
+
+/// Reads `proxy_settings.incoming` as envoy-control does: RBAC only when `endpoints` is given and the server's
+/// incoming permissions are on; the health-check route and the ingress timeouts always.
+enum IncomingParser {
+    static let httpMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
+    static func parse(
+        _ incoming: MetadataReader?, serviceName: String, properties: SnapshotProperties, unsupported: inout Set<String>
+    ) throws(NodeMetadataError) -> Incoming {
+        guard let incoming else { return Incoming() }
+        var result = Incoming()
+        if let health = try incoming.child("healthCheck"), let path = try health.child("path")?.string(), !path.isEmpty {
+            result.healthCheck = .init(path: path, clusterName: try health.child("clusterName")?.string() ?? Incoming.HealthCheck.defaultClusterName)
+        }
+        if let timeouts = try incoming.child("timeoutPolicy") {
+            result.timeoutPolicy = .init(
+                responseTimeout: try timeouts.child("responseTimeout")?.duration(), idleTimeout: try timeouts.child("idleTimeout")?.duration(),
+                connectionIdleTimeout: try timeouts.child("connectionIdleTimeout")?.duration())
+        }
+        let permissions = try parsePermissions(incoming, serviceName: serviceName, properties: properties, unsupported: &unsupported)
+        try parseRateLimits(incoming, unsupported: &unsupported)
+        if try incoming.child("pathNormalizationPolicy") != nil { unsupported.insert("proxy_settings.incoming.pathNormalizationPolicy") }
+        // As in envoy-control: no `endpoints` key means no rules at all, and the server switch wins over the metadata.
+        result.permissions = properties.incomingPermissions.enabled ? permissions : nil
+        return result
+    }
+
+    private static func parsePermissions(
+        _ incoming: MetadataReader, serviceName: String, properties: SnapshotProperties, unsupported: inout Set<String>
+    ) throws(NodeMetadataError) -> IncomingPermissions? {
+        var roles: [IncomingPermissions.Role] = []
+        for role in try incoming.child("roles")?.elements() ?? [] {
+            guard let name = try role.child("name")?.string(), !name.isEmpty else { throw role.error("needs a 'name'") }
+            roles.append(.init(name: name, clients: try role.child("clients")?.stringList() ?? []))
+        }
+        let unlisted = try policy(incoming.child("unlistedEndpointsPolicy"))
+        guard let endpoints = try incoming.child("endpoints")?.elements() else { return nil }
+        var parsed: [IncomingPermissions.Endpoint] = []
+        for endpoint in endpoints {
+            let methods = try endpoint.child("methods")?.stringList() ?? []
+            if let bad = methods.first(where: { !httpMethods.contains($0) }) {
+                throw endpoint.error("methods: '\(bad)' is not an HTTP method (\(httpMethods.sorted().joined(separator: ", ")))")
+            }
+            let clients = try endpoint.child("clients")?.stringList() ?? []
+            if clients.contains("*"), properties.incomingPermissions.enabled {
+                guard clients.count == 1 else { throw endpoint.error("clients: either '*' or a list of clients, not both") }
+                guard properties.incomingPermissions.tlsAuthentication.servicesAllowedToUseWildcard.contains(serviceName) else {
+                    throw endpoint.error(
+                        "clients: '*' (everyone) is allowed only for the services in "
+                            + "snapshot.incomingPermissions.tlsAuthentication.servicesAllowedToUseWildcard")
+                }
+            }
+            if try endpoint.child("oauth") != nil { unsupported.insert("proxy_settings.incoming.endpoints[].oauth") }
+            parsed.append(.init(
+                paths: try paths(endpoint, allowingList: true), methods: methods, clients: clients,
+                unlistedClientsPolicy: try policy(endpoint.child("unlistedClientsPolicy"))))
+        }
+        return IncomingPermissions(endpoints: parsed, roles: roles, unlistedEndpointsPolicy: unlisted)
+    }
+
+    /// `rateLimitEndpoints`: validated as envoy-control does, not enforced yet.
+    private static func parseRateLimits(_ incoming: MetadataReader, unsupported: inout Set<String>) throws(NodeMetadataError) {
+        guard let endpoints = try incoming.child("rateLimitEndpoints")?.elements() else { return }
+        for endpoint in endpoints {
+            _ = try paths(endpoint, allowingList: false)
+            let clients = try endpoint.child("clients")?.stringList() ?? []
+            if clients.contains("*") && clients.count != 1 { throw endpoint.error("clients: either '*' or a list of clients, not both") }
+            guard let limit = try endpoint.child("rateLimit") else { throw endpoint.error("needs a 'rateLimit' (like 10/s)") }
+            let text = try limit.string()
+            guard text.wholeMatch(of: /(?:0|[1-9][0-9]*)\/[smh]/) != nil else { throw limit.error("'\(text)' is not a rate limit like 10/s, 100/m or 1000/h") }
+        }
+        unsupported.insert("proxy_settings.incoming.rateLimitEndpoints")
+    }
+
+    /// Exactly one of `path`, `pathPrefix`, `pathRegex` (and, for permissions, `paths`).
+    private static func paths(_ endpoint: MetadataReader, allowingList: Bool) throws(NodeMetadataError) -> [PathMatch] {
+        var found: [[PathMatch]] = []
+        if allowingList, let list = try endpoint.child("paths")?.stringList(), !list.isEmpty { found.append(list.sorted().map(PathMatch.exact)) }
+        if let path = try endpoint.child("path")?.string() { found.append([.exact(path)]) }
+        if let prefix = try endpoint.child("pathPrefix")?.string() { found.append([.prefix(prefix)]) }
+        if let regex = try endpoint.child("pathRegex")?.string() {
+            guard (try? NSRegularExpression(pattern: regex)) != nil else { throw endpoint.error("pathRegex: '\(regex)' is not a regular expression") }
+            found.append([.regex(regex)])
+        }
+        let keys = allowingList ? "'paths', 'path', 'pathPrefix' or 'pathRegex'" : "'path', 'pathPrefix' or 'pathRegex'"
+        guard found.count == 1 else {
+            throw endpoint.error(found.isEmpty ? "needs one of \(keys)" : "must have precisely one of \(keys)")
+        }
+        return found[0]
+    }
+
+    private static func policy(_ reader: MetadataReader?) throws(NodeMetadataError) -> IncomingPermissions.UnlistedPolicy {
+        guard let reader else { return .blockAndLog }
+        let text = try reader.string()
+        if text.isEmpty { return .blockAndLog }
+        guard let policy = IncomingPermissions.UnlistedPolicy(rawValue: text) else { throw reader.error("'\(text)' is not blockAndLog or log") }
+        return policy
+    }
+}

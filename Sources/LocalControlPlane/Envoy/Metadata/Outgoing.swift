@@ -1,0 +1,109 @@
+/// `proxy_settings.outgoing` (envoy-control's model): the services and domains this Envoy may call, each with its
+/// settings resolved against the server's defaults.
+public struct Outgoing: Hashable, Sendable {
+    /// Named service dependencies, sorted by name (a repeated name: the last one wins, as in envoy-control).
+    public var services: [ServiceDependency]
+    /// Every other service of the mesh with these settings: `service: "*"`, or outgoing permissions off.
+    public var allServices: DependencySettings?
+    /// External `domain` dependencies, sorted by cluster name.
+    public var domains: [DomainDependency]
+    /// `domainPattern` dependencies (dynamic forward proxy), sorted.
+    public var domainPatterns: [String]
+
+    public init(
+        services: [ServiceDependency] = [], allServices: DependencySettings? = nil, domains: [DomainDependency] = [],
+        domainPatterns: [String] = []
+    ) {
+        self.services = services.sorted { $0.service < $1.service }
+        self.allServices = allServices
+        self.domains = domains.sorted { $0.clusterName < $1.clusterName }
+        self.domainPatterns = domainPatterns.sorted()
+    }
+
+    /// The dependencies that exist in `available` (sorted), each with its settings. With `keep`, named dependencies
+    /// are resolved even when absent from `available` (envoy-control keeps clusters of services that vanished).
+    public func resolve(among available: [String], keeping kept: Set<String> = []) -> [ServiceDependency] {
+        var named: [String: DependencySettings] = [:]
+        for dependency in services { named[dependency.service] = dependency.settings }
+        var names = Set(available)
+        names.formUnion(kept.filter { named[$0] != nil || allServices != nil })
+        return names.sorted().compactMap { name in
+            guard let settings = named[name] ?? allServices else { return nil }
+            return ServiceDependency(service: name, settings: settings)
+        }
+    }
+
+    /// Whether a change of `service` can change this Envoy's resources.
+    public func dependsOn(anyOf changed: Set<String>) -> Bool {
+        allServices != nil || services.contains { changed.contains($0.service) }
+    }
+}
+
+public struct ServiceDependency: Hashable, Sendable {
+    public var service: String
+    public var settings: DependencySettings
+
+    public init(service: String, settings: DependencySettings = DependencySettings()) {
+        self.service = service
+        self.settings = settings
+    }
+}
+
+/// A dependency's settings (envoy-control's `DependencySettings`): explicit values over the server's defaults.
+public struct DependencySettings: Hashable, Sendable {
+    public var timeoutPolicy: TimeoutPolicy
+    public var handleInternalRedirect: Bool
+    public var rewriteHostHeader: Bool
+    /// nil: no retries.
+    public var retryPolicy: RetryPolicy?
+
+    public init(
+        timeoutPolicy: TimeoutPolicy = TimeoutPolicy(), handleInternalRedirect: Bool = false, rewriteHostHeader: Bool = false,
+        retryPolicy: RetryPolicy? = nil
+    ) {
+        self.timeoutPolicy = timeoutPolicy
+        self.handleInternalRedirect = handleInternalRedirect
+        self.rewriteHostHeader = rewriteHostHeader
+        self.retryPolicy = retryPolicy
+    }
+
+    public struct TimeoutPolicy: Hashable, Sendable {
+        public var requestTimeout: Duration
+        public var idleTimeout: Duration
+        public var connectionIdleTimeout: Duration
+
+        public init(requestTimeout: Duration = .seconds(120), idleTimeout: Duration = .seconds(120), connectionIdleTimeout: Duration = .seconds(120)) {
+            self.requestTimeout = requestTimeout
+            self.idleTimeout = idleTimeout
+            self.connectionIdleTimeout = connectionIdleTimeout
+        }
+    }
+}
+
+/// envoy-control's `retryPolicy` of a dependency (and the server's default one).
+public struct RetryPolicy: Hashable, Sendable {
+    public var retryOn: [String]
+    public var numberRetries: Int
+    public var perTryTimeout: Duration?
+    public var hostSelectionRetryMaxAttempts: Int?
+    /// Envoy retry host predicate names (`envoy.retry_host_predicates.previous_hosts`).
+    public var retryHostPredicates: [String]
+    public var backOffBaseInterval: Duration?
+    public var backOffMaxInterval: Duration?
+    public var retriableStatusCodes: [Int]
+
+    public init(
+        retryOn: [String] = [], numberRetries: Int = 1, perTryTimeout: Duration? = nil, hostSelectionRetryMaxAttempts: Int? = nil,
+        retryHostPredicates: [String] = [], backOffBaseInterval: Duration? = nil, backOffMaxInterval: Duration? = nil,
+        retriableStatusCodes: [Int] = []
+    ) {
+        self.retryOn = retryOn
+        self.numberRetries = numberRetries
+        self.perTryTimeout = perTryTimeout
+        self.hostSelectionRetryMaxAttempts = hostSelectionRetryMaxAttempts
+        self.retryHostPredicates = retryHostPredicates
+        self.backOffBaseInterval = backOffBaseInterval
+        self.backOffMaxInterval = backOffMaxInterval
+        self.retriableStatusCodes = retriableStatusCodes
+    }
+}

@@ -1,0 +1,145 @@
+import Shared
+
+/// Reads `proxy_settings.outgoing` as envoy-control does: `dependencies` of `service`, `domain` or `domainPattern`,
+/// each with settings over the defaults (the `"*"` dependency's settings are the default of every other service).
+enum OutgoingParser {
+    static let allServicesIdentifier = "*"
+
+    static func defaultSettings(_ properties: SnapshotProperties) -> DependencySettings {
+        let common = properties.egress.commonHttp
+        return DependencySettings(
+            timeoutPolicy: .init(requestTimeout: common.requestTimeout, idleTimeout: common.idleTimeout, connectionIdleTimeout: common.connectionIdleTimeout),
+            retryPolicy: properties.retryPolicy.policy)
+    }
+
+    static func parse(
+        _ outgoing: MetadataReader?, properties: SnapshotProperties, unsupported: inout Set<String>
+    ) throws(NodeMetadataError) -> Outgoing {
+        let base = defaultSettings(properties)
+        let dependencies = try outgoing?.child("dependencies")?.elements() ?? []
+        var wildcard: (reader: MetadataReader, settings: DependencySettings)?
+        for dependency in dependencies where try dependency.child("service")?.string() == allServicesIdentifier {
+            guard wildcard == nil else {
+                throw dependency.error("defines a second 'service: \"*\"'; define at most one all-services dependency")
+            }
+            wildcard = (dependency, try settings(dependency, over: base, unsupported: &unsupported))
+        }
+        let serviceDefault = wildcard?.settings ?? base
+        var services: [String: ServiceDependency] = [:]
+        var domains: [String: DomainDependency] = [:]
+        var patterns = Set<String>()
+        for dependency in dependencies {
+            let service = try nonBlank(dependency.child("service"))
+            let domain = try nonBlank(dependency.child("domain"))
+            let pattern = try nonBlank(dependency.child("domainPattern"))
+            guard [service, domain, pattern].compactMap({ $0 }).count == 1 else {
+                throw dependency.error("must define exactly one of 'service', 'domain' or 'domainPattern'")
+            }
+            if let service, service.text != allServicesIdentifier {
+                guard ServiceName.isValid(service.text) else { throw service.reader.error("'\(service.text)' is not a valid service name") }
+                services[service.text] = ServiceDependency(
+                    service: service.text, settings: try settings(dependency, over: serviceDefault, unsupported: &unsupported))
+            } else if let domain {
+                let parsed = try DomainDependency.parse(
+                    domain.text, field: domain.reader.path, settings: try settings(dependency, over: base, unsupported: &unsupported))
+                domains[parsed.clusterName] = parsed
+            } else if let pattern {
+                if pattern.text.hasPrefix("http://") || pattern.text.hasPrefix("https://") {
+                    throw pattern.reader.error("'\(pattern.text)' must not contain a scheme like http:// or https://")
+                }
+                _ = try settings(dependency, over: base, unsupported: &unsupported)
+                patterns.insert(pattern.text)
+                unsupported.insert("proxy_settings.outgoing.dependencies[].domainPattern")
+            }
+        }
+        return Outgoing(
+            services: Array(services.values), allServices: wildcard?.settings, domains: Array(domains.values),
+            domainPatterns: Array(patterns))
+    }
+
+    private static func nonBlank(_ reader: MetadataReader?) throws(NodeMetadataError) -> (reader: MetadataReader, text: String)? {
+        guard let reader else { return nil }
+        let text = try reader.string()
+        return text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : (reader, text)
+    }
+
+    /// A dependency's settings: what it sets, the rest from `defaults`.
+    static func settings(
+        _ dependency: MetadataReader, over defaults: DependencySettings, unsupported: inout Set<String>
+    ) throws(NodeMetadataError) -> DependencySettings {
+        var settings = defaults
+        if let timeouts = try dependency.child("timeoutPolicy") {
+            if let value = try timeouts.child("requestTimeout")?.duration() { settings.timeoutPolicy.requestTimeout = value }
+            if let value = try timeouts.child("idleTimeout")?.duration() { settings.timeoutPolicy.idleTimeout = value }
+            if let value = try timeouts.child("connectionIdleTimeout")?.duration() {
+                settings.timeoutPolicy.connectionIdleTimeout = value
+                unsupported.insert("proxy_settings.outgoing.dependencies[].timeoutPolicy.connectionIdleTimeout")
+            }
+        }
+        if let value = try dependency.child("handleInternalRedirect")?.bool() { settings.handleInternalRedirect = value }
+        if let value = try dependency.child("rewriteHostHeader")?.bool() { settings.rewriteHostHeader = value }
+        if let retry = try dependency.child("retryPolicy") {
+            settings.retryPolicy = try RetryPolicyParser.parse(retry, over: defaults.retryPolicy, unsupported: &unsupported)
+        }
+        if let routing = try dependency.child("routingPolicy") {
+            _ = try routing.child("autoServiceTag")?.bool()
+            _ = try routing.child("serviceTagPreference")?.stringList()
+            _ = try routing.child("fallbackToAnyInstance")?.bool()
+            unsupported.insert("proxy_settings.outgoing.dependencies[].routingPolicy")
+        }
+        return settings
+    }
+}
+
+/// A dependency's `retryPolicy`: unset fields from the default policy.
+enum RetryPolicyParser {
+    static func parse(
+        _ retry: MetadataReader, over defaults: RetryPolicy?, unsupported: inout Set<String>
+    ) throws(NodeMetadataError) -> RetryPolicy {
+        var policy = defaults ?? RetryPolicy()
+        if let value = try retry.child("retryOn")?.stringList() { policy.retryOn = value }
+        if let value = try retry.child("numberRetries") { policy.numberRetries = try value.integer(in: 0...100) }
+        if let value = try retry.child("perTryTimeoutMs") { policy.perTryTimeout = .milliseconds(try value.integer(in: 0...86_400_000)) }
+        if let value = try retry.child("hostSelectionRetryMaxAttempts") {
+            policy.hostSelectionRetryMaxAttempts = try value.integer(in: 0...100)
+        }
+        if let predicates = try retry.child("retryHostPredicate") {
+            policy.retryHostPredicates = []
+            for predicate in try predicates.elements() {
+                let name = try predicate.child("name")?.string() ?? ""
+                guard let known = RetryHostPredicateName.resolve(name) else {
+                    throw predicate.error("name '\(name)' is not a retry host predicate (\(RetryHostPredicateName.known.joined(separator: ", ")))")
+                }
+                if known == RetryHostPredicateName.previousHosts {
+                    policy.retryHostPredicates.append(known)
+                } else {
+                    unsupported.insert("proxy_settings.outgoing.dependencies[].retryPolicy.retryHostPredicate: \(known)")
+                }
+            }
+        }
+        if let backOff = try retry.child("retryBackOff") {
+            if let value = try backOff.child("baseInterval")?.duration() { policy.backOffBaseInterval = value }
+            if let value = try backOff.child("maxInterval")?.duration() { policy.backOffMaxInterval = value }
+        }
+        if let codes = try retry.child("retryableStatusCodes") {
+            policy.retriableStatusCodes = try codes.elements().map { code throws(NodeMetadataError) in try code.integer(in: 100...599) }
+        }
+        for key in ["rateLimitedRetryBackOff", "retryableHeaders", "methods"] where try retry.child(key) != nil {
+            unsupported.insert("proxy_settings.outgoing.dependencies[].retryPolicy.\(key)")
+        }
+        return policy
+    }
+}
+
+/// envoy-control accepts a predicate by its Envoy name or its enum name (`PREVIOUS_HOSTS`).
+enum RetryHostPredicateName {
+    static let previousHosts = "envoy.retry_host_predicates.previous_hosts"
+    static let known = [
+        previousHosts, "envoy.retry_host_predicates.omit_canary_hosts",
+        "envoy.retry_host_predicates.omit_host_metadata",
+    ]
+
+    static func resolve(_ name: String) -> String? {
+        known.first { $0.caseInsensitiveCompare(name) == .orderedSame || $0.hasSuffix(".\(name.lowercased())") }
+    }
+}

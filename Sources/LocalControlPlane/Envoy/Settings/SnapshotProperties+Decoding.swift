@@ -1,0 +1,205 @@
+import Shared
+
+/// `snapshot:` in the `--config` YAML: envoy-control's property names in camelCase (`egress.commonHttp.requestTimeout`
+/// for `envoy-control.envoy.snapshot.egress.common-http.request-timeout`); every key optional, unknown keys refused
+/// with their path, so a typo never silently keeps a default.
+extension SnapshotProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: [
+            "incomingPermissions", "outgoingPermissions", "egress", "localService", "loadBalancing", "routes", "routing", "accessLog",
+            "retryPolicy", "xdsClusterName", "deltaXdsEnabled",
+        ])
+        try keys.set(&incomingPermissions, "incomingPermissions")
+        try keys.set(&outgoingPermissions, "outgoingPermissions")
+        try keys.set(&egress, "egress")
+        try keys.set(&localService, "localService")
+        try keys.set(&loadBalancing, "loadBalancing")
+        try keys.set(&routes, "routes")
+        try keys.set(&routing, "routing")
+        try keys.set(&accessLog, "accessLog")
+        try keys.set(&retryPolicy, "retryPolicy")
+        try keys.set(&xdsClusterName, "xdsClusterName")
+        try keys.set(&deltaXdsEnabled, "deltaXdsEnabled")
+    }
+}
+
+extension SnapshotProperties.IncomingPermissionsProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled", "serviceNameHeader", "tlsAuthentication"])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&serviceNameHeader, "serviceNameHeader")
+        try keys.set(&tlsAuthentication, "tlsAuthentication")
+    }
+}
+
+extension SnapshotProperties.TlsAuthenticationProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        try decoder.settings(known: ["servicesAllowedToUseWildcard"]).set(&servicesAllowedToUseWildcard, "servicesAllowedToUseWildcard")
+    }
+}
+
+extension SnapshotProperties.OutgoingPermissionsProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled", "servicesAllowedToUseWildcard"])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&servicesAllowedToUseWildcard, "servicesAllowedToUseWildcard")
+    }
+}
+
+extension SnapshotProperties.EgressProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["clusterNotFoundStatusCode", "neverRemoveClusters", "commonHttp", "hostHeaderRewriting"])
+        try keys.set(&clusterNotFoundStatusCode, "clusterNotFoundStatusCode")
+        guard (200...599).contains(clusterNotFoundStatusCode) else {
+            throw keys.invalid("clusterNotFoundStatusCode", "\(clusterNotFoundStatusCode) is not an HTTP status (200-599)")
+        }
+        try keys.set(&neverRemoveClusters, "neverRemoveClusters")
+        try keys.set(&commonHttp, "commonHttp")
+        try keys.set(&hostHeaderRewriting, "hostHeaderRewriting")
+    }
+}
+
+extension SnapshotProperties.HostHeaderRewritingProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled", "customHostHeader"])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&customHostHeader, "customHostHeader")
+    }
+}
+
+extension SnapshotProperties.CommonHttpProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["requestTimeout", "idleTimeout", "connectionIdleTimeout"])
+        try keys.setDuration(&requestTimeout, "requestTimeout")
+        try keys.setDuration(&idleTimeout, "idleTimeout")
+        try keys.setDuration(&connectionIdleTimeout, "connectionIdleTimeout")
+    }
+}
+
+extension SnapshotProperties.LocalServiceProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["responseTimeout", "idleTimeout", "connectionIdleTimeout"])
+        try keys.setDuration(&responseTimeout, "responseTimeout")
+        try keys.setDuration(&idleTimeout, "idleTimeout")
+        try keys.setDuration(&connectionIdleTimeout, "connectionIdleTimeout")
+    }
+}
+
+extension SnapshotProperties.LoadBalancingProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["policy", "canary"])
+        if let text = try keys.container.decodeIfPresent(String.self, forKey: SettingKey("policy")) {
+            guard let parsed = SnapshotProperties.LoadBalancingPolicy(rawValue: text.uppercased()) else {
+                let known = SnapshotProperties.LoadBalancingPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+                throw keys.invalid("policy", "'\(text)' is not one of \(known)")
+            }
+            policy = parsed
+        }
+        try keys.set(&canary, "canary")
+    }
+}
+
+extension SnapshotProperties.CanaryProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled", "metadataKey", "headerValue"])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&metadataKey, "metadataKey")
+        try keys.set(&headerValue, "headerValue")
+    }
+}
+
+extension SnapshotProperties.RoutingProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        try decoder.settings(known: ["serviceTags"]).set(&serviceTags, "serviceTags")
+    }
+}
+
+extension SnapshotProperties.ServiceTagsProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled", "metadataKey", "header"])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&metadataKey, "metadataKey")
+        try keys.set(&header, "header")
+    }
+}
+
+extension SnapshotProperties.RoutesProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        try decoder.settings(known: ["status"]).set(&status, "status")
+    }
+}
+
+extension SnapshotProperties.StatusRouteProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled", "endpoints", "createVirtualCluster"])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&createVirtualCluster, "createVirtualCluster")
+        if let list = try keys.container.decodeIfPresent([EndpointMatchSetting].self, forKey: SettingKey("endpoints")) {
+            endpoints = list.map(\.match)
+        }
+    }
+
+    /// envoy-control's `EndpointMatch`: `path` with `matchingType` PATH, PATH_PREFIX (default) or PATH_REGEX.
+    private struct EndpointMatchSetting: Decodable {
+        let match: PathMatch
+
+        init(from decoder: any Decoder) throws {
+            let keys = try decoder.settings(known: ["path", "matchingType"])
+            let path = try keys.container.decodeIfPresent(String.self, forKey: SettingKey("path")) ?? "/status/"
+            switch try keys.container.decodeIfPresent(String.self, forKey: SettingKey("matchingType")) ?? "PATH_PREFIX" {
+            case "PATH": match = .exact(path)
+            case "PATH_PREFIX": match = .prefix(path)
+            case "PATH_REGEX": match = .regex(path)
+            case let other: throw keys.invalid("matchingType", "'\(other)' is not PATH, PATH_PREFIX or PATH_REGEX")
+            }
+        }
+    }
+}
+
+extension SnapshotProperties.AccessLogProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled", "notHealthCheck"])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&notHealthCheck, "notHealthCheck")
+    }
+}
+
+extension SnapshotProperties.RetryPolicyProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: [
+            "enabled", "retryOn", "numberOfRetries", "hostSelectionRetryMaxAttempts", "retryHostPredicate", "retryBackOff",
+        ])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&retryOn, "retryOn")
+        try keys.set(&numberOfRetries, "numberOfRetries")
+        try keys.set(&hostSelectionRetryMaxAttempts, "hostSelectionRetryMaxAttempts")
+        if let names = try keys.container.decodeIfPresent([String].self, forKey: SettingKey("retryHostPredicate")) {
+            retryHostPredicate = try names.map { name in
+                guard RetryHostPredicateName.resolve(name) == RetryHostPredicateName.previousHosts else {
+                    throw keys.invalid("retryHostPredicate", "'\(name)' is not supported (only PREVIOUS_HOSTS)")
+                }
+                return RetryHostPredicateName.previousHosts
+            }
+        }
+        if try keys.container.contains(SettingKey("retryBackOff")) {
+            let backOff = try keys.container.superDecoder(forKey: SettingKey("retryBackOff")).settings(known: ["baseInterval"])
+            try backOff.setDuration(&retryBackOffBaseInterval, "baseInterval")
+        }
+    }
+}

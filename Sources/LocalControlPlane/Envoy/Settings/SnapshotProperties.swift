@@ -1,0 +1,145 @@
+/// The server-side settings of generated Envoy resources, named after envoy-control's
+/// `envoy-control.envoy.snapshot.*` properties and defaulting to envoy-control's values, so a fleet that ran
+/// envoy-control with its defaults behaves the same here. Set under `snapshot:` in the `--config` YAML.
+public struct SnapshotProperties: Hashable, Sendable {
+    public var incomingPermissions = IncomingPermissionsProperties()
+    public var outgoingPermissions = OutgoingPermissionsProperties()
+    public var egress = EgressProperties()
+    public var localService = LocalServiceProperties()
+    public var loadBalancing = LoadBalancingProperties()
+    public var routes = RoutesProperties()
+    public var routing = RoutingProperties()
+    public var accessLog = AccessLogProperties()
+    /// The retry policy of dependencies that set none.
+    public var retryPolicy = RetryPolicyProperties()
+    /// The bootstrap's static cluster that reaches this control plane: the config source of EDS and RDS for Envoys
+    /// that do not use ADS (`ads: false`).
+    public var xdsClusterName = "envoy-control-xds"
+    /// Non-ADS Envoys fetch EDS and RDS over delta xDS (`DELTA_GRPC`) instead of state of the world.
+    public var deltaXdsEnabled = false
+
+    public init() {}
+
+    public struct IncomingPermissionsProperties: Hashable, Sendable {
+        /// Off: `proxy_settings.incoming.endpoints` are ignored and every caller is allowed (envoy-control's default).
+        public var enabled = false
+        /// The request header that names the calling service; egress routes set it when permissions are on.
+        public var serviceNameHeader = "x-service-name"
+        public var tlsAuthentication = TlsAuthenticationProperties()
+    }
+
+    public struct TlsAuthenticationProperties: Hashable, Sendable {
+        /// The services whose endpoints may list `*` (every caller) as a client.
+        public var servicesAllowedToUseWildcard: Set<String> = []
+    }
+
+    public struct OutgoingPermissionsProperties: Hashable, Sendable {
+        /// Off: every Envoy may call every service, as if it depended on `service: "*"` (envoy-control's default).
+        public var enabled = false
+        /// The services that may depend on `service: "*"` while outgoing permissions are on.
+        public var servicesAllowedToUseWildcard: Set<String> = []
+    }
+
+    public struct EgressProperties: Hashable, Sendable {
+        /// The status of a call whose Host header names no dependency.
+        public var clusterNotFoundStatusCode = 503
+        /// A service that disappears keeps its (then empty) cluster in the snapshots of the Envoys that had it, so a
+        /// dependency that comes back later, or the registry's brief mistake, never makes Envoy drain the cluster.
+        public var neverRemoveClusters = true
+        public var commonHttp = CommonHttpProperties()
+        public var hostHeaderRewriting = HostHeaderRewritingProperties()
+    }
+
+    /// With `enabled`, a dependency's `rewriteHostHeader: true` sets the upstream Host from this request header.
+    public struct HostHeaderRewritingProperties: Hashable, Sendable {
+        public var enabled = false
+        public var customHostHeader = "x-envoy-original-host"
+    }
+
+    public struct CommonHttpProperties: Hashable, Sendable {
+        public var requestTimeout: Duration = .seconds(120)
+        public var idleTimeout: Duration = .seconds(120)
+        public var connectionIdleTimeout: Duration = .seconds(120)
+    }
+
+    public struct LocalServiceProperties: Hashable, Sendable {
+        public var responseTimeout: Duration = .seconds(15)
+        public var idleTimeout: Duration = .seconds(60)
+        public var connectionIdleTimeout: Duration = .seconds(120)
+    }
+
+    public struct LoadBalancingProperties: Hashable, Sendable {
+        public var policy = LoadBalancingPolicy.leastRequest
+        public var canary = CanaryProperties()
+    }
+
+    public enum LoadBalancingPolicy: String, Hashable, Sendable, CaseIterable {
+        case leastRequest = "LEAST_REQUEST"
+        case roundRobin = "ROUND_ROBIN"
+        case random = "RANDOM"
+    }
+
+    public struct CanaryProperties: Hashable, Sendable {
+        /// On: a request with `x-canary: <headerValue>` goes to the instances tagged `canary` (any instance when there
+        /// is none); every other request goes to any instance, canaries included.
+        public var enabled = false
+        public var metadataKey = "canary"
+        public var headerValue = "1"
+    }
+
+    public struct RoutingProperties: Hashable, Sendable {
+        public var serviceTags = ServiceTagsProperties()
+    }
+
+    /// Service-tag routing: a request with `x-service-tag: <tag>` goes only to instances with that tag (503 when
+    /// none has it). Which tags count is `--routable-tags`.
+    public struct ServiceTagsProperties: Hashable, Sendable {
+        public var enabled = false
+        public var metadataKey = "tag"
+        public var header = "x-service-tag"
+    }
+
+    public struct RoutesProperties: Hashable, Sendable {
+        public var status = StatusRouteProperties()
+    }
+
+    /// Separate ingress routes for the service's status endpoints (high routing priority, their own stats).
+    public struct StatusRouteProperties: Hashable, Sendable {
+        public var enabled = false
+        public var endpoints: [PathMatch] = [.prefix("/status/")]
+        public var createVirtualCluster = false
+    }
+
+    /// envoy-control's default retry policy: on, but with no `retryOn` condition, so nothing is retried until a
+    /// dependency (or this property) names one.
+    public struct RetryPolicyProperties: Hashable, Sendable {
+        public var enabled = true
+        public var retryOn: [String] = []
+        public var numberOfRetries = 1
+        public var hostSelectionRetryMaxAttempts = 3
+        public var retryHostPredicate = ["envoy.retry_host_predicates.previous_hosts"]
+        public var retryBackOffBaseInterval: Duration = .milliseconds(25)
+
+        var policy: RetryPolicy? {
+            guard enabled else { return nil }
+            return RetryPolicy(
+                retryOn: retryOn, numberRetries: numberOfRetries, hostSelectionRetryMaxAttempts: hostSelectionRetryMaxAttempts,
+                retryHostPredicates: retryHostPredicate, backOffBaseInterval: retryBackOffBaseInterval,
+                backOffMaxInterval: retryBackOffBaseInterval * 10)
+        }
+    }
+
+    public struct AccessLogProperties: Hashable, Sendable {
+        /// Whether listeners log when the Envoy's metadata does not say (`access_log_enabled`).
+        public var enabled = false
+        /// `access_log_filter.not_health_check_filter` when the metadata does not say.
+        public var notHealthCheck = true
+    }
+}
+
+/// How a route or permission matches a request path (envoy-control's `path`, `pathPrefix`, `pathRegex`).
+public enum PathMatch: Hashable, Sendable {
+    case exact(String)
+    case prefix(String)
+    case regex(String)
+}
