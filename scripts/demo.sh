@@ -60,7 +60,7 @@ dc1_backend() {  # down | up: take dc1's backend out of dc1's registry, or put i
     elif [ "$1" = down ]; then registry "$run/dc1.yaml" other=placeholder:9
     else registry "$run/dc1.yaml" backend=backend-dc1:18101; fi
 }
-envoy_bootstrap() {  # dc, xds port, egress port, admin port
+envoy_bootstrap() {  # dc, xds port, egress port, admin port: an envoy-control bootstrap (its metadata and static clusters)
     cat <<YAML
 node:
   id: client-$1
@@ -68,6 +68,9 @@ node:
   locality: { zone: $1 }
   metadata:
     service_name: client
+    ads: true
+    ingress_host: 127.0.0.1
+    ingress_port: $(( $3 + 1000 ))
     egress_host: 127.0.0.1
     egress_port: $3
     proxy_settings:
@@ -79,12 +82,12 @@ dynamic_resources:
   ads_config:
     api_type: GRPC
     transport_api_version: V3
-    grpc_services: [{ envoy_grpc: { cluster_name: xds } }]
+    grpc_services: [{ envoy_grpc: { cluster_name: envoy-control-xds } }]
   cds_config: { ads: {}, resource_api_version: V3 }
   lds_config: { ads: {}, resource_api_version: V3 }
 static_resources:
   clusters:
-    - name: xds
+    - name: envoy-control-xds
       type: STATIC
       connect_timeout: 1s
       typed_extension_protocol_options:
@@ -92,8 +95,14 @@ static_resources:
           "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
           explicit_http_config: { http2_protocol_options: {} }
       load_assignment:
-        cluster_name: xds
+        cluster_name: envoy-control-xds
         endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: $2 } } } }] }]
+    - name: local_service
+      type: STATIC
+      connect_timeout: 1s
+      load_assignment:
+        cluster_name: local_service
+        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 9 } } } }] }]
 admin:
   address: { socket_address: { address: 127.0.0.1, port_value: $4 } }
 YAML

@@ -42,9 +42,8 @@ public struct LoadRun: Sendable {
         let double = ChildProcess(
             binary: binaries.appendingPathComponent("consul-double").path, arguments: ["--port", "\(consulPort)"],
             logFile: "\(workDirectory)/consul-double.log")
-        // Simulated Envoys get the services they declare, as with envoy-control's outgoing permissions on.
         let config = "\(workDirectory)/local-control-plane.yaml"
-        try "snapshot: { outgoingPermissions: { enabled: true } }\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try LoadScenario.snapshotYAML.write(toFile: config, atomically: true, encoding: .utf8)
         let controlPlane = ChildProcess(
             binary: controlPlaneBinary,
             arguments: [

@@ -1,5 +1,6 @@
 import EnvoyAPI
 import Foundation
+import LocalControlPlane
 import SwiftProtobuf
 
 /// What one load run simulates: N Envoys in G groups (identical node metadata per group, D dependencies each, plus
@@ -59,6 +60,15 @@ public struct LoadScenario: Sendable, Codable {
     }
 
     public func streamCount(inGroup group: Int) -> Int { streams / groups + (group < streams % groups ? 1 : 0) }
+
+    /// The control plane's snapshot settings for a load run: simulated Envoys get the services they declare, as with
+    /// envoy-control's outgoing permissions on (`snapshotYAML` says the same for the real control plane's `--config`).
+    public static let snapshotProperties: SnapshotProperties = {
+        var properties = SnapshotProperties()
+        properties.outgoingPermissions.enabled = true
+        return properties
+    }()
+    public static let snapshotYAML = "snapshot: { outgoingPermissions: { enabled: true } }\n"
 
     /// The node an Envoy of `group` presents: envoy-control style metadata, ADS, an egress and an ingress listener.
     public func node(stream: Int) throws -> Envoy_Config_Core_V3_Node {

@@ -20,7 +20,7 @@ struct ConsulEndToEndTests {
             egressPort = TestEnvironment.freePort()
             envoy = try EnvoyProxy(
                 name: "client", nodeId: "client-\(name)",
-                metadataYAML: EnvoyFoundationTests.clientMetadata.replacingOccurrences(of: "{EGRESS}", with: "\(egressPort)"),
+                metadataYAML: EnvoyFoundationTests.clientMetadata(egressPort: egressPort),
                 xdsPort: controlPlane.xdsPort, directory: directory)
         }
 

@@ -75,9 +75,26 @@ struct DeployFilesTests {
         }
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    @Test("the sidecar bootstrap (envoy-control's form) passes Envoy's own validation; a snapshot typo is named with its path")
+    func sidecarBootstrap() throws {
+        let file = Self.deploy.appendingPathComponent("kubernetes/envoy-sidecar-bootstrap.yaml")
+        let configMap = try #require(try Yams.load(yaml: String(contentsOf: file, encoding: .utf8)) as? [String: Any])
+        let bootstrap = try #require((configMap["data"] as? [String: Any])?["envoy.yaml"] as? String)
+        let extracted = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-\(UUID().uuidString).yaml")
+        try bootstrap.write(to: extracted, atomically: true, encoding: .utf8)
+        let validated = try Self.run(TestEnvironment.envoy, ["--mode", "validate", "-c", extracted.path], absolute: true)
+        #expect(validated.status == 0 && validated.output.contains("OK"), "\(validated.output.suffix(1500))")
+        #expect(bootstrap.contains("name: local_service") && bootstrap.contains("name: envoy-control-xds"))
+
+        let typo = FileManager.default.temporaryDirectory.appendingPathComponent("typo-\(UUID().uuidString).yaml")
+        try "datacenter: dc1\nsnapshot:\n  egress:\n    commonHttp: { requestTimout: 5s }\n".write(to: typo, atomically: true, encoding: .utf8)
+        let result = try Self.run("local-control-plane", ["check-config", typo.path])
+        #expect(result.status == 1 && result.output.contains("snapshot.egress.commonHttp.requestTimout: unknown setting"), "\(result.output)")
+    }
+
+    static func run(_ executable: String, _ arguments: [String], absolute: Bool = false) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.executable(executable))
+        process.executableURL = URL(fileURLWithPath: absolute ? executable : TestEnvironment.executable(executable))
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -27,13 +27,12 @@ struct MutualTLSTests {
     /// Node metadata of a client that depends on `backend`, with an egress port of its own.
     static func dependsOnBackend() -> String {
         """
-                service_name: client
-                egress_host: 127.0.0.1
-                egress_port: \(TestEnvironment.freePort())
-                proxy_settings:
-                  outgoing:
-                    dependencies:
-                      - service: backend
+            service_name: client
+            \(EnvoyProxy.listenerKeys(egressPort: TestEnvironment.freePort()))
+            proxy_settings:
+              outgoing:
+                dependencies:
+                  - service: backend
         """
     }
 
@@ -67,7 +66,7 @@ struct MutualTLSTests {
         #expect(configured, "the trusted Envoy got its endpoints over mTLS; control plane log:\n\(controlPlane.process.log.suffix(1500))")
         for refused in [anonymous, impostor] {
             // Envoy retries ADS with backoff: two attempts show the refusal is final, not a slow start.
-            let retried = await TestEnvironment.waitUntil { await refused.stat("cluster.xds.upstream_cx_total") ?? 0 >= 2 }
+            let retried = await TestEnvironment.waitUntil { await refused.stat("cluster.envoy-control-xds.upstream_cx_total") ?? 0 >= 2 }
             #expect(retried, "Envoy tried to connect")
             #expect(await refused.endpoints(of: "backend").isEmpty)
             #expect(await refused.stat("control_plane.connected_state") == 0)

@@ -29,8 +29,7 @@ struct SlowStreamTests {
             name: "fast", nodeId: "fast-1",
             metadataYAML: """
                     service_name: fast
-                    egress_host: 127.0.0.1
-                    egress_port: \(TestEnvironment.freePort())
+                    \(EnvoyProxy.listenerKeys(egressPort: TestEnvironment.freePort()))
                     proxy_settings:
                       outgoing:
                         dependencies:
@@ -83,7 +82,7 @@ struct SlowStreamTests {
         var node = Envoy_Config_Core_V3_Node()
         node.id = "slow-\(index)"
         node.cluster = "slow"
-        node.metadata = try Google_Protobuf_Struct(jsonString: #"{"proxy_settings": {"outgoing": {"dependencies": [{"service": "*"}]}}}"#)
+        node.metadata = try Google_Protobuf_Struct(jsonString: #"{"ads": true, "proxy_settings": {"outgoing": {"dependencies": [{"service": "*"}]}}}"#)
         let opening = node
         let request = StreamingClientRequest<Envoy_Service_Discovery_V3_DiscoveryRequest> { writer in
             var clusters = Envoy_Service_Discovery_V3_DiscoveryRequest()

@@ -87,7 +87,7 @@ struct TrafficPolicyTests {
         """
     }
 
-    @Test("weights 1:3 split 25/75, canary only with x-canary: 1, tag routing with 503 when no match, request timeout, domains, filtered access log")
+    @Test("weights 1:3 split 25/75, x-canary: 1 to canaries (any instance without one), tag routing with 503 when no match, request timeout, domains, filtered access log")
     func routing() async throws {
         let directory = try TestEnvironment.temporaryDirectory("routing")
         let names = ["light", "heavy", "blue", "green", "canary", "slow", "external"]
@@ -121,9 +121,11 @@ struct TrafficPolicyTests {
         #expect(abs(heavyShare - 75) <= 3, "heavy got \(heavyShare)% (want 75 ± 3): \(split)")
 
         let plain = try await Self.count(200) { try await client.call("tagged").body }
-        #expect(Set(plain.keys) == ["blue\n", "green\n"], "no canary without x-canary: 1: \(plain)")
+        #expect(Set(plain.keys) == ["blue\n", "green\n", "canary\n"], "canaries are in the regular set (envoy-control): \(plain)")
         let canary = try await Self.count(50) { try await client.call("tagged", headers: [("x-canary", "1")]).body }
-        #expect(Set(canary.keys) == ["canary\n"], "x-canary: 1 reaches the canary: \(canary)")
+        #expect(Set(canary.keys) == ["canary\n"], "x-canary: 1 reaches the canary only: \(canary)")
+        let noCanary = try await Self.count(40) { try await client.call("weighted", headers: [("x-canary", "1")]).body }
+        #expect(Set(noCanary.keys) == ["light\n", "heavy\n"], "without a canary instance, any instance: \(noCanary)")
         let blue = try await Self.count(50) { try await client.call("tagged", headers: [("x-service-tag", "blue")]).body }
         #expect(Set(blue.keys) == ["blue\n"], "x-service-tag: blue reaches blue only: \(blue)")
         let missing = try await client.call("tagged", "/no-such-tag", headers: [("x-service-tag", "purple")])

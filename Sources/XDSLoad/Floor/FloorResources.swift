@@ -33,13 +33,14 @@ final class FloorResources: Sendable {
 
     init(scenario: LoadScenario) async throws {
         self.scenario = scenario
-        let cache = SnapshotCache(datacenter: "dc1")
+        let cache = SnapshotCache(datacenter: "dc1", properties: LoadScenario.snapshotProperties)
         await cache.apply(Self.catalog(scenario))
         var resources: [[ResourceType: [EncodedResource]]] = []
         var groupsUsing: [String: [Int]] = [:]
         for group in 0..<scenario.groups {
             let node = try scenario.node(stream: group)
-            let profile = try NodeMetadataParser.parse(metadata: node.metadata, nodeCluster: node.cluster)
+            let profile = try NodeMetadataParser.parse(
+                metadata: node.metadata, nodeCluster: node.cluster, properties: LoadScenario.snapshotProperties)
             guard let snapshot = await cache.snapshot(for: profile) else { throw LoadError("no snapshot for group \(group)") }
             resources.append(Dictionary(uniqueKeysWithValues: ResourceType.allCases.map { ($0, snapshot.resources($0)) }))
             for service in scenario.dependencies(ofGroup: group) { groupsUsing[service, default: []].append(group) }

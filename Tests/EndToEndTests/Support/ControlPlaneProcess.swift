@@ -1,7 +1,20 @@
 import Foundation
 
-/// The real `local-control-plane` executable, run with a registry file the test edits.
+/// The real `local-control-plane` executable, run with a registry file the test edits and a `--config` file with
+/// the snapshot settings the scenario needs (`settings`, YAML).
 final class ControlPlaneProcess: Sendable {
+    /// What most scenarios run with: envoy-control's switches for the features under test on (incoming and outgoing
+    /// permissions, canary and service-tag routing), retries of requests that never reached an instance, and round
+    /// robin, which envoy-control's own tests use for predictable shares.
+    static let featureSettings = """
+        snapshot:
+          incomingPermissions: { enabled: true, tlsAuthentication: { servicesAllowedToUseWildcard: [server, audited] } }
+          outgoingPermissions: { enabled: true, servicesAllowedToUseWildcard: [fast, slow] }
+          loadBalancing: { policy: ROUND_ROBIN, canary: { enabled: true } }
+          routing: { serviceTags: { enabled: true } }
+          retryPolicy: { retryOn: [connect-failure, refused-stream, reset] }
+        """
+
     let xdsPort: Int
     let httpPort: Int
     let registryFile: URL?
@@ -10,36 +23,45 @@ final class ControlPlaneProcess: Sendable {
     let datacenter: String
     let directory: URL
     let extraArguments: [String]
+    let settings: String
 
     /// `replica`: tells the registry files of several replicas of one DC apart.
     convenience init(
-        datacenter: String = "dc1", replica: String = "", registryYAML: String, directory: URL, extraArguments: [String] = []
+        datacenter: String = "dc1", replica: String = "", registryYAML: String, directory: URL, extraArguments: [String] = [],
+        settings: String = featureSettings
     ) throws {
         let registryFile = directory.appendingPathComponent("services-\(datacenter)\(replica).yaml")
         try registryYAML.write(to: registryFile, atomically: true, encoding: .utf8)
         try self.init(
             datacenter: datacenter, registryFile: registryFile, directory: directory, extraArguments: extraArguments,
-            xdsPort: TestEnvironment.freePort(), httpPort: TestEnvironment.freePort())
+            settings: settings, xdsPort: TestEnvironment.freePort(), httpPort: TestEnvironment.freePort())
     }
 
     /// A control plane that watches Consul instead of a registry file.
-    convenience init(datacenter: String = "dc1", consul: ConsulAgent, directory: URL, extraArguments: [String] = []) throws {
+    convenience init(
+        datacenter: String = "dc1", consul: ConsulAgent, directory: URL, extraArguments: [String] = [], settings: String = featureSettings
+    ) throws {
         try self.init(
             datacenter: datacenter, registryFile: nil, directory: directory,
-            extraArguments: ["--consul-url", consul.url] + extraArguments,
+            extraArguments: ["--consul-url", consul.url] + extraArguments, settings: settings,
             xdsPort: TestEnvironment.freePort(), httpPort: TestEnvironment.freePort())
     }
 
-    private init(datacenter: String, registryFile: URL?, directory: URL, extraArguments: [String], xdsPort: Int, httpPort: Int) throws {
+    private init(
+        datacenter: String, registryFile: URL?, directory: URL, extraArguments: [String], settings: String, xdsPort: Int, httpPort: Int
+    ) throws {
         self.datacenter = datacenter
         self.registryFile = registryFile
         self.directory = directory
         self.extraArguments = extraArguments
+        self.settings = settings
         self.xdsPort = xdsPort
         self.httpPort = httpPort
+        let configFile = directory.appendingPathComponent("local-control-plane-\(datacenter)-\(xdsPort).yaml")
+        try settings.write(to: configFile, atomically: true, encoding: .utf8)
         process = try ManagedProcess(
             name: "local-control-plane-\(datacenter)", executable: TestEnvironment.executable("local-control-plane"),
-            arguments: ["--datacenter", datacenter] + (registryFile.map { ["--registry-file", $0.path] } ?? [])
+            arguments: ["--config", configFile.path, "--datacenter", datacenter] + (registryFile.map { ["--registry-file", $0.path] } ?? [])
                 + ["--xds-port", "\(xdsPort)", "--http-port", "\(httpPort)", "--log-level", "debug"] + extraArguments,
             directory: directory)
     }
@@ -51,7 +73,7 @@ final class ControlPlaneProcess: Sendable {
     func restarted() throws -> ControlPlaneProcess {
         try ControlPlaneProcess(
             datacenter: datacenter, registryFile: registryFile, directory: directory, extraArguments: extraArguments,
-            xdsPort: xdsPort, httpPort: httpPort)
+            settings: settings, xdsPort: xdsPort, httpPort: httpPort)
     }
 
     func waitUntilReady() async -> Bool {

@@ -38,12 +38,30 @@ final class EnvoyProxy: Sendable {
         }
     }
 
-    /// Starts Envoy with node metadata written as YAML lines under `metadata:` (already indented by 4).
-    init(
+    /// The listener keys of an envoy-control sidecar on loopback, as metadata YAML lines (the first unindented, the
+    /// rest by 4): ADS, and both listeners (envoy-control creates listeners only when all four keys are given).
+    static func listenerKeys(egressPort: Int, ingressPort: Int = TestEnvironment.freePort()) -> String {
+        """
+        ads: true
+            ingress_host: 127.0.0.1
+            ingress_port: \(ingressPort)
+            egress_host: 127.0.0.1
+            egress_port: \(egressPort)
+        """
+    }
+
+    /// Starts Envoy with node metadata written as YAML lines under `metadata:` (already indented by 4). The bootstrap
+    /// has envoy-control's static clusters: `envoy-control-xds` (this control plane) and, given its port,
+    /// `local_service`.
+    convenience init(
         name: String, nodeId: String, metadataYAML: String, xdsPort: Int, apiType: String = "GRPC",
-        directory: URL, zone: String = "dc1", xdsTLS: XDSTLS? = nil
+        directory: URL, zone: String = "dc1", xdsTLS: XDSTLS? = nil, localServicePort: Int? = nil
     ) throws {
-        adminPort = TestEnvironment.freePort()
+        let adminPort = TestEnvironment.freePort()
+        let localService = localServicePort.map { port in
+            "\n    - { name: local_service, type: STATIC, connect_timeout: 1s, load_assignment: { cluster_name: local_service, endpoints: "
+                + "[{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(port) } } } }] }] } }"
+        } ?? ""
         let bootstrap = """
             node:
               id: \(nodeId)
@@ -56,12 +74,12 @@ final class EnvoyProxy: Sendable {
                 api_type: \(apiType)
                 transport_api_version: V3
                 set_node_on_first_message_only: true
-                grpc_services: [{ envoy_grpc: { cluster_name: xds } }]
+                grpc_services: [{ envoy_grpc: { cluster_name: envoy-control-xds } }]
               cds_config: { ads: {}, resource_api_version: V3 }
               lds_config: { ads: {}, resource_api_version: V3 }
             static_resources:
               clusters:
-                - name: xds
+                - name: envoy-control-xds
                   type: STATIC
                   connect_timeout: 1s
                   typed_extension_protocol_options:
@@ -69,12 +87,18 @@ final class EnvoyProxy: Sendable {
                       "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
                       explicit_http_config: { http2_protocol_options: {} }
                   load_assignment:
-                    cluster_name: xds
+                    cluster_name: envoy-control-xds
                     endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(xdsPort) } } } }] }]
-            \(xdsTLS?.transportSocketYAML ?? "")
+            \(xdsTLS?.transportSocketYAML ?? "")\(localService)
             admin:
               address: { socket_address: { address: 127.0.0.1, port_value: \(adminPort) } }
             """
+        try self.init(nodeId: nodeId, bootstrap: bootstrap, adminPort: adminPort, directory: directory)
+    }
+
+    /// Starts Envoy with a whole bootstrap whose admin listens on `adminPort`.
+    init(nodeId: String, bootstrap: String, adminPort: Int, directory: URL) throws {
+        self.adminPort = adminPort
         let file = directory.appendingPathComponent("\(nodeId)-envoy.yaml")
         try bootstrap.write(to: file, atomically: true, encoding: .utf8)
         process = try ManagedProcess(

@@ -67,8 +67,7 @@ final class FederationWorld: @unchecked Sendable {
             name: "client", nodeId: "client-dc1",
             metadataYAML: """
                     service_name: client
-                    egress_host: 127.0.0.1
-                    egress_port: \(egressPort)
+                    \(EnvoyProxy.listenerKeys(egressPort: egressPort))
                     proxy_settings:
                       outgoing:
                         dependencies:

@@ -1,8 +1,9 @@
 import Foundation
 import NIOHTTP1
 
-/// A real Envoy sidecar of one service: an egress listener for its outgoing calls and, optionally, an ingress
-/// listener in front of its local service, configured from node metadata in envoy-control syntax.
+/// A real Envoy sidecar of one service, configured as envoy-control configures one: node metadata with both
+/// listeners (egress for its outgoing calls, ingress in front of its local service, the bootstrap's static
+/// `local_service` cluster) and the settings in envoy-control syntax.
 final class Sidecar: Sendable {
     let service: String
     let egressPort: Int
@@ -10,23 +11,19 @@ final class Sidecar: Sendable {
     let envoy: EnvoyProxy
 
     /// `settings`: YAML lines for the metadata below the listener keys (proxy_settings, access_log_filter),
-    /// indented by 4.
+    /// indented by 4. Without `localServicePort` the ingress has nothing behind it.
     init(service: String, localServicePort: Int? = nil, settings: String, controlPlane: ControlPlaneProcess, directory: URL) throws {
         self.service = service
         egressPort = TestEnvironment.freePort()
         ingressPort = TestEnvironment.freePort()
-        var metadata = """
+        let metadata = """
                 service_name: \(service)
-                egress_host: 127.0.0.1
-                egress_port: \(egressPort)
+                \(EnvoyProxy.listenerKeys(egressPort: egressPort, ingressPort: ingressPort))
 
             """
-        if let localServicePort {
-            metadata += "    ingress_host: 127.0.0.1\n    ingress_port: \(ingressPort)\n    local_service_port: \(localServicePort)\n"
-        }
         envoy = try EnvoyProxy(
             name: service, nodeId: "\(service)-sidecar", metadataYAML: metadata + settings, xdsPort: controlPlane.xdsPort,
-            directory: directory)
+            directory: directory, localServicePort: localServicePort)
     }
 
     /// A call through the egress listener to `host` (a service name), as the local service would make it.

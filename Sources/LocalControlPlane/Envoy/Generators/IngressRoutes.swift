@@ -26,6 +26,14 @@ enum IngressRoutes {
         var configuration = Envoy_Config_Route_V3_RouteConfiguration()
         configuration.name = RouteGenerator.ingressName
         configuration.virtualHosts = [host]
+        let ingress = properties.ingress
+        configuration.requestHeadersToRemove = ingress.headersToRemove
+        if ingress.addServiceNameHeaderToResponse {
+            configuration.responseHeadersToAdd.append(EnvoyValues.header(ingress.serviceNameHeader, profile.serviceName))
+        }
+        if ingress.addRequestedAuthorityHeaderToResponse {
+            configuration.responseHeadersToAdd.append(EnvoyValues.header(ingress.requestedAuthorityHeader, "%REQ(:authority)%"))
+        }
         return configuration
     }
 

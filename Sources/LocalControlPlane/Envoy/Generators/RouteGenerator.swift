@@ -40,6 +40,7 @@ enum RouteGenerator {
         if profile.listeners?.addUpstreamExternalAddressHeader == true {
             configuration.responseHeadersToAdd = [EnvoyValues.header("x-envoy-upstream-remote-address", "%UPSTREAM_REMOTE_ADDRESS%")]
         }
+        configuration.requestHeadersToRemove = properties.egress.headersToRemove
         configuration.validateClusters = .init(false)
         return configuration
     }

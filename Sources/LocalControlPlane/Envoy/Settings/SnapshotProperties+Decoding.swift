@@ -7,12 +7,13 @@ extension SnapshotProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
         let keys = try decoder.settings(known: [
-            "incomingPermissions", "outgoingPermissions", "egress", "localService", "loadBalancing", "routes", "routing", "accessLog",
+            "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing", "accessLog",
             "retryPolicy", "xdsClusterName", "deltaXdsEnabled",
         ])
         try keys.set(&incomingPermissions, "incomingPermissions")
         try keys.set(&outgoingPermissions, "outgoingPermissions")
         try keys.set(&egress, "egress")
+        try keys.set(&ingress, "ingress")
         try keys.set(&localService, "localService")
         try keys.set(&loadBalancing, "loadBalancing")
         try keys.set(&routes, "routes")
@@ -53,7 +54,9 @@ extension SnapshotProperties.OutgoingPermissionsProperties: Decodable {
 extension SnapshotProperties.EgressProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
-        let keys = try decoder.settings(known: ["clusterNotFoundStatusCode", "neverRemoveClusters", "commonHttp", "hostHeaderRewriting"])
+        let keys = try decoder.settings(known: [
+            "clusterNotFoundStatusCode", "neverRemoveClusters", "commonHttp", "hostHeaderRewriting", "headersToRemove",
+        ])
         try keys.set(&clusterNotFoundStatusCode, "clusterNotFoundStatusCode")
         guard (200...599).contains(clusterNotFoundStatusCode) else {
             throw keys.invalid("clusterNotFoundStatusCode", "\(clusterNotFoundStatusCode) is not an HTTP status (200-599)")
@@ -61,6 +64,22 @@ extension SnapshotProperties.EgressProperties: Decodable {
         try keys.set(&neverRemoveClusters, "neverRemoveClusters")
         try keys.set(&commonHttp, "commonHttp")
         try keys.set(&hostHeaderRewriting, "hostHeaderRewriting")
+        try keys.set(&headersToRemove, "headersToRemove")
+    }
+}
+
+extension SnapshotProperties.IngressProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: [
+            "headersToRemove", "addServiceNameHeaderToResponse", "addRequestedAuthorityHeaderToResponse", "serviceNameHeader",
+            "requestedAuthorityHeader",
+        ])
+        try keys.set(&headersToRemove, "headersToRemove")
+        try keys.set(&addServiceNameHeaderToResponse, "addServiceNameHeaderToResponse")
+        try keys.set(&addRequestedAuthorityHeaderToResponse, "addRequestedAuthorityHeaderToResponse")
+        try keys.set(&serviceNameHeader, "serviceNameHeader")
+        try keys.set(&requestedAuthorityHeader, "requestedAuthorityHeader")
     }
 }
 

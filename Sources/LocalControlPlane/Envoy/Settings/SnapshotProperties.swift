@@ -6,6 +6,7 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var outgoingPermissions = OutgoingPermissionsProperties()
     public var egress = EgressProperties()
     public var localService = LocalServiceProperties()
+    public var ingress = IngressProperties()
     public var loadBalancing = LoadBalancingProperties()
     public var routes = RoutesProperties()
     public var routing = RoutingProperties()
@@ -48,6 +49,8 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var neverRemoveClusters = true
         public var commonHttp = CommonHttpProperties()
         public var hostHeaderRewriting = HostHeaderRewritingProperties()
+        /// Request headers the egress drops before they leave.
+        public var headersToRemove: [String] = []
     }
 
     /// With `enabled`, a dependency's `rewriteHostHeader: true` sets the upstream Host from this request header.
@@ -60,6 +63,15 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var requestTimeout: Duration = .seconds(120)
         public var idleTimeout: Duration = .seconds(120)
         public var connectionIdleTimeout: Duration = .seconds(120)
+    }
+
+    public struct IngressProperties: Hashable, Sendable {
+        /// Request headers the ingress drops before the local service sees them.
+        public var headersToRemove: [String] = []
+        public var addServiceNameHeaderToResponse = false
+        public var addRequestedAuthorityHeaderToResponse = false
+        public var serviceNameHeader = "x-service-name"
+        public var requestedAuthorityHeader = "x-requested-authority"
     }
 
     public struct LocalServiceProperties: Hashable, Sendable {

@@ -102,11 +102,12 @@ struct ADSStream<Machine: DiscoveryProtocol> {
             ])
             for key in parsed.unsupported { metrics.unsupportedMetadata(key).increment() }
         }
-        let streamID = registry.register(nodeId: node.id, profile: profile, protocolName: Machine.protocolName)
+        let api = onlyType?.shortName ?? "ADS"
+        let streamID = registry.register(nodeId: node.id, profile: profile, protocolName: Machine.protocolName, api: api)
         let watchID = await cache.watch(profile, into: mailbox)
         logger.info("stream opened", metadata: [
             "node": "\(node.id)", "service": "\(profile.serviceName)", "group": "\(profile.groupId)",
-            "protocol": "\(Machine.protocolName)",
+            "protocol": "\(Machine.protocolName)", "api": "\(api)",
         ])
         return Session(profile: profile, watchID: watchID, streamID: streamID, nodeId: node.id)
     }

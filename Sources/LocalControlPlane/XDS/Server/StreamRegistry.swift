@@ -19,12 +19,14 @@ public final class StreamRegistry: Sendable {
         public let service: String
         public let group: String
         public let protocolName: String
+        /// The gRPC service of the stream: `ADS`, or `CDS`/`EDS`/`LDS`/`RDS` for Envoys without `ads: true`.
+        public let api: String
         public let connectedAt: Date
         public var types: [String: TypeStatus] = [:]
         let profile: ProxyProfile
 
         enum CodingKeys: String, CodingKey {
-            case streamId, nodeId, service, group, connectedAt, types
+            case streamId, nodeId, service, group, api, connectedAt, types
             case protocolName = "protocol"
         }
     }
@@ -39,12 +41,12 @@ public final class StreamRegistry: Sendable {
 
     public init() {}
 
-    func register(nodeId: String, profile: ProxyProfile, protocolName: String) -> Int {
+    func register(nodeId: String, profile: ProxyProfile, protocolName: String, api: String = "ADS") -> Int {
         let (id, count) = state.withLock { state in
             state.nextId += 1
             state.entries[state.nextId] = Entry(
                 streamId: state.nextId, nodeId: nodeId, service: profile.serviceName, group: profile.groupId,
-                protocolName: protocolName, connectedAt: Date(), profile: profile)
+                protocolName: protocolName, api: api, connectedAt: Date(), profile: profile)
             return (state.nextId, state.entries.count)
         }
         connected.record(count)

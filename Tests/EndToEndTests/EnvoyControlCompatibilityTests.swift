@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+
+/// envoy-control's own Envoys against this control plane: real Envoys started from envoy-control's test bootstraps
+/// (`Resources/envoy-control/`), and envoy-control's scenario tests (EnvoyControlTest, LocalServiceTest,
+/// LocalServiceCustomHealthCheckRouteTest, StatusRouteTest, HttpIdleTimeoutTest, the permission tests without TLS)
+/// ported to this harness with real traffic. The control plane runs as envoy-control's test app does: outgoing
+/// permissions on, round robin.
+@Suite("envoy-control compatibility: its bootstraps and scenarios", .serialized, .timeLimit(.minutes(5)))
+struct EnvoyControlCompatibilityTests {
+    static func settings(_ extra: String = "") -> String {
+        """
+        snapshot:
+          outgoingPermissions: { enabled: true, servicesAllowedToUseWildcard: [echo2] }
+          loadBalancing: { policy: ROUND_ROBIN }
+        \(extra)
+        """
+    }
+
+    static func registry(echo: [Backend], others: [String: Backend] = [:]) -> String {
+        "services:\n  - name: echo\n    instances:\n"
+            + echo.map { "      - { id: \($0.name), address: 127.0.0.1, port: \($0.port) }\n" }.joined()
+            + others.sorted { $0.key < $1.key }.map { "  - { name: \($0.key), instances: [{ address: 127.0.0.1, port: \($0.value.port) }] }\n" }
+            .joined()
+    }
+
+    /// One control plane, an echo service and a local service, for one scenario.
+    struct World {
+        let directory: URL
+        let controlPlane: ControlPlaneProcess
+        let echo: Backend
+        let local: Backend
+
+        init(_ name: String, settings: String = EnvoyControlCompatibilityTests.settings()) async throws {
+            directory = try TestEnvironment.temporaryDirectory("ec-\(name)")
+            echo = try Backend(name: "echo", directory: directory)
+            local = try Backend(name: "local-service", directory: directory)
+            controlPlane = try ControlPlaneProcess(
+                registryYAML: EnvoyControlCompatibilityTests.registry(echo: [echo]), directory: directory, settings: settings)
+            #expect(await controlPlane.waitUntilReady(), "control plane ready; log:\n\(controlPlane.process.log.suffix(2000))")
+        }
+
+        func envoy(_ bootstrap: String) throws -> EnvoyControlBootstrap {
+            try EnvoyControlBootstrap(bootstrap, controlPlane: controlPlane, localServicePort: local.port, directory: directory)
+        }
+
+        func stop() {
+            controlPlane.process.stop()
+            [echo, local].forEach { $0.process.stop() }
+        }
+    }
+
+    static let bootstraps = [
+        "config_ads", "config_xds", "config_ads_static_listeners", "config_ads_all_dependencies", "config_ads_no_dependencies",
+        "config_ads_disabled_endpoint_permissions", "config_ads_custom_health_check",
+    ]
+
+    @Test("each bootstrap is configured with no rejected update; egress and ingress carry real traffic", arguments: bootstraps)
+    func bootstrapConfigured(bootstrap: String) async throws {
+        let world = try await World(bootstrap)
+        defer { world.stop() }
+        let envoy = try world.envoy(bootstrap)
+        defer { envoy.stop() }
+
+        let expectEcho = !["config_ads_no_dependencies", "config_ads_custom_health_check"].contains(bootstrap)
+        let routed = await TestEnvironment.waitUntil {
+            let reply = try? await envoy.callService("echo")
+            return expectEcho ? reply?.body == "echo\n" : reply?.status == 503
+        }
+        #expect(routed, "egress to echo (\(expectEcho ? "a dependency" : "no dependency: 503")); envoy log:\n\(envoy.envoy.process.log.suffix(3000))")
+        let ingress = try await envoy.callLocalService("/hello")
+        #expect(ingress.body == "local-service\n", "ingress reaches the bootstrap's local_service")
+        let updateStats = await HTTP.text("\(envoy.envoy.admin)/stats?filter=update_") ?? ""
+        #expect(await envoy.rejectedUpdates() == 0, "no xDS update rejected:\n\(updateStats)")
+        let dump = await envoy.envoy.configDump()
+        #expect(dump.contains("\"default_routes\"") && dump.contains("\"ingress_secured_routes\""))
+        #expect(!dump.contains("\"name\": \"local_service\",\n     \"type\": \"EDS\""), "no CDS cluster shadows the bootstrap's local_service")
+
+        let streams = await HTTP.text("\(world.controlPlane.api)/debug/envoys") ?? ""
+        if bootstrap == "config_xds" {
+            for api in ["CDS", "EDS", "LDS", "RDS"] {
+                #expect(streams.contains("\"api\":\"\(api)\""), "an Envoy without ads: true uses the separate \(api) service: \(streams)")
+            }
+            #expect(!streams.contains("\"api\":\"ADS\""))
+        } else {
+            #expect(streams.contains("\"api\":\"ADS\"") && !streams.contains("\"api\":\"CDS\""))
+        }
+        #expect(!streams.contains("lastNack"), "Envoy accepted every resource: \(streams)")
+    }
+
+    @Test("EnvoyControlTest: proxying, redeploy to a second instance, endpoints in the DC's locality", arguments: [
+        "config_ads", "config_xds", "config_ads_static_listeners",
+    ])
+    func envoyControlTest(bootstrap: String) async throws {
+        let world = try await World("redeploy-\(bootstrap)")
+        defer { world.stop() }
+        let redeployed = try Backend(name: "echo-redeployed", directory: world.directory)
+        defer { redeployed.process.stop() }
+        let envoy = try world.envoy(bootstrap)
+        defer { envoy.stop() }
+
+        #expect(await TestEnvironment.waitUntil { (try? await envoy.callService("echo"))?.body == "echo\n" }, "should allow proxy-ing request using envoy")
+        let clusters = await HTTP.text("\(envoy.envoy.admin)/clusters?format=json") ?? ""
+        #expect(clusters.contains("\"zone\": \"dc1\""), "should assign endpoints to correct clusters (locality = DC)")
+
+        try world.controlPlane.writeRegistry(Self.registry(echo: [world.echo, redeployed]))
+        #expect(await TestEnvironment.waitUntil { await envoy.envoy.endpoints(of: "echo").count == 2 })
+        try world.controlPlane.writeRegistry(Self.registry(echo: [redeployed]))
+        #expect(await TestEnvironment.waitUntil { await envoy.envoy.endpoints(of: "echo") == [redeployed.address] })
+        let after = try await envoy.callService("echo")
+        #expect(after.body == "echo-redeployed\n", "should route traffic to the second instance when first is deregistered")
+    }
+
+    @Test("LocalServiceTest: the ingress adds the service name and the requested authority to responses")
+    func localService() async throws {
+        let world = try await World("local-service", settings: Self.settings("""
+              ingress: { addServiceNameHeaderToResponse: true, addRequestedAuthorityHeaderToResponse: true }
+            """))
+        defer { world.stop() }
+        let envoy = try world.envoy("config_ads")
+        defer { envoy.stop() }
+        let answered = await TestEnvironment.waitUntil {
+            (try? await envoy.callLocalService("/", headers: [("Host", "test-service")]))?.headers["x-service-name"] == ["echo2"]
+        }
+        #expect(answered, "x-service-name: echo2; envoy log:\n\(envoy.envoy.process.log.suffix(2000))")
+        let reply = try await envoy.callLocalService("/", headers: [("Host", "test-service")])
+        #expect(reply.status == 200)
+        #expect(reply.headers["x-requested-authority"] == ["test-service"])
+    }
+
+    @Test("LocalServiceCustomHealthCheckRouteTest: the health check goes to local_service_health_check, the rest to local_service")
+    func customHealthCheck() async throws {
+        let world = try await World("health-check")
+        defer { world.stop() }
+        let envoy = try world.envoy("config_ads_custom_health_check")
+        defer { envoy.stop() }
+        let routed = await TestEnvironment.waitUntil {
+            _ = try? await envoy.callLocalService("/status/custom")
+            return await envoy.envoy.stat("cluster.local_service_health_check.upstream_rq_200") ?? 0 > 0
+        }
+        #expect(routed, "health check routed to its cluster; envoy log:\n\(envoy.envoy.process.log.suffix(2000))")
+        #expect(await envoy.envoy.stat("cluster.local_service.upstream_rq_200") == nil, "nothing reached local_service yet")
+        _ = try await envoy.callLocalService("/status/ping")
+        #expect(await envoy.envoy.stat("cluster.local_service.upstream_rq_200") == 1)
+    }
+
+    @Test("StatusRouteTest: a custom status prefix gets its own route and virtual cluster")
+    func statusRoute() async throws {
+        let world = try await World("status-route", settings: Self.settings("""
+              routes: { status: { enabled: true, endpoints: [{ path: /my-status/ }], createVirtualCluster: true } }
+            """))
+        defer { world.stop() }
+        let envoy = try world.envoy("config_ads")
+        defer { envoy.stop() }
+        let counted = await TestEnvironment.waitUntil {
+            let reply = try? await envoy.callLocalService("/my-status/abc")
+            let counted = await envoy.envoy.stat("vhost.secured_local_service.vcluster.status.upstream_rq_200") ?? 0
+            return reply?.status == 200 && counted > 0
+        }
+        #expect(counted, "status virtual cluster counted the request; envoy log:\n\(envoy.envoy.process.log.suffix(2000))")
+    }
+
+    @Test("HttpIdleTimeoutTest: egress connections to a dependency close after egress.commonHttp.connectionIdleTimeout")
+    func idleTimeout() async throws {
+        let world = try await World("idle-timeout", settings: Self.settings("""
+              egress: { commonHttp: { connectionIdleTimeout: 2s } }
+            """))
+        defer { world.stop() }
+        let upstream = try world.envoy("config_ads_no_dependencies")
+        defer { upstream.stop() }
+        try world.controlPlane.writeRegistry(Self.registry(echo: [world.echo]) + "  - { name: proxy1, instances: [{ address: 127.0.0.1, port: \(upstream.ingressPort) }] }\n")
+        let envoy = try world.envoy("config_ads")
+        defer { envoy.stop() }
+        #expect(await TestEnvironment.waitUntil { (try? await envoy.callService("proxy1"))?.body == "local-service\n" }, "proxy1 answers through its Envoy")
+        #expect(await TestEnvironment.waitUntil { await envoy.envoy.stat("cluster.proxy1.upstream_cx_active") == 1 }, "one kept-alive connection")
+        let closed = await TestEnvironment.waitUntil(timeout: .seconds(15)) { await envoy.envoy.stat("cluster.proxy1.upstream_cx_active") == 0 }
+        #expect(closed, "the idle connection was closed")
+        #expect(await envoy.envoy.stat("cluster.proxy1.upstream_cx_idle_timeout") == 1, "closed by the idle timeout")
+    }
+
+    @Test("permissions without TLS: endpoints allow their clients only; no incoming block means open; the server switch turns RBAC off")
+    func permissions() async throws {
+        let world = try await World("permissions", settings: Self.settings("""
+              incomingPermissions: { enabled: true }
+            """))
+        defer { world.stop() }
+        let secured = try world.envoy("config_ads")
+        let open = try world.envoy("config_ads_disabled_endpoint_permissions")
+        defer { [secured, open].forEach { $0.stop() } }
+        let enforced = await TestEnvironment.waitUntil { (try? await secured.callLocalService("/endpoint"))?.status == 403 }
+        #expect(enforced, "an unlisted client is refused; envoy log:\n\(secured.envoy.process.log.suffix(2000))")
+        #expect(try await secured.callLocalService("/endpoint", headers: [("x-service-name", "authorizedClient")]).status == 200)
+        #expect(try await secured.callLocalService("/secured_endpoint", headers: [("x-service-name", "authorizedClient")]).status == 403)
+        #expect(try await secured.callLocalService("/secured_endpoint", headers: [("x-service-name", "echo")]).status == 200)
+        #expect(try await secured.callLocalService("/unlisted", headers: [("x-service-name", "echo")]).status == 403, "unlisted endpoint blocked")
+        #expect(await TestEnvironment.waitUntil { (try? await open.callLocalService("/endpoint"))?.status == 200 }, "no incoming block: open to all")
+
+        let disabled = try await World("permissions-off")
+        defer { disabled.stop() }
+        let unenforced = try disabled.envoy("config_ads")
+        defer { unenforced.stop() }
+        #expect(await TestEnvironment.waitUntil { (try? await unenforced.callLocalService("/endpoint"))?.status == 200 },
+                "incomingPermissions.enabled false (envoy-control's default): endpoints are not enforced")
+    }
+}

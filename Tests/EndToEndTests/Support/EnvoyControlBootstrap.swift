@@ -1,0 +1,47 @@
+import Foundation
+
+/// A real Envoy started from one of envoy-control's test bootstraps (`Resources/envoy-control/`), placeholders filled
+/// as envoy-control's `launch_envoy.sh` fills them, with free ports where envoy-control's containers use fixed ones.
+struct EnvoyControlBootstrap {
+    let envoy: EnvoyProxy
+    let egressPort: Int
+    let ingressPort: Int
+
+    static let directory = TestEnvironment.packageRoot.appendingPathComponent("Tests/EndToEndTests/Resources/envoy-control")
+
+    /// `file`: e.g. `config_ads`; `localServicePort`: what the static `local_service` (and `wrapper`) clusters reach.
+    init(_ file: String, controlPlane: ControlPlaneProcess, serviceName: String = "echo2", localServicePort: Int, directory: URL) throws {
+        let adminPort = TestEnvironment.freePort()
+        egressPort = TestEnvironment.freePort()
+        ingressPort = TestEnvironment.freePort()
+        var bootstrap = try String(contentsOf: Self.directory.appendingPathComponent("\(file).yaml"), encoding: .utf8)
+        for (placeholder, value) in [
+            ("HOST_IP", "127.0.0.1"), ("HOST2_PORT", "\(controlPlane.xdsPort)"), ("HOST_PORT", "\(controlPlane.xdsPort)"),
+            ("LOCAL_SERVICE_IP", "127.0.0.1"), ("SERVICE_NAME", serviceName), ("WRAPPER_SERVICE_IP", "127.0.0.1"),
+            ("ADMIN_PORT", "\(adminPort)"), ("EGRESS_PORT", "\(egressPort)"), ("INGRESS_PORT", "\(ingressPort)"),
+            ("LOCAL_SERVICE_PORT", "\(localServicePort)"),
+        ] {
+            bootstrap = bootstrap.replacingOccurrences(of: placeholder, with: value)
+        }
+        envoy = try EnvoyProxy(nodeId: "\(file)-\(adminPort)", bootstrap: bootstrap, adminPort: adminPort, directory: directory)
+    }
+
+    /// A call through the egress listener with `Host: host`, as envoy-control's `callService`.
+    func callService(_ host: String, _ path: String = "/", headers: [(String, String)] = []) async throws -> HTTP.Reply {
+        try await HTTP.send(.GET, "http://127.0.0.1:\(egressPort)\(path)", headers: [("Host", host)] + headers, timeout: .seconds(5))
+    }
+
+    /// A call to the ingress listener, as envoy-control's `callLocalService`.
+    func callLocalService(_ path: String, headers: [(String, String)] = []) async throws -> HTTP.Reply {
+        try await HTTP.send(.GET, "http://127.0.0.1:\(ingressPort)\(path)", headers: headers, timeout: .seconds(5))
+    }
+
+    /// Whether Envoy rejected any xDS update so far (CDS, LDS, and every RDS subscription).
+    func rejectedUpdates() async -> Int {
+        guard let text = await HTTP.text("\(envoy.admin)/stats?filter=update_rejected") else { return -1 }
+        return text.split(separator: "\n").compactMap { line in Int(line.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }
+            .reduce(0, +)
+    }
+
+    func stop() { envoy.stop() }
+}
