@@ -45,6 +45,7 @@ let package = Package(
         .target(
             name: "Shared",
             dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -60,6 +61,7 @@ let package = Package(
         .target(
             name: "LocalControlPlane",
             dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "Shared", "EnvoyAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -81,6 +83,7 @@ let package = Package(
         .target(
             name: "GlobalAggregator",
             dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "Shared",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),

@@ -8,11 +8,11 @@ import Testing
 /// permissions on, round robin.
 @Suite("envoy-control compatibility: its bootstraps and scenarios", .serialized, .timeLimit(.minutes(5)))
 struct EnvoyControlCompatibilityTests {
-    static func settings(_ extra: String = "") -> String {
+    static func settings(_ extra: String = "", loadBalancing: String = "{ policy: ROUND_ROBIN }") -> String {
         """
         snapshot:
           outgoingPermissions: { enabled: true, servicesAllowedToUseWildcard: [echo2] }
-          loadBalancing: { policy: ROUND_ROBIN }
+          loadBalancing: \(loadBalancing)
         \(extra)
         """
     }
@@ -201,5 +201,87 @@ struct EnvoyControlCompatibilityTests {
         defer { unenforced.stop() }
         #expect(await TestEnvironment.waitUntil { (try? await unenforced.callLocalService("/endpoint"))?.status == 200 },
                 "incomingPermissions.enabled false (envoy-control's default): endpoints are not enforced")
+    }
+
+    /// `name` → how many of `total` calls it answered (serially, as envoy-control's `callServiceRepeatedly`).
+    static func hits(_ total: Int, _ call: () async throws -> HTTP.Reply) async throws -> [String: Int] {
+        var hits: [String: Int] = [:]
+        for _ in 0..<total {
+            let reply = try await call()
+            hits[reply.status == 200 ? reply.body.trimmingCharacters(in: .newlines) : "\(reply.status)", default: 0] += 1
+        }
+        return hits
+    }
+
+    @Test("CanaryLoadBalancingTest: weights hold with a canary; x-canary: 1 reaches only the canary; weight 0 counts as 1")
+    func canaryLoadBalancing() async throws {
+        let world = try await World("canary", settings: Self.settings(
+            loadBalancing: #"{ policy: ROUND_ROBIN, canary: { enabled: true, metadataKey: canary, headerValue: "1" } }"#))
+        defer { world.stop() }
+        let canary = try Backend(name: "canary", directory: world.directory)
+        let regular = try Backend(name: "regular", directory: world.directory)
+        defer { [canary, regular].forEach { $0.process.stop() } }
+        func register(canaryWeight: Int) throws {
+            try world.controlPlane.writeRegistry("""
+                services:
+                  - name: echo
+                    instances:
+                      - { address: 127.0.0.1, port: \(canary.port), tags: [canary, "weight:\(canaryWeight)"] }
+                      - { address: 127.0.0.1, port: \(regular.port), tags: ["weight:20"] }
+                """)
+        }
+        try register(canaryWeight: 1)
+        let envoy = try world.envoy("config_ads")
+        defer { envoy.stop() }
+        #expect(await TestEnvironment.waitUntil { await envoy.envoy.endpoints(of: "echo").count == 2 })
+
+        let weighted = try await Self.hits(42) { try await envoy.callService("echo") }
+        #expect(weighted["canary", default: 0] > 0 && weighted["regular", default: 0] > weighted["canary", default: 0] * 3,
+                "should balance load according to weights: \(weighted)")
+        let canaryOnly = try await Self.hits(50) { try await envoy.callService("echo", headers: [("x-canary", "1")]) }
+        #expect(canaryOnly == ["canary": 50], "should route request to canary instance only: \(canaryOnly)")
+
+        try register(canaryWeight: 0)
+        let zero = try await Self.hits(42) { try await envoy.callService("echo") }
+        #expect(zero["canary", default: 0] > 0 && zero["regular", default: 0] > 0, "canary weight 0 still gets traffic: \(zero)")
+    }
+
+    @Test("ServiceTagsTest: x-service-tag picks tagged instances; unknown or excluded tags get 503; no tag reaches all")
+    func serviceTags() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("ec-service-tags")
+        let names = ["regular", "lorem", "lorem-ipsum", "blacklisted"]
+        var backends: [String: Backend] = [:]
+        for name in names { backends[name] = try Backend(name: name, directory: directory) }
+        defer { backends.values.forEach { $0.process.stop() } }
+        let local = try Backend(name: "local-service", directory: directory)
+        defer { local.process.stop() }
+        let port = { (name: String) in backends[name]!.port }
+        // envoy-control's routing-excluded-tags (prefix "blacklist") is this control plane's --routable-tags.
+        let controlPlane = try ControlPlaneProcess(registryYAML: """
+            services:
+              - name: echo
+                instances:
+                  - { address: 127.0.0.1, port: \(port("regular")) }
+                  - { address: 127.0.0.1, port: \(port("lorem")), tags: [lorem] }
+                  - { address: 127.0.0.1, port: \(port("lorem-ipsum")), tags: [lorem, ipsum] }
+                  - { address: 127.0.0.1, port: \(port("blacklisted")), tags: [blacklisted] }
+            """, directory: directory, extraArguments: ["--routable-tags", "(?!blacklist).*"], settings: Self.settings("""
+              routing: { serviceTags: { enabled: true, metadataKey: tag } }
+            """))
+        defer { controlPlane.process.stop() }
+        #expect(await controlPlane.waitUntilReady())
+        let envoy = try EnvoyControlBootstrap("config_ads", controlPlane: controlPlane, localServicePort: local.port, directory: directory)
+        defer { envoy.stop() }
+        #expect(await TestEnvironment.waitUntil { await envoy.envoy.endpoints(of: "echo").count == 4 })
+
+        let tag = { (value: String) in { try await envoy.callService("echo", headers: [("x-service-tag", value)]) } }
+        #expect(try await Self.hits(10, tag("ipsum")) == ["lorem-ipsum": 10], "should route requests to instance with tag ipsum")
+        let lorem = try await Self.hits(20, tag("lorem"))
+        #expect(lorem["lorem", default: 0] > 2 && lorem["lorem-ipsum", default: 0] > 2 && lorem.values.reduce(0, +) == 20,
+                "should route requests to instances with tag lorem: \(lorem)")
+        let all = try await Self.hits(20) { try await envoy.callService("echo") }
+        #expect(Set(all.keys) == Set(names), "should route requests to all instances: \(all)")
+        #expect(try await Self.hits(10, tag("dolom")) == ["503": 10], "should return 503 if instance with requested tag is not found")
+        #expect(try await Self.hits(10, tag("blacklisted")) == ["503": 10], "should return 503 if requested tag is excluded")
     }
 }

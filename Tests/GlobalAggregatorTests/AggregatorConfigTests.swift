@@ -6,6 +6,21 @@ import Shared
 
 @Suite("global-aggregator configuration")
 struct AggregatorConfigTests {
+    @Test("every flag is a config key of the same name; repeated --datacenter flags replace the file's list")
+    func flagsAreConfigKeys() throws {
+        let flags = ConfigLayers.flagKeys(try AggregatorOptions.parse([]))
+        let keys = Set(AggregatorConfig.CodingKeys.allCases.map(\.rawValue))
+        #expect(flags == keys, "flags without a key: \(flags.subtracting(keys).sorted()); keys without a flag: \(keys.subtracting(flags).sorted())")
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("aggregator-\(UUID().uuidString).yaml")
+        try "region: eu\ndatacenters: [dc1=http://a:1]\npollWait: 5s\n".write(to: file, atomically: true, encoding: .utf8)
+        let fromFile = try AggregatorOptions.parse(["--config", file.path]).configuration()
+        #expect(fromFile.datacenters == ["dc1=http://a:1"] && fromFile.pollWait == "5s")
+        let overridden = try AggregatorOptions.parse(["--config", file.path, "--datacenter", "dc2=http://b:1", "--datacenter", "dc3=http://c:1"])
+            .configuration()
+        #expect(overridden.datacenters == ["dc2=http://b:1", "dc3=http://c:1"] && overridden.region == "eu")
+    }
+
     @Test("with mTLS, every control-plane URL must be https, and all three TLS files must be readable")
     func tlsNeedsHTTPS() {
         var config = AggregatorConfig()

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import Shared
 
-/// Everything `global-aggregator` is configured with: from `--config FILE.yaml`, then flags (flags win).
+/// Everything `global-aggregator` is configured with: the `--config` YAML file with the flags over it
+/// (`AggregatorOptions`; flags win). Keys are camelCase and named as the flags.
 public struct AggregatorConfig: Codable, Sendable {
     public var region: String?
     /// `dc1=http://10.0.0.1:18080[,http://10.0.0.2:18080]`, one entry per DC.
@@ -30,26 +31,6 @@ public struct AggregatorConfig: Codable, Sendable {
     }
 
     public static let defaultHTTPPort = 19000
-
-    public func overriding(_ fallback: AggregatorConfig) -> AggregatorConfig {
-        var merged = self
-        merged.region = region ?? fallback.region
-        merged.datacenters = (datacenters?.isEmpty == false ? datacenters : nil) ?? fallback.datacenters
-        merged.database = database ?? fallback.database
-        merged.policy = policy ?? fallback.policy
-        merged.httpPort = httpPort ?? fallback.httpPort
-        merged.bind = bind ?? fallback.bind
-        merged.pushTokenFile = pushTokenFile ?? fallback.pushTokenFile
-        merged.stateTokenFile = stateTokenFile ?? fallback.stateTokenFile
-        merged.pollWait = pollWait ?? fallback.pollWait
-        merged.initialSyncGrace = initialSyncGrace ?? fallback.initialSyncGrace
-        merged.tlsCert = tlsCert ?? fallback.tlsCert
-        merged.tlsKey = tlsKey ?? fallback.tlsKey
-        merged.tlsCa = tlsCa ?? fallback.tlsCa
-        merged.logLevel = logLevel ?? fallback.logLevel
-        merged.logFormat = logFormat ?? fallback.logFormat
-        return merged
-    }
 
     /// Validates everything at once, reading the token and the policy files.
     public func validated() throws(ConfigError) -> ValidAggregatorConfig {

@@ -1,7 +1,8 @@
 import Logging
 import Shared
 
-/// Everything `local-control-plane` is configured with: from `--config FILE.yaml`, then flags (flags win).
+/// Everything `local-control-plane` is configured with: the `--config` YAML file with the flags over it
+/// (`LocalControlPlaneOptions`; flags win). Keys are camelCase and named as the flags.
 public struct LocalControlPlaneConfig: Decodable, Sendable, Equatable {
     public var datacenter: String?
     public var consulURL: String?
@@ -38,33 +39,6 @@ public struct LocalControlPlaneConfig: Decodable, Sendable, Equatable {
     public static let defaultXDSPort = 18000
     public static let defaultHTTPPort = 18080
     public static let defaultBind = "127.0.0.1"
-
-    /// Fills every unset field of `self` from `fallback` (flags over the config file).
-    public func overriding(_ fallback: LocalControlPlaneConfig) -> LocalControlPlaneConfig {
-        var merged = self
-        merged.datacenter = datacenter ?? fallback.datacenter
-        merged.consulURL = consulURL ?? fallback.consulURL
-        merged.consulTokenFile = consulTokenFile ?? fallback.consulTokenFile
-        merged.registryFile = registryFile ?? fallback.registryFile
-        merged.xdsPort = xdsPort ?? fallback.xdsPort
-        merged.httpPort = httpPort ?? fallback.httpPort
-        merged.bind = bind ?? fallback.bind
-        merged.pushTokenFile = pushTokenFile ?? fallback.pushTokenFile
-        merged.stateTokenFile = stateTokenFile ?? fallback.stateTokenFile
-        merged.remoteStateFile = remoteStateFile ?? fallback.remoteStateFile
-        merged.routableTags = routableTags ?? fallback.routableTags
-        merged.consulWait = consulWait ?? fallback.consulWait
-        merged.consulDebounce = consulDebounce ?? fallback.consulDebounce
-        merged.includeWarning = includeWarning ?? fallback.includeWarning
-        merged.consulMaxWatches = consulMaxWatches ?? fallback.consulMaxWatches
-        merged.tlsCert = tlsCert ?? fallback.tlsCert
-        merged.tlsKey = tlsKey ?? fallback.tlsKey
-        merged.tlsCa = tlsCa ?? fallback.tlsCa
-        merged.logLevel = logLevel ?? fallback.logLevel
-        merged.logFormat = logFormat ?? fallback.logFormat
-        merged.snapshot = snapshot ?? fallback.snapshot
-        return merged
-    }
 
     /// Checks the whole configuration once and reports every problem together.
     public func validated() throws(ConfigError) -> ValidLocalControlPlaneConfig {
