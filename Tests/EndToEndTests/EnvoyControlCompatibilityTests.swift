@@ -50,16 +50,22 @@ struct EnvoyControlCompatibilityTests {
         }
     }
 
+    /// Every envoy-control test bootstrap that needs no TLS, JWT or Lua (compression and the dynamic forward proxy
+    /// are accepted, not acted on yet), and config_xds again over delta xDS.
     static let bootstraps = [
         "config_ads", "config_xds", "config_ads_static_listeners", "config_ads_all_dependencies", "config_ads_no_dependencies",
-        "config_ads_disabled_endpoint_permissions", "config_ads_custom_health_check",
+        "config_ads_disabled_endpoint_permissions", "config_ads_custom_health_check", "config_xds_compression",
+        "config_ads_dynamic_forward_proxy", "config_xds+delta",
     ]
 
     @Test("each bootstrap is configured with no rejected update; egress and ingress carry real traffic", arguments: bootstraps)
     func bootstrapConfigured(bootstrap: String) async throws {
-        let world = try await World(bootstrap)
+        let delta = bootstrap.hasSuffix("+delta")
+        let world = try await World(bootstrap, settings: Self.settings(delta ? "  deltaXdsEnabled: true" : ""))
         defer { world.stop() }
-        let envoy = try world.envoy(bootstrap)
+        let envoy = try EnvoyControlBootstrap(
+            delta ? String(bootstrap.dropLast("+delta".count)) : bootstrap, controlPlane: world.controlPlane,
+            localServicePort: world.local.port, directory: world.directory, deltaXDS: delta)
         defer { envoy.stop() }
 
         let expectEcho = !["config_ads_no_dependencies", "config_ads_custom_health_check"].contains(bootstrap)
@@ -77,11 +83,12 @@ struct EnvoyControlCompatibilityTests {
         #expect(!dump.contains("\"name\": \"local_service\",\n     \"type\": \"EDS\""), "no CDS cluster shadows the bootstrap's local_service")
 
         let streams = await HTTP.text("\(world.controlPlane.api)/debug/envoys") ?? ""
-        if bootstrap == "config_xds" {
+        if bootstrap.hasPrefix("config_xds") {
             for api in ["CDS", "EDS", "LDS", "RDS"] {
                 #expect(streams.contains("\"api\":\"\(api)\""), "an Envoy without ads: true uses the separate \(api) service: \(streams)")
             }
             #expect(!streams.contains("\"api\":\"ADS\""))
+            #expect(streams.contains("\"protocol\":\"\(delta ? "delta" : "sotw")\""), "\(streams)")
         } else {
             #expect(streams.contains("\"api\":\"ADS\"") && !streams.contains("\"api\":\"CDS\""))
         }

@@ -9,8 +9,12 @@ struct EnvoyControlBootstrap {
 
     static let directory = TestEnvironment.packageRoot.appendingPathComponent("Tests/EndToEndTests/Resources/envoy-control")
 
-    /// `file`: e.g. `config_ads`; `localServicePort`: what the static `local_service` (and `wrapper`) clusters reach.
-    init(_ file: String, controlPlane: ControlPlaneProcess, serviceName: String = "echo2", localServicePort: Int, directory: URL) throws {
+    /// `file`: e.g. `config_ads`; `localServicePort`: what the static `local_service` (and `wrapper`) clusters reach;
+    /// `deltaXDS`: every xDS subscription of the bootstrap over delta (`api_type: DELTA_GRPC`).
+    init(
+        _ file: String, controlPlane: ControlPlaneProcess, serviceName: String = "echo2", localServicePort: Int, directory: URL,
+        deltaXDS: Bool = false
+    ) throws {
         let adminPort = TestEnvironment.freePort()
         egressPort = TestEnvironment.freePort()
         ingressPort = TestEnvironment.freePort()
@@ -23,6 +27,7 @@ struct EnvoyControlBootstrap {
         ] {
             bootstrap = bootstrap.replacingOccurrences(of: placeholder, with: value)
         }
+        if deltaXDS { bootstrap = bootstrap.replacingOccurrences(of: "api_type: GRPC", with: "api_type: DELTA_GRPC") }
         envoy = try EnvoyProxy(nodeId: "\(file)-\(adminPort)", bootstrap: bootstrap, adminPort: adminPort, directory: directory)
     }
 
