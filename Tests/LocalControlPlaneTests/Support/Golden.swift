@@ -11,7 +11,7 @@ enum Golden {
         .appendingPathComponent("Golden")
 
     static func check(_ messages: [any SwiftProtobuf.Message], named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        _ = SnapshotJSON.render(Snapshot([:]), group: "")  // registers Any types for JSON
+        EnvoyTypeRegistry.registerForJSON()
         let objects = try messages.map { message in
             try JSONSerialization.jsonObject(with: Data(message.jsonString().utf8))
         }

@@ -1,0 +1,26 @@
+import EnvoyAPI
+import SwiftProtobuf
+
+/// Every message that can appear inside an `Any` in the resources this control plane generates, so their JSON (debug
+/// endpoints, golden files) shows them unpacked. swift-protobuf keeps one process-wide registry; this is the one place
+/// that fills it, called where JSON is rendered.
+enum EnvoyTypeRegistry {
+    static let types: [any SwiftProtobuf.Message.Type] = [
+        Envoy_Config_Cluster_V3_Cluster.self, Envoy_Config_Endpoint_V3_ClusterLoadAssignment.self,
+        Envoy_Config_Listener_V3_Listener.self, Envoy_Config_Route_V3_RouteConfiguration.self,
+        Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.self,
+        Envoy_Extensions_Filters_Http_Router_V3_Router.self, Envoy_Extensions_Filters_Http_Rbac_V3_RBAC.self,
+        Envoy_Extensions_AccessLoggers_File_V3_FileAccessLog.self, Envoy_Extensions_AccessLoggers_Stream_V3_StdoutAccessLog.self,
+        Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext.self,
+        Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext.self,
+        Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.self,
+        Envoy_Extensions_Retry_Host_PreviousHosts_V3_PreviousHostsPredicate.self,
+    ]
+
+    private static let registered: Bool = {
+        for type in types { Google_Protobuf_Any.register(messageType: type) }
+        return true
+    }()
+
+    static func registerForJSON() { _ = registered }
+}
