@@ -10,15 +10,9 @@ struct AggregatorAPI: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("health") { _, _ in "ok\n" }
-        router.get("ready") { _, _ in try await readiness() }
-        router.get("metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: metrics?.render() ?? "")))
-        }
+        OperationalRoutes.register(on: router, metrics: metrics) { try await readiness() }
         router.get("v1/merged") { _, _ in try await merged() }
-        router.get("v1/datacenters") { _, _ in try json(await core.datacenterViews()) }
+        router.get("v1/datacenters") { _, _ in try JSONBody.response(await core.datacenterViews()) }
         router.get("/") { _, _ in
             let page = StatusPage.render(
                 region: region, datacenters: await core.datacenterViews(), policy: await core.currentPolicy,
@@ -34,10 +28,10 @@ struct AggregatorAPI: Sendable {
         var storage: String
     }
 
-    private func readiness() async throws -> Response {
+    private func readiness() async -> (ready: Bool, detail: Readiness) {
         let ready = await core.knowsEveryDatacenter
         let storage = await core.storageProblem.map { "in memory: \($0)" } ?? "sqlite"
-        return try json(Readiness(ready: ready, knowsEveryDatacenter: ready, storage: storage), status: ready ? .ok : .serviceUnavailable)
+        return (ready, Readiness(ready: ready, knowsEveryDatacenter: ready, storage: storage))
     }
 
     private struct Merged: Encodable {
@@ -57,13 +51,6 @@ struct AggregatorAPI: Sendable {
         for (datacenter, services) in result.remote {
             datacenters[datacenter] = MergedDatacenter(version: result.version(for: datacenter), services: services)
         }
-        return try json(Merged(stale: result.stale.sorted(), dropped: result.dropped.sorted(), datacenters: datacenters))
-    }
-
-    private func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
+        return try JSONBody.response(Merged(stale: result.stale.sorted(), dropped: result.dropped.sorted(), datacenters: datacenters))
     }
 }

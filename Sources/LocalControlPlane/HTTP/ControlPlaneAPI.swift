@@ -12,13 +12,7 @@ struct ControlPlaneAPI: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("health") { _, _ in "ok\n" }
-        router.get("ready") { _, _ in try await readiness() }
-        router.get("metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: metrics?.render() ?? "")))
-        }
+        OperationalRoutes.register(on: router, metrics: metrics) { try await readiness() }
         router.get("debug/envoys") { _, _ in try JSONBody.response(streams.all) }
         router.get("debug/snapshot") { request, _ in try await snapshot(nodeId: request.uri.queryParameters["node"]) }
         federation.register(on: router)
@@ -34,7 +28,7 @@ struct ControlPlaneAPI: Sendable {
         var snapshotGroups: Int
     }
 
-    private func readiness() async throws -> Response {
+    private func readiness() async throws -> (ready: Bool, detail: Readiness) {
         let registry = await registryStatus.current
         let ready = await cache.isReady
         let remote = await federation.remoteState.current
@@ -43,7 +37,7 @@ struct ControlPlaneAPI: Sendable {
             remoteStateVersion: remote.version.isEmpty ? nil : remote.version,
             remoteStateGeneratedBy: remote.generatedBy.isEmpty ? nil : remote.generatedBy,
             connectedEnvoys: streams.count, snapshotGroups: await cache.groupCount)
-        return try JSONBody.response(body, status: ready ? .ok : .serviceUnavailable)
+        return (ready, body)
     }
 
     private func snapshot(nodeId: Substring?) async throws -> Response {
