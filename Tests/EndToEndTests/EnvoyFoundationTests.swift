@@ -79,6 +79,72 @@ struct EnvoyFoundationTests {
         second.process.stop()
     }
 
+    @Test("a resource Envoy refuses: NACK recorded and counted, Envoy keeps its last good config and takes the next good one", arguments: ["GRPC", "DELTA_GRPC"])
+    func realEnvoyNack(apiType: String) async throws {
+        let directory = try TestEnvironment.temporaryDirectory("nack-\(apiType)")
+        let first = try Backend(name: "backend-1", directory: directory)
+        let second = try Backend(name: "backend-2", directory: directory)
+        defer { [first, second].forEach { $0.process.stop() } }
+        let controlPlane = try ControlPlaneProcess(registryYAML: Self.registry([first]), directory: directory)
+        defer { controlPlane.process.stop() }
+        #expect(await controlPlane.waitUntilReady())
+        let egressPort = TestEnvironment.freePort()
+        let envoy = try EnvoyProxy(
+            name: "client", nodeId: "nack-\(apiType)", metadataYAML: Self.clientMetadata(egressPort: egressPort),
+            xdsPort: controlPlane.xdsPort, apiType: apiType, directory: directory)
+        defer { envoy.stop() }
+        #expect(await TestEnvironment.waitUntil { await envoy.endpoints(of: "backend") == [first.address] })
+
+        // A host name is a valid registry address, but an EDS endpoint must be an IP: Envoy refuses the assignment.
+        try controlPlane.writeRegistry("""
+            services:
+              - name: backend
+                instances:
+                  - { address: 127.0.0.1, port: \(second.port) }
+                  - { address: backend.invalid, port: 80 }
+            """)
+        let nacked = await TestEnvironment.waitUntil {
+            let metrics = await HTTP.text("\(controlPlane.api)/metrics") ?? ""
+            return metrics.split(separator: "\n").contains { line in
+                line.hasPrefix("xds_nacks_total{") && line.contains("type=\"EDS\"") && !line.hasSuffix(" 0")
+            }
+        }
+        #expect(nacked, "the NACK is counted; log:\n\(controlPlane.process.log.suffix(1500))")
+        #expect((await HTTP.text("\(controlPlane.api)/debug/envoys") ?? "").contains("lastNack"), "and shown per Envoy")
+        #expect(controlPlane.process.log.contains("envoy rejected config (NACK)"))
+        #expect(await envoy.endpoints(of: "backend") == [first.address], "Envoy keeps its last good endpoints")
+        #expect(try await HTTP.get("http://127.0.0.1:\(egressPort)/", headers: [("Host", "backend")]).body == "backend-1\n")
+
+        try controlPlane.writeRegistry(Self.registry([second]))
+        #expect(await TestEnvironment.waitUntil { await envoy.endpoints(of: "backend") == [second.address] }, "the next good config is taken")
+    }
+
+    @Test("a vanished dependency: its cluster stays, empty, by default (neverRemoveClusters); removed with it off")
+    func clusterRemoval() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("removal")
+        let backend = try Backend(name: "backend-1", directory: directory)
+        defer { backend.process.stop() }
+        for neverRemove in [true, false] {
+            let controlPlane = try ControlPlaneProcess(
+                registryYAML: Self.registry([backend]), directory: directory,
+                settings: "snapshot: { outgoingPermissions: { enabled: true }, egress: { neverRemoveClusters: \(neverRemove) } }\n")
+            defer { controlPlane.process.stop() }
+            #expect(await controlPlane.waitUntilReady())
+            let envoy = try EnvoyProxy(
+                name: "client", nodeId: "removal-\(neverRemove)", metadataYAML: Self.clientMetadata(egressPort: TestEnvironment.freePort()),
+                xdsPort: controlPlane.xdsPort, directory: directory)
+            defer { envoy.stop() }
+            #expect(await TestEnvironment.waitUntil { await envoy.endpoints(of: "backend") == [backend.address] })
+            try controlPlane.writeRegistry("services:\n  - name: unrelated\n    instances:\n      - { address: 127.0.0.1, port: 9 }\n")
+            if neverRemove {
+                #expect(await TestEnvironment.waitUntil { await envoy.endpoints(of: "backend").isEmpty }, "its endpoints go")
+                #expect(await envoy.clusterNames().contains("backend"), "the cluster stays")
+            } else {
+                #expect(await TestEnvironment.waitUntil { await !envoy.clusterNames().contains("backend") }, "the cluster is removed")
+            }
+        }
+    }
+
     @Test("the ingress listener forwards to the bootstrap's local_service cluster")
     func ingress() async throws {
         let directory = try TestEnvironment.temporaryDirectory("ingress")
