@@ -8,13 +8,17 @@ import NIOCore
 /// for faults and counters.
 public struct ConsulDoubleServer: Sendable {
     public let catalog: ConsulDoubleCatalog
+    /// With a token, every `/v1/` request must carry it in `X-Consul-Token` (Consul's ACLs with a default-deny policy).
+    public let aclToken: String?
 
-    public init(catalog: ConsulDoubleCatalog) {
+    public init(catalog: ConsulDoubleCatalog, aclToken: String? = nil) {
         self.catalog = catalog
+        self.aclToken = aclToken
     }
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        if let aclToken { router.add(middleware: ConsulACL(token: aclToken)) }
         router.get("/v1/agent/self") { _, _ in try await agentSelf() }
         router.get("/v1/status/leader") { _, _ in "\"127.0.0.1:8300\"" }
         router.get("/v1/catalog/services") { request, _ in try await catalogServices(request) }
@@ -155,5 +159,21 @@ struct ConsulServiceDefinition: Decodable {
     enum CodingKeys: String, CodingKey {
         case id = "ID", name = "Name", address = "Address", port = "Port", tags = "Tags", meta = "Meta"
         case weights = "Weights", check = "Check"
+    }
+}
+
+/// Consul's answer to a request without the right ACL token: 403 and a plain-text reason.
+struct ConsulACL: RouterMiddleware {
+    let token: String
+    static let header = HTTPFields.Element.Name("X-Consul-Token")!
+
+    func handle(
+        _ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard request.uri.path.hasPrefix("/v1/"), request.uri.path != "/v1/status/leader" else { return try await next(request, context) }
+        let given: String? = request.headers[Self.header]
+        if given == token { return try await next(request, context) }
+        let reason = given == nil ? "Permission denied" : "ACL not found"
+        return Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: reason)))
     }
 }

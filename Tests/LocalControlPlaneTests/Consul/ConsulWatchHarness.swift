@@ -15,13 +15,14 @@ struct ConsulWatchHarness {
     let cache: SnapshotCache
     let status: RegistryStatus
 
+    /// `aclToken`: the token Consul requires; `token`: the one the watcher sends.
     static func run(
-        settings: ConsulWatchSettings = .fast, seed: @Sendable (ConsulDoubleCatalog) async -> Void = { _ in },
-        _ body: @Sendable (ConsulWatchHarness) async throws -> Void
+        settings: ConsulWatchSettings = .fast, aclToken: String? = nil, token: String? = nil,
+        seed: @Sendable (ConsulDoubleCatalog) async -> Void = { _ in }, _ body: @Sendable (ConsulWatchHarness) async throws -> Void
     ) async throws {
         let consul = ConsulDoubleCatalog()
         await seed(consul)
-        let app = Application(router: ConsulDoubleServer(catalog: consul).router())
+        let app = Application(router: ConsulDoubleServer(catalog: consul, aclToken: aclToken).router())
         try await app.test(.live) { client in
             let harness = ConsulWatchHarness(
                 consul: consul, url: "http://127.0.0.1:\(try #require(client.port))", cache: SnapshotCache(datacenter: "dc1", properties: Fixtures.strict),
@@ -30,7 +31,7 @@ struct ConsulWatchHarness {
             configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.maxConcurrentWatches
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             let source = ConsulRegistrySource(
-                url: harness.url, token: nil, http: http, settings: settings,
+                url: harness.url, token: token, http: http, settings: settings,
                 sink: CatalogSink(cache: harness.cache, state: LocalStatePublisher(datacenter: "dc1")), status: harness.status)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await source.run() }

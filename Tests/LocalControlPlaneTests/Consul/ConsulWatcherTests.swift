@@ -38,6 +38,23 @@ struct ConsulWatcherTests {
         }
     }
 
+    @Test("the ACL token goes in X-Consul-Token: the right one syncs; a wrong one is refused, reported and serves nothing")
+    func aclToken() async throws {
+        let seed: @Sendable (ConsulDoubleCatalog) async -> Void = { consul in
+            await consul.registerInstance(id: "a", service: "backend", address: "10.0.0.1", port: 80)
+        }
+        try await ConsulWatchHarness.run(aclToken: "s3cret", token: "s3cret", seed: seed) { harness in
+            #expect(await harness.eventually { await harness.endpoints("backend") == ["10.0.0.1:80"] })
+        }
+        try await ConsulWatchHarness.run(aclToken: "s3cret", token: "wrong", seed: seed) { harness in
+            let reported = await harness.eventually { await harness.status.current.lastError?.contains("403") == true }
+            let report = await harness.status.current
+            #expect(reported, "the refusal is reported: \(report)")
+            #expect(await harness.cache.isReady == false, "nothing is served from a Consul that refused us")
+            #expect(await !harness.status.hasSynced)
+        }
+    }
+
     @Test("--include-warning routes to instances in warning, with Weights.Warning")
     func includeWarning() async throws {
         var settings = ConsulWatchSettings.fast
