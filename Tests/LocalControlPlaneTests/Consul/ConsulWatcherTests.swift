@@ -55,6 +55,28 @@ struct ConsulWatcherTests {
         }
     }
 
+    @Test("more services than watches: every valid service is still read (watches wait for a slot); invalid names are left out")
+    func watchLimitAndInvalidNames() async throws {
+        var settings = ConsulWatchSettings.fast
+        settings.maxConcurrentWatches = 3
+        try await ConsulWatchHarness.run(settings: settings, seed: { consul in
+            for index in 0..<12 {
+                await consul.registerInstance(id: "i\(index)", service: "s\(index)", address: "10.0.0.\(index + 1)", port: 80)
+            }
+            await consul.registerInstance(id: "bad", service: "bad name!", address: "10.0.1.1", port: 80)
+        }) { harness in
+            let wanted = Set((0..<12).map { "s\($0)" })
+            let all = await harness.eventually(timeout: .seconds(20)) {
+                wanted.isSubset(of: Set(await harness.cache.currentCatalog?.services.keys.map { $0 } ?? []))
+            }
+            let names = await harness.cache.currentCatalog?.services.keys.sorted() ?? []
+            #expect(all, "12 services through 3 watch slots: \(names)")
+            #expect(await harness.cache.currentCatalog?["bad name!"] == nil, "a name Envoy cannot carry is left out")
+            await harness.consul.registerInstance(id: "i12", service: "s5", address: "10.0.0.99", port: 80)
+            #expect(await harness.eventually(timeout: .seconds(10)) { await harness.endpoints("s5").count == 2 }, "later changes still arrive")
+        }
+    }
+
     @Test("--include-warning routes to instances in warning, with Weights.Warning")
     func includeWarning() async throws {
         var settings = ConsulWatchSettings.fast
