@@ -68,7 +68,7 @@ struct FederationTests {
         #expect(await world.distribution(of: 30) == ["dc1-a": 30])
     }
 
-    @Test("split backend {dc1: 80, dc2: 20}: 2,000 requests share 80/20 within ±3 points")
+    @Test("split backend {dc1: 80, dc2: 20}: 2,000 requests share 80/20 within ±3 points; /v1/merged shows it; an edited policy is reloaded and reaches the Envoy")
     func split() async throws {
         let world = try await FederationWorld(
             name: "split", dc1Backends: ["dc1-a"], dc2Backends: ["dc2-a"],
@@ -76,12 +76,32 @@ struct FederationTests {
         defer { world.stop() }
         let ready = await TestEnvironment.waitUntil { await world.endpointsInDC1().count == 2 }
         #expect(ready)
-        try await Task.sleep(for: .milliseconds(300))
+        // The split's locality weights come with the cluster (CDS) as well as the endpoints: wait until both DCs answer.
+        let weighted = await TestEnvironment.waitUntil { await world.distribution(of: 40)["dc2-a", default: 0] > 0 }
+        #expect(weighted)
         let counts = await world.distribution(of: 2000)
         let share = Double(counts["dc1-a", default: 0]) / 20.0
         print("split 80/20 over 2000 requests: \(counts) → dc1 \(share)%")
         #expect(counts["error"] == nil)
         #expect(abs(share - 80) <= 3)
+
+        // /v1/merged shows what dc1 receives: its own weight and dc2's locality weight.
+        let aggregator = "http://127.0.0.1:\(world.aggregator.httpPort)"
+        let merged = try #require(await HTTP.text("\(aggregator)/v1/merged"))
+        #expect(merged.contains("\"localWeight\":80") && merged.contains("\"weight\":20"), "\(merged.prefix(1500))")
+
+        // The policy file is watched: a new split reaches the Envoy without a restart.
+        try "services:\n  backend: { split: { dc1: 20, dc2: 80 } }\n"
+            .write(to: world.directory.appendingPathComponent("policy.yaml"), atomically: true, encoding: .utf8)
+        let reloaded = await TestEnvironment.waitUntil(timeout: .seconds(20)) {
+            await HTTP.text("\(aggregator)/v1/merged")?.contains("\"localWeight\":20") == true
+        }
+        #expect(reloaded, "the edited policy was merged; aggregator log:\n\(world.aggregator.process.log.suffix(1500))")
+        let shifted = await TestEnvironment.waitUntil(timeout: .seconds(20)) {
+            let sample = await world.distribution(of: 200)
+            return sample["dc1-a", default: 0] < 80
+        }
+        #expect(shifted, "dc1's Envoy now sends most requests to dc2")
     }
 
     @Test("kill -9 of the aggregator and a restart while dc2 is down never empties dc2's endpoints in dc1")
