@@ -12,7 +12,8 @@ public actor LocalStatePublisher {
     private var synced = false
     private var sourceIndex: UInt64 = 0
     private var appliedRemoteVersion: String?
-    private var waiters: [UUID: AsyncStream<Void>.Continuation] = [:]
+    /// Wakes the long-polls waiting for the index to move.
+    private let changes = ChangeSignal()
     /// Set at shutdown: long-polls answer at once, so the HTTP server's drain does not wait for their `wait`.
     private var closed = false
 
@@ -45,27 +46,24 @@ public actor LocalStatePublisher {
     /// otherwise when the state changes or `timeout` passes — Consul's blocking-query contract.
     public func state(after index: UInt64?, timeout: Duration) async -> DatacenterState {
         guard let index, index == self.index, !closed else { return current }
-        let id = UUID()
-        let (changes, continuation) = AsyncStream<Void>.makeStream()
-        waiters[id] = continuation
+        let changed = changes.changes()  // subscribed inside the actor: no change can slip in before the wait
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { for await _ in changes { return } }
+            group.addTask { for await _ in changed { return } }
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
         }
-        waiters[id] = nil
         return current
     }
 
     /// Ends every long-poll now and any later one at once (graceful shutdown).
     public func close() {
         closed = true
-        for waiter in waiters.values { waiter.yield() }
+        changes.notify()
     }
 
     private func advance() {
         index += 1
-        for waiter in waiters.values { waiter.yield() }
+        changes.notify()
     }
 }

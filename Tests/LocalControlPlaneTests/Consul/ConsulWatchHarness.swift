@@ -14,6 +14,8 @@ struct ConsulWatchHarness {
     let url: String
     let cache: SnapshotCache
     let status: RegistryStatus
+    /// What `/v1/state` serves: its index moves once per applied catalog update.
+    let publisher: LocalStatePublisher
 
     /// `aclToken`: the token Consul requires; `token`: the one the watcher sends.
     static func run(
@@ -26,13 +28,13 @@ struct ConsulWatchHarness {
         try await app.test(.live) { client in
             let harness = ConsulWatchHarness(
                 consul: consul, url: "http://127.0.0.1:\(try #require(client.port))", cache: SnapshotCache(datacenter: "dc1", properties: Fixtures.strict),
-                status: RegistryStatus(source: "consul"))
+                status: RegistryStatus(source: "consul"), publisher: LocalStatePublisher(datacenter: "dc1"))
             var configuration = HTTPClient.Configuration()
             configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.maxConcurrentWatches
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             let source = ConsulRegistrySource(
                 url: harness.url, token: token, http: http, settings: settings,
-                sink: CatalogSink(cache: harness.cache, state: LocalStatePublisher(datacenter: "dc1")), status: harness.status)
+                sink: CatalogSink(cache: harness.cache, state: harness.publisher), status: harness.status)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await source.run() }
                 defer { group.cancelAll() }

@@ -77,6 +77,26 @@ struct ConsulWatcherTests {
         }
     }
 
+    @Test("changes within the debounce window reach the cache as one update")
+    func debounce() async throws {
+        var settings = ConsulWatchSettings.fast
+        settings.debounce = .seconds(1)
+        try await ConsulWatchHarness.run(settings: settings, seed: { consul in
+            await consul.registerInstance(id: "a", service: "backend", address: "10.0.0.1", port: 80)
+        }) { harness in
+            #expect(await harness.eventually { await harness.endpoints("backend").count == 1 })
+            let before = await harness.publisher.current.index
+            for index in 2...11 {
+                await harness.consul.registerInstance(id: "i\(index)", service: "backend", address: "10.0.0.\(index)", port: 80)
+                try await Task.sleep(for: .milliseconds(20))  // spacing the changes, not waiting for a result
+            }
+            #expect(await harness.eventually { await harness.endpoints("backend").count == 11 })
+            let updates = await harness.publisher.current.index - before
+            print("10 registrations 20 ms apart with a 1 s debounce: \(updates) catalog update(s)")
+            #expect(updates <= 2, "coalesced into one update (two when a change lands while the first is published)")
+        }
+    }
+
     @Test("--include-warning routes to instances in warning, with Weights.Warning")
     func includeWarning() async throws {
         var settings = ConsulWatchSettings.fast
