@@ -133,6 +133,8 @@ struct EnvoyControlCompatibilityTests {
         let reply = try await envoy.callLocalService("/", headers: [("Host", "test-service")])
         #expect(reply.status == 200)
         #expect(reply.headers["x-requested-authority"] == ["test-service"])
+        let normalized = try await envoy.callLocalService("/a//b/../c")
+        #expect(normalized.headers["x-received-path"] == ["/a/c"], "envoy-control's default path normalization (merge slashes, dot segments)")
     }
 
     @Test("LocalServiceCustomHealthCheckRouteTest: the health check goes to local_service_health_check, the rest to local_service")

@@ -52,6 +52,33 @@ struct NodeMetadataParserTests {
         }
     }
 
+    @Test("path normalization: envoy-control's defaults, then path_normalization, then the incoming policy; bad actions refused")
+    func pathNormalization() throws {
+        #expect(try Fixtures.profile(#"{"service_name": "a"}"#).pathNormalization == PathNormalization())
+        let node = try Fixtures.profile(#"""
+            {"service_name": "a", "path_normalization": {"enabled": false, "merge_slashes": false, "path_with_escaped_slashes_action": "reject_request"},
+             "proxy_settings": {"incoming": {"pathNormalizationPolicy": {"mergeSlashes": true}}}}
+            """#)
+        #expect(!node.pathNormalization.enabled && node.pathNormalization.mergeSlashes)
+        #expect(node.pathNormalization.pathWithEscapedSlashesAction == .rejectRequest)
+        let error = #expect(throws: NodeMetadataError.self) {
+            try Fixtures.profile(#"{"service_name": "a", "path_normalization": {"path_with_escaped_slashes_action": "SOMETIMES"}}"#)
+        }
+        #expect(error?.field == "metadata.path_normalization.path_with_escaped_slashes_action")
+    }
+
+    @Test("defaultDependencies: every Envoy also gets them; its own declaration of the same name wins")
+    func defaultDependencies() throws {
+        var properties = Fixtures.strict
+        properties.defaultDependencies = .init(services: ["logging", "backend"], domains: ["https://metrics.example.com"])
+        let profile = try Fixtures.profile(#"""
+            {"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend", "timeoutPolicy": {"requestTimeout": "1s"}}]}}}
+            """#, properties: properties)
+        #expect(profile.outgoing.services.map(\.service) == ["backend", "logging"])
+        #expect(profile.outgoing.services.first?.settings.timeoutPolicy.requestTimeout == .seconds(1))
+        #expect(profile.outgoing.domains.map(\.clusterName) == ["metrics_example_com_443"])
+    }
+
     @Test("keys accepted but not acted on are reported, not refused")
     func unsupportedKeys() throws {
         let parsed = try NodeMetadataParser.read(metadata: Fixtures.metadata(#"""

@@ -1,7 +1,7 @@
 """A tiny HTTP backend for the end-to-end tests: answers every method and path with its own name.
 
 GET /slow?ms=N waits N milliseconds first. Response headers echo what the caller's Envoy sent
-(x-received-service-name), so tests can see the identity the egress listener set.
+(x-received-service-name) and the path that arrived (x-received-path), so tests can see what the Envoys did.
 """
 import sys
 import time
@@ -28,6 +28,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(body)))
         self.send_header("x-backend", NAME)
         self.send_header("x-received-service-name", self.headers.get("x-service-name", "-"))
+        self.send_header("x-received-path", self.path)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

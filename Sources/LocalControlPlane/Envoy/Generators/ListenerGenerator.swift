@@ -37,6 +37,9 @@ enum ListenerGenerator {
         manager.delayedCloseTimeout = EnvoyValues.duration(.zero)
         manager.commonHTTPProtocolOptions.idleTimeout = EnvoyValues.duration(
             profile.incoming.timeoutPolicy.connectionIdleTimeout ?? properties.localService.connectionIdleTimeout)
+        manager.normalizePath = .init(profile.pathNormalization.enabled)
+        manager.mergeSlashes = profile.pathNormalization.mergeSlashes
+        manager.pathWithEscapedSlashesAction = escapedSlashes(profile.pathNormalization.pathWithEscapedSlashesAction)
         manager.httpProtocolOptions.acceptHTTP10 = true
         manager.httpProtocolOptions.defaultHostForHTTP10 = profile.serviceName
         manager.httpFilters = (profile.incoming.permissions.map { [PermissionsGenerator.rbacFilter($0, properties: properties)] } ?? []) + [router]
@@ -44,6 +47,16 @@ enum ListenerGenerator {
         if profile.incoming.permissions?.unlistedEndpointsPolicy == .log { logs.append(AccessLogGenerator.shadowVerdicts()) }
         manager.accessLog = logs
         return manager
+    }
+
+    private static func escapedSlashes(_ action: PathNormalization.EscapedSlashesAction) -> Manager.PathWithEscapedSlashesAction {
+        switch action {
+        case .implementationSpecificDefault: .implementationSpecificDefault
+        case .keepUnchanged: .keepUnchanged
+        case .rejectRequest: .rejectRequest
+        case .unescapeAndRedirect: .unescapeAndRedirect
+        case .unescapeAndForward: .unescapeAndForward
+        }
     }
 
     private static func baseManager(

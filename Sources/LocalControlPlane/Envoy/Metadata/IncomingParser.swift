@@ -21,7 +21,6 @@ enum IncomingParser {
         }
         let permissions = try parsePermissions(incoming, serviceName: serviceName, properties: properties, unsupported: &unsupported)
         try parseRateLimits(incoming, unsupported: &unsupported)
-        if try incoming.child("pathNormalizationPolicy") != nil { unsupported.insert("proxy_settings.incoming.pathNormalizationPolicy") }
         // As in envoy-control: no `endpoints` key means no rules at all, and the server switch wins over the metadata.
         result.permissions = properties.incomingPermissions.enabled ? permissions : nil
         return result

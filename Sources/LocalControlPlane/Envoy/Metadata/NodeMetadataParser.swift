@@ -43,7 +43,10 @@ public enum NodeMetadataParser {
         }
         profile.incoming = try IncomingParser.parse(
             proxySettings?.child("incoming"), serviceName: serviceName, properties: properties, unsupported: &unsupported)
-        for key in ["compression", "path_normalization", "has_static_secrets_defined", "use_transparent_proxy", "enable_lua_script"] {
+        profile.pathNormalization = try PathNormalizationParser.parse(
+            root.child("path_normalization"), incoming: proxySettings?.child("incoming")?.child("pathNormalizationPolicy"),
+            defaults: properties.pathNormalization)
+        for key in ["compression", "has_static_secrets_defined", "use_transparent_proxy", "enable_lua_script"] {
             if try root.child(key) != nil { unsupported.insert(key) }
         }
         if try proxySettings?.child("customData") != nil { unsupported.insert("proxy_settings.customData") }
@@ -84,5 +87,29 @@ enum ListenersParser {
         config.addUpstreamExternalAddressHeader = upstreamAddressHeader
         config.accessLog = accessLog
         return config
+    }
+}
+
+/// `path_normalization` (`enabled`, `merge_slashes`, `path_with_escaped_slashes_action`) over the server's defaults, and
+/// `proxy_settings.incoming.pathNormalizationPolicy` (`enabled`, `mergeSlashes`, `escapedSlashesAction`) over both.
+enum PathNormalizationParser {
+    static func parse(
+        _ node: MetadataReader?, incoming: MetadataReader?, defaults: PathNormalization
+    ) throws(NodeMetadataError) -> PathNormalization {
+        var result = defaults
+        for (reader, keys) in [(node, ["enabled", "merge_slashes", "path_with_escaped_slashes_action"]),
+                               (incoming, ["enabled", "mergeSlashes", "escapedSlashesAction"])] {
+            guard let reader else { continue }
+            if let value = try reader.child(keys[0])?.bool() { result.enabled = value }
+            if let value = try reader.child(keys[1])?.bool() { result.mergeSlashes = value }
+            if let field = try reader.child(keys[2]) {
+                let text = try field.string()
+                guard let action = PathNormalization.EscapedSlashesAction(rawValue: text.uppercased()) else {
+                    throw field.error("'\(text)' is not a path-with-escaped-slashes action (\(PathNormalization.EscapedSlashesAction.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                result.pathWithEscapedSlashesAction = action
+            }
+        }
+        return result
     }
 }

@@ -52,6 +52,14 @@ enum OutgoingParser {
                 unsupported.insert("proxy_settings.outgoing.dependencies[].domainPattern")
             }
         }
+        // envoy-control's defaultDependencies: after the Envoy's own, which win for the same name.
+        for service in properties.defaultDependencies.services where services[service] == nil {
+            services[service] = ServiceDependency(service: service, settings: serviceDefault)
+        }
+        for text in properties.defaultDependencies.domains {
+            let domain = try DomainDependency.parse(text, field: "snapshot.defaultDependencies.domains", settings: base)
+            if domains[domain.clusterName] == nil { domains[domain.clusterName] = domain }
+        }
         return Outgoing(
             services: Array(services.values), allServices: wildcard?.settings, domains: Array(domains.values),
             domainPatterns: Array(patterns))

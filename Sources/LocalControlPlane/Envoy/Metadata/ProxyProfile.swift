@@ -13,6 +13,8 @@ public struct ProxyProfile: Hashable, Sendable {
     public var listeners: ListenersConfig?
     public var incoming: Incoming
     public var outgoing: Outgoing
+    /// The ingress's path normalization: the server's, then `path_normalization`, then the incoming policy.
+    public var pathNormalization = PathNormalization()
 
     public init(
         serviceName: String, communicationMode: CommunicationMode = .ads, listeners: ListenersConfig? = nil,

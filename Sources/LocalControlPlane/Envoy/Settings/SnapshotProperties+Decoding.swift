@@ -8,7 +8,7 @@ extension SnapshotProperties: Decodable {
         self.init()
         let keys = try decoder.settings(known: [
             "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing", "accessLog",
-            "retryPolicy", "xdsClusterName", "deltaXdsEnabled",
+            "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies",
         ])
         try keys.set(&incomingPermissions, "incomingPermissions")
         try keys.set(&outgoingPermissions, "outgoingPermissions")
@@ -22,6 +22,41 @@ extension SnapshotProperties: Decodable {
         try keys.set(&retryPolicy, "retryPolicy")
         try keys.set(&xdsClusterName, "xdsClusterName")
         try keys.set(&deltaXdsEnabled, "deltaXdsEnabled")
+        try keys.set(&pathNormalization, "pathNormalization")
+        try keys.set(&defaultDependencies, "defaultDependencies")
+    }
+}
+
+extension SnapshotProperties.DefaultDependencies: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["services", "domains"])
+        try keys.set(&services, "services")
+        try keys.set(&domains, "domains")
+        if let bad = services.first(where: { !ServiceName.isValid($0) }) { throw keys.invalid("services", "'\(bad)' is not a service name") }
+        for domain in domains {
+            do {
+                _ = try DomainDependency.parse(domain, field: "domains", settings: .init())
+            } catch {
+                throw keys.invalid("domains", error.reason)
+            }
+        }
+    }
+}
+
+extension PathNormalization: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled", "mergeSlashes", "pathWithEscapedSlashesAction"])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&mergeSlashes, "mergeSlashes")
+        if let text = try keys.container.decodeIfPresent(String.self, forKey: SettingKey("pathWithEscapedSlashesAction")) {
+            guard let action = EscapedSlashesAction(rawValue: text.uppercased()) else {
+                let known = EscapedSlashesAction.allCases.map(\.rawValue).joined(separator: ", ")
+                throw keys.invalid("pathWithEscapedSlashesAction", "'\(text)' is not one of \(known)")
+            }
+            pathWithEscapedSlashesAction = action
+        }
     }
 }
 

@@ -11,6 +11,9 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var routes = RoutesProperties()
     public var routing = RoutingProperties()
     public var accessLog = AccessLogProperties()
+    public var pathNormalization = PathNormalization()
+    /// Dependencies every Envoy gets besides its own (envoy-control's `defaultDependencies`).
+    public var defaultDependencies = DefaultDependencies()
     /// The retry policy of dependencies that set none.
     public var retryPolicy = RetryPolicyProperties()
     /// The bootstrap's static cluster that reaches this control plane: the config source of EDS and RDS for Envoys
@@ -141,11 +144,36 @@ public struct SnapshotProperties: Hashable, Sendable {
         }
     }
 
+    public struct DefaultDependencies: Hashable, Sendable {
+        public var services: [String] = []
+        /// `http(s)://host[:port]`, as `domain` dependencies.
+        public var domains: [String] = []
+    }
+
     public struct AccessLogProperties: Hashable, Sendable {
         /// Whether listeners log when the Envoy's metadata does not say (`access_log_enabled`).
         public var enabled = false
         /// `access_log_filter.not_health_check_filter` when the metadata does not say.
         public var notHealthCheck = true
+    }
+}
+
+/// How the ingress normalizes request paths before routing and RBAC (envoy-control's `pathNormalization`; per Envoy
+/// `path_normalization` and `proxy_settings.incoming.pathNormalizationPolicy`).
+public struct PathNormalization: Hashable, Sendable {
+    public var enabled = true
+    public var mergeSlashes = true
+    public var pathWithEscapedSlashesAction = EscapedSlashesAction.keepUnchanged
+
+    public init() {}
+
+    /// Envoy's `PathWithEscapedSlashesAction` names.
+    public enum EscapedSlashesAction: String, Hashable, Sendable, CaseIterable {
+        case implementationSpecificDefault = "IMPLEMENTATION_SPECIFIC_DEFAULT"
+        case keepUnchanged = "KEEP_UNCHANGED"
+        case rejectRequest = "REJECT_REQUEST"
+        case unescapeAndRedirect = "UNESCAPE_AND_REDIRECT"
+        case unescapeAndForward = "UNESCAPE_AND_FORWARD"
     }
 }
 
