@@ -102,6 +102,7 @@ let package = Package(
         .target(
             name: "ConsulDouble",
             dependencies: [
+                "Shared",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// The state of a one-node Consul agent as its HTTP API shows it: service registrations with TTL checks, a Raft
 /// index that every write advances, per-resource modify indexes for blocking queries, and the faults a test injects.
@@ -46,7 +47,8 @@ public actor ConsulDoubleCatalog {
     private var checkOwners: [String: String] = [:]
     private var catalogIndex: UInt64 = 10
     private var serviceIndexes: [String: UInt64] = [:]
-    private var waiters: [String: [UUID: AsyncStream<Void>.Continuation]] = [:]
+    /// Per blocking-query key (`services`, `health:<name>`): wakes the queries waiting on it.
+    private var signals: [String: ChangeSignal] = [:]
     public private(set) var fault: Fault = .none
     /// Reads served, by endpoint (`catalog`, `health`), for tests of the watcher's request rate.
     public private(set) var requestCounts: [String: Int] = [:]
@@ -166,19 +168,15 @@ public actor ConsulDoubleCatalog {
 
     /// Waits until `key`'s index may have moved past `index`, or `deadline`.
     func waitForChange(_ key: String, deadline: ContinuousClock.Instant) async {
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let id = UUID()
-        waiters[key, default: [:]][id] = continuation
+        let signal = signals[key] ?? ChangeSignal()
+        signals[key] = signal
+        let changed = signal.changes()
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var iterator = stream.makeAsyncIterator()
-                _ = await iterator.next()
-            }
+            group.addTask { for await _ in changed { return } }
             group.addTask { try? await Task.sleep(until: deadline) }
             await group.next()
             group.cancelAll()
         }
-        waiters[key]?[id] = nil
     }
 
     // MARK: - faults and counters
@@ -190,7 +188,7 @@ public actor ConsulDoubleCatalog {
         raftIndex = 1
         catalogIndex = 1
         serviceIndexes = serviceIndexes.mapValues { _ in 1 }
-        for key in waiters.keys { wake(key) }
+        for key in signals.keys { wake(key) }
     }
 
     func countRequest(_ endpoint: String) { requestCounts[endpoint, default: 0] += 1 }
@@ -208,7 +206,7 @@ public actor ConsulDoubleCatalog {
     }
 
     private func wake(_ key: String) {
-        for continuation in waiters[key]?.values ?? [:].values { continuation.yield() }
+        signals[key]?.notify()
     }
 
     private func entry(_ registration: Registration) -> [String: Any] {
