@@ -220,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "LocalControlPlane", "GlobalAggregator", "Shared",
+                "LocalControlPlane", "GlobalAggregator", "Shared", "Fuzzing",
                 "EnvoyAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

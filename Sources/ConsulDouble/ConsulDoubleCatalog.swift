@@ -52,6 +52,9 @@ public actor ConsulDoubleCatalog {
     public private(set) var fault: Fault = .none
     /// Reads served, by endpoint (`catalog`, `health`), for tests of the watcher's request rate.
     public private(set) var requestCounts: [String: Int] = [:]
+    /// Reads that met a fault, by resource (`health:<service>`, `catalog`): once one has, no read of that
+    /// resource from before the fault is still in flight.
+    public private(set) var faultedReads: [String: Int] = [:]
 
     public init(datacenter: String = "dc1") {
         self.datacenter = datacenter
@@ -192,6 +195,8 @@ public actor ConsulDoubleCatalog {
     }
 
     func countRequest(_ endpoint: String) { requestCounts[endpoint, default: 0] += 1 }
+
+    func countFaultedRead(_ key: String) { faultedReads[key, default: 0] += 1 }
 
     // MARK: - private
 

@@ -75,6 +75,7 @@ public struct ConsulDoubleServer: Sendable {
         let minIndex = parameters["index"].flatMap { UInt64(String($0)) } ?? 0
         let wait = min(parameters["wait"].flatMap { Self.duration(String($0)) } ?? .seconds(300), .seconds(600))
         let fault = await catalog.fault
+        if fault != .none { await catalog.countFaultedRead(key) }
         if case .slow(let delay) = fault { try await Task.sleep(for: delay) }
         if fault == .serverError {
             throw HTTPError(.internalServerError, message: "rpc error making call: No cluster leader")

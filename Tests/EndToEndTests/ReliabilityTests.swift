@@ -1,4 +1,5 @@
 import Foundation
+import Fuzzing
 import GRDB
 import Testing
 
@@ -11,6 +12,8 @@ enum ReliabilityScale {
     static var consulFault: Duration { full ? .seconds(60) : .seconds(4) }
     static var aggregatorKills: Int { full ? 100 : 3 }
     static var partition: Duration { full ? .seconds(600) : .seconds(6) }
+    /// Random kill points replay from `RELIABILITY_SEED`; the seed in use is printed.
+    static let seed = ProcessInfo.processInfo.environment["RELIABILITY_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
 
     static func report(_ line: String) { print("reliability: \(line)") }
 }
@@ -109,11 +112,13 @@ struct ReliabilityTests {
         #expect(await TestEnvironment.waitUntil { await world.endpointsInDC1() == [world.backend("dc2-a").address] })
         var emptied = 0
         var slowest = Duration.zero
+        var random = FuzzRandom(seed: ReliabilityScale.seed, case: 0)
+        ReliabilityScale.report("aggregator kill points from RELIABILITY_SEED=\(ReliabilityScale.seed)")
         for round in 1...ReliabilityScale.aggregatorKills {
             // A change in dc2 keeps poll, store and push busy when the kill lands.
             let current = names[round % names.count]
             try world.dc2.writeRegistry(world.registry([current]))
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...600)))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...600, using: &random)))
             world.aggregator.process.kill9()
             let integrity = try await DatabaseQueue(path: world.aggregator.database.path).read { db in
                 try String.fetchOne(db, sql: "PRAGMA integrity_check")

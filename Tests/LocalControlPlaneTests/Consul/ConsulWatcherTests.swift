@@ -24,8 +24,12 @@ struct ConsulWatcherTests {
             await consul.setStatus(of: "a", to: "critical")
             #expect(await harness.eventually { await harness.endpoints("backend") == ["10.0.0.2:80"] }, "a failing check removes the instance")
             await consul.setStatus(of: "a", to: "warning")
-            try await Task.sleep(for: .milliseconds(200))
-            #expect(await harness.endpoints("backend") == ["10.0.0.2:80"], "warning is not routed by default")
+            // The read that shows a later instance also shows a's warning.
+            await consul.registerInstance(id: "w", service: "backend", address: "10.0.0.3", port: 80)
+            #expect(await harness.eventually { await harness.endpoints("backend").contains("10.0.0.3:80") })
+            #expect(await harness.endpoints("backend") == ["10.0.0.2:80", "10.0.0.3:80"], "warning is not routed by default")
+            await consul.deregisterInstance(id: "w")
+            #expect(await harness.eventually { await !harness.endpoints("backend").contains("10.0.0.3:80") })
             await consul.setStatus(of: "a", to: "passing")
             #expect(await harness.eventually { await harness.endpoints("backend").count == 2 })
 
@@ -121,8 +125,9 @@ struct ConsulWatcherTests {
             let consul = harness.consul
             #expect(await harness.eventually { await harness.endpoints("backend") == ["10.0.0.1:80"] })
             await consul.inject(fault)
-            // Blocking queries already in flight passed the fault and may still answer with good data: let them end.
-            try await Task.sleep(for: .milliseconds(1500))
+            // A blocking query already in flight passed the fault and may still answer with good data: once a read
+            // of backend has met the fault, the watch's earlier query is over.
+            #expect(await harness.eventually { await consul.faultedReads["health:backend", default: 0] > 0 }, "\(fault) reached the watch")
             await consul.registerInstance(id: "b", service: "backend", address: "10.0.0.2", port: 80)
             let deadline = ContinuousClock.now + .seconds(2)
             while ContinuousClock.now < deadline {
@@ -165,7 +170,8 @@ struct ConsulWatcherTests {
             let syncStarted = ContinuousClock.now
             #expect(await harness.eventually(timeout: .seconds(120)) { await harness.cache.currentCatalog?.services.count == 1001 })
             print("first sync of 1,001 services from the Consul double: \(ContinuousClock.now - syncStarted)")
-            try await Task.sleep(for: .seconds(1))  // let the first round of blocking queries start before counting
+            // Count from when every watch is blocking: each has asked at least twice (its first read, then a wait).
+            #expect(await harness.eventually(timeout: .seconds(30)) { await harness.consul.requestCounts["health", default: 0] >= 2 * 1001 })
             let before = await harness.consul.requestCounts.values.reduce(0, +)
             let window = Duration.seconds(4)
             try await Task.sleep(for: window)
