@@ -44,7 +44,19 @@ def kind(resource):
     raise SystemExit(f"a golden resource of no known kind: {sorted(resource)}")
 
 
-def bootstrap(resources):
+def static_secrets(directory):
+    """envoy-control's static secrets (`server_cert`, `validation_context`) that mTLS resources refer to by name."""
+    key, certificate = os.path.join(directory, "golden.key"), os.path.join(directory, "golden.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "1", "-subj", "/CN=golden", "-addext", "subjectAltName=URI:spiffe://golden",
+                    "-keyout", key, "-out", certificate], check=True, capture_output=True)
+    return [
+        {"name": "server_cert", "tls_certificate": {"certificate_chain": {"filename": certificate}, "private_key": {"filename": key}}},
+        {"name": "validation_context", "validation_context": {"trusted_ca": {"filename": certificate}}},
+    ]
+
+
+def bootstrap(resources, secrets):
     # Envoys without ADS fetch EDS and RDS from the bootstrap's `envoy-control-xds` cluster (envoy-control's name).
     clusters, listeners = [XDS_CLUSTER, dict(copy.deepcopy(XDS_CLUSTER), name="envoy-control-xds")], []
     for index, resource in enumerate(resources):
@@ -73,7 +85,7 @@ def bootstrap(resources):
         "dynamic_resources": {"ads_config": {"api_type": "GRPC", "transport_api_version": "V3",
                                              "grpc_services": [{"envoy_grpc": {"cluster_name": "golden_xds"}}]},
                               "cds_config": ADS, "lds_config": ADS},
-        "static_resources": {"clusters": clusters, "listeners": listeners},
+        "static_resources": {"clusters": clusters, "listeners": listeners, "secrets": secrets},
     }
 
 
@@ -83,11 +95,12 @@ def main():
         sys.exit(f"no golden files in {GOLDEN}")
     failures = 0
     with tempfile.TemporaryDirectory() as directory:
+        secrets = static_secrets(directory)
         for path in files:
             name = os.path.basename(path)
             config = os.path.join(directory, name)
             with open(path) as golden, open(config, "w") as out:
-                json.dump(bootstrap(json.load(golden)), out)
+                json.dump(bootstrap(json.load(golden), secrets), out)
             result = subprocess.run([ENVOY, "--mode", "validate", "-c", config, "-l", "error"], capture_output=True, text=True)
             if result.returncode != 0:
                 failures += 1

@@ -93,15 +93,6 @@ struct DeployFilesTests {
     }
 
     static func run(_ executable: String, _ arguments: [String], absolute: Bool = false) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: absolute ? executable : TestEnvironment.executable(executable))
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try TestEnvironment.capture(absolute ? executable : TestEnvironment.executable(executable), arguments)
     }
 }

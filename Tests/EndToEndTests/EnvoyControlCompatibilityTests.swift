@@ -187,7 +187,7 @@ struct EnvoyControlCompatibilityTests {
         #expect(await envoy.envoy.stat("cluster.proxy1.upstream_cx_idle_timeout") == 1, "closed by the idle timeout")
     }
 
-    @Test("permissions without TLS: endpoints allow their clients only; no incoming block means open; the server switch turns RBAC off")
+    @Test("permissions without TLS: as envoy-control, the header names a plaintext caller only via envoy-original-destination; trustServiceNameHeader: always believes it; no incoming block means open; the server switch turns RBAC off")
     func permissions() async throws {
         let world = try await World("permissions", settings: Self.settings("""
               incomingPermissions: { enabled: true }
@@ -198,11 +198,26 @@ struct EnvoyControlCompatibilityTests {
         defer { [secured, open].forEach { $0.stop() } }
         let enforced = await TestEnvironment.waitUntil { (try? await secured.callLocalService("/endpoint"))?.status == 403 }
         #expect(enforced, "an unlisted client is refused; envoy log:\n\(secured.envoy.process.log.suffix(2000))")
-        #expect(try await secured.callLocalService("/endpoint", headers: [("x-service-name", "authorizedClient")]).status == 200)
-        #expect(try await secured.callLocalService("/secured_endpoint", headers: [("x-service-name", "authorizedClient")]).status == 403)
-        #expect(try await secured.callLocalService("/secured_endpoint", headers: [("x-service-name", "echo")]).status == 200)
-        #expect(try await secured.callLocalService("/unlisted", headers: [("x-service-name", "echo")]).status == 403, "unlisted endpoint blocked")
+        let viaOriginalDestination = { (client: String) in [("Host", "envoy-original-destination"), ("x-service-name", client)] }
+        #expect(try await secured.callLocalService("/endpoint", headers: [("x-service-name", "authorizedClient")]).status == 403,
+                "a plaintext header alone names nobody (envoy-control: certificates, or the original-destination path)")
+        #expect(try await secured.callLocalService("/endpoint", headers: viaOriginalDestination("authorizedClient")).status == 200)
+        #expect(try await secured.callLocalService("/secured_endpoint", headers: viaOriginalDestination("authorizedClient")).status == 403)
+        #expect(try await secured.callLocalService("/secured_endpoint", headers: viaOriginalDestination("echo")).status == 200)
+        #expect(try await secured.callLocalService("/unlisted", headers: viaOriginalDestination("echo")).status == 403, "unlisted endpoint blocked")
         #expect(await TestEnvironment.waitUntil { (try? await open.callLocalService("/endpoint"))?.status == 200 }, "no incoming block: open to all")
+
+        let trusting = try await World("permissions-header", settings: Self.settings("""
+              incomingPermissions: { enabled: true, trustServiceNameHeader: always }
+            """))
+        defer { trusting.stop() }
+        let plaintextMesh = try trusting.envoy("config_ads")
+        defer { plaintextMesh.stop() }
+        let believed = await TestEnvironment.waitUntil {
+            (try? await plaintextMesh.callLocalService("/endpoint", headers: [("x-service-name", "authorizedClient")]))?.status == 200
+        }
+        #expect(believed, "trustServiceNameHeader: always takes the header from any plaintext caller")
+        #expect(try await plaintextMesh.callLocalService("/endpoint", headers: [("x-service-name", "echo")]).status == 403)
 
         let disabled = try await World("permissions-off")
         defer { disabled.stop() }
@@ -210,6 +225,35 @@ struct EnvoyControlCompatibilityTests {
         defer { unenforced.stop() }
         #expect(await TestEnvironment.waitUntil { (try? await unenforced.callLocalService("/endpoint"))?.status == 200 },
                 "incomingPermissions.enabled false (envoy-control's default): endpoints are not enforced")
+    }
+
+    @Test("TlsBasedAuthenticationTest with config_auth: echo → echo2 (tagged mtls:enabled) is encrypted between the sidecars")
+    func tlsAuthentication() async throws {
+        let world = try await World("auth", settings: """
+            snapshot:
+              incomingPermissions: { enabled: true }
+              outgoingPermissions: { enabled: true, servicesAllowedToUseWildcard: [echo, echo2] }
+            """)
+        defer { world.stop() }
+        let pki = try TestPKI(name: "ec-mesh", directory: world.directory)
+        let certificate = { (service: String) in try pki.issue(service, altNames: ["URI:spiffe://\(service)", "IP:127.0.0.1"]) }
+        let echo2 = try EnvoyControlBootstrap(
+            "config_auth", controlPlane: world.controlPlane, serviceName: "echo2", localServicePort: world.local.port,
+            directory: world.directory, certificate: try certificate("echo2"))
+        let echo = try EnvoyControlBootstrap(
+            "config_auth", controlPlane: world.controlPlane, serviceName: "echo", localServicePort: world.local.port,
+            directory: world.directory, certificate: try certificate("echo"))
+        defer { [echo, echo2].forEach { $0.stop() } }
+        try world.controlPlane.writeRegistry("""
+            services:
+              - { name: echo2, instances: [{ address: 127.0.0.1, port: \(echo2.ingressPort), tags: ["mtls:enabled"] }] }
+            """)
+        let reached = await TestEnvironment.waitUntil { (try? await echo.callService("echo2"))?.body == "local-service\n" }
+        #expect(reached, "echo reaches echo2's local service through echo2's Envoy; log:\n\(echo2.envoy.process.log.suffix(2000))")
+        #expect(await echo.envoy.stat("cluster.echo2.ssl.handshake") ?? 0 > 0, "encrypted between the sidecars")
+        #expect(await echo2.envoy.stat("http.ingress_https.downstream_cx_ssl_total") ?? 0 > 0)
+        let rejected = (await echo.rejectedUpdates(), await echo2.rejectedUpdates())
+        #expect(rejected == (0, 0), "config_auth configured with no rejected update")
     }
 
     /// `name` → how many of `total` calls it answered (serially, as envoy-control's `callServiceRepeatedly`).

@@ -41,6 +41,8 @@ public nonisolated struct Envoy_Config_Listener_V3_Listener: Sendable {
 
   public var filterChains: [Envoy_Config_Listener_V3_FilterChain] = []
 
+  public var listenerFilters: [Envoy_Config_Listener_V3_ListenerFilter] = []
+
   public var trafficDirection: Envoy_Config_Core_V3_TrafficDirection = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -56,7 +58,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.listener.v3"
 
 nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Listener"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}address\0\u{3}filter_chains\0\u{4}\u{d}traffic_direction\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}address\0\u{3}filter_chains\0\u{4}\u{6}listener_filters\0\u{4}\u{7}traffic_direction\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -67,6 +69,7 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._address) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.filterChains) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.listenerFilters) }()
       case 16: try { try decoder.decodeSingularEnumField(value: &self.trafficDirection) }()
       default: break
       }
@@ -87,6 +90,9 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
     if !self.filterChains.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.filterChains, fieldNumber: 3)
     }
+    if !self.listenerFilters.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.listenerFilters, fieldNumber: 9)
+    }
     if self.trafficDirection != .unspecified {
       try visitor.visitSingularEnumField(value: self.trafficDirection, fieldNumber: 16)
     }
@@ -97,6 +103,7 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
     if lhs.name != rhs.name {return false}
     if lhs._address != rhs._address {return false}
     if lhs.filterChains != rhs.filterChains {return false}
+    if lhs.listenerFilters != rhs.listenerFilters {return false}
     if lhs.trafficDirection != rhs.trafficDirection {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -218,6 +218,14 @@ public nonisolated struct Envoy_Config_Rbac_V3_Principal: @unchecked Sendable {
     set {_uniqueStorage()._identifier = .authenticated(newValue)}
   }
 
+  public var directRemoteIp: Envoy_Config_Core_V3_CidrRange {
+    get {
+      if case .directRemoteIp(let v)? = _storage._identifier {return v}
+      return Envoy_Config_Core_V3_CidrRange()
+    }
+    set {_uniqueStorage()._identifier = .directRemoteIp(newValue)}
+  }
+
   public var header: Envoy_Config_Route_V3_HeaderMatcher {
     get {
       if case .header(let v)? = _storage._identifier {return v}
@@ -241,6 +249,7 @@ public nonisolated struct Envoy_Config_Rbac_V3_Principal: @unchecked Sendable {
     case orIds(Envoy_Config_Rbac_V3_Principal.Set)
     case any(Bool)
     case authenticated(Envoy_Config_Rbac_V3_Principal.Authenticated)
+    case directRemoteIp(Envoy_Config_Core_V3_CidrRange)
     case header(Envoy_Config_Route_V3_HeaderMatcher)
     case notID(Envoy_Config_Rbac_V3_Principal)
 
@@ -560,7 +569,7 @@ nonisolated extension Envoy_Config_Rbac_V3_Permission.Set: SwiftProtobuf.Message
 
 nonisolated extension Envoy_Config_Rbac_V3_Principal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Principal"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}and_ids\0\u{3}or_ids\0\u{1}any\0\u{1}authenticated\0\u{2}\u{2}header\0\u{4}\u{2}not_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}and_ids\0\u{3}or_ids\0\u{1}any\0\u{1}authenticated\0\u{2}\u{2}header\0\u{4}\u{2}not_id\0\u{4}\u{2}direct_remote_ip\0")
 
   fileprivate class _StorageClass {
     var _identifier: Envoy_Config_Rbac_V3_Principal.OneOf_Identifier?
@@ -666,6 +675,19 @@ nonisolated extension Envoy_Config_Rbac_V3_Principal: SwiftProtobuf.Message, Swi
             _storage._identifier = .notID(v)
           }
         }()
+        case 10: try {
+          var v: Envoy_Config_Core_V3_CidrRange?
+          var hadOneofValue = false
+          if let current = _storage._identifier {
+            hadOneofValue = true
+            if case .directRemoteIp(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._identifier = .directRemoteIp(v)
+          }
+        }()
         default: break
         }
       }
@@ -702,6 +724,10 @@ nonisolated extension Envoy_Config_Rbac_V3_Principal: SwiftProtobuf.Message, Swi
       case .notID?: try {
         guard case .notID(let v)? = _storage._identifier else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      }()
+      case .directRemoteIp?: try {
+        guard case .directRemoteIp(let v)? = _storage._identifier else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
       }()
       case nil: break
       }

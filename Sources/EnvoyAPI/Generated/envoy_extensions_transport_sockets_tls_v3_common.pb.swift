@@ -23,6 +23,68 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var tlsMinimumProtocolVersion: Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters.TlsProtocol = .tlsAuto
+
+  public var tlsMaximumProtocolVersion: Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters.TlsProtocol = .tlsAuto
+
+  public var cipherSuites: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum TlsProtocol: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case tlsAuto // = 0
+    case tlsv10 // = 1
+    case tlsv11 // = 2
+    case tlsv12 // = 3
+    case tlsv13 // = 4
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .tlsAuto
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .tlsAuto
+      case 1: self = .tlsv10
+      case 2: self = .tlsv11
+      case 3: self = .tlsv12
+      case 4: self = .tlsv13
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .tlsAuto: return 0
+      case .tlsv10: return 1
+      case .tlsv11: return 2
+      case .tlsv12: return 3
+      case .tlsv13: return 4
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters.TlsProtocol] = [
+      .tlsAuto,
+      .tlsv10,
+      .tlsv11,
+      .tlsv12,
+      .tlsv13,
+    ]
+
+  }
+
+  public init() {}
+}
+
 public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -153,6 +215,50 @@ public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_CertificateVa
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.extensions.transport_sockets.tls.v3"
+
+nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TlsParameters"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tls_minimum_protocol_version\0\u{3}tls_maximum_protocol_version\0\u{3}cipher_suites\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.tlsMinimumProtocolVersion) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.tlsMaximumProtocolVersion) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.cipherSuites) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.tlsMinimumProtocolVersion != .tlsAuto {
+      try visitor.visitSingularEnumField(value: self.tlsMinimumProtocolVersion, fieldNumber: 1)
+    }
+    if self.tlsMaximumProtocolVersion != .tlsAuto {
+      try visitor.visitSingularEnumField(value: self.tlsMaximumProtocolVersion, fieldNumber: 2)
+    }
+    if !self.cipherSuites.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.cipherSuites, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters, rhs: Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters) -> Bool {
+    if lhs.tlsMinimumProtocolVersion != rhs.tlsMinimumProtocolVersion {return false}
+    if lhs.tlsMaximumProtocolVersion != rhs.tlsMaximumProtocolVersion {return false}
+    if lhs.cipherSuites != rhs.cipherSuites {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters.TlsProtocol: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0TLS_AUTO\0\u{1}TLSv1_0\0\u{1}TLSv1_1\0\u{1}TLSv1_2\0\u{1}TLSv1_3\0")
+}
 
 nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TlsCertificate"

@@ -82,7 +82,18 @@ public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsCont
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  public var tlsParams: Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters {
+    get {_tlsParams ?? Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters()}
+    set {_tlsParams = newValue}
+  }
+  /// Returns true if `tlsParams` has been explicitly set.
+  public var hasTlsParams: Bool {self._tlsParams != nil}
+  /// Clears the value of `tlsParams`. Subsequent reads from it will return its default value.
+  public mutating func clearTlsParams() {self._tlsParams = nil}
+
   public var tlsCertificates: [Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate] = []
+
+  public var tlsCertificateSdsSecretConfigs: [Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig] = []
 
   public var validationContextType: Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.OneOf_ValidationContextType? = nil
 
@@ -94,16 +105,67 @@ public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsCont
     set {validationContextType = .validationContext(newValue)}
   }
 
+  public var validationContextSdsSecretConfig: Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig {
+    get {
+      if case .validationContextSdsSecretConfig(let v)? = validationContextType {return v}
+      return Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig()
+    }
+    set {validationContextType = .validationContextSdsSecretConfig(newValue)}
+  }
+
+  public var combinedValidationContext: Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext {
+    get {
+      if case .combinedValidationContext(let v)? = validationContextType {return v}
+      return Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext()
+    }
+    set {validationContextType = .combinedValidationContext(newValue)}
+  }
+
   public var alpnProtocols: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_ValidationContextType: Equatable, Sendable {
     case validationContext(Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext)
+    case validationContextSdsSecretConfig(Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig)
+    case combinedValidationContext(Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext)
 
   }
 
+  public nonisolated struct CombinedCertificateValidationContext: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var defaultValidationContext: Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext {
+      get {_defaultValidationContext ?? Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()}
+      set {_defaultValidationContext = newValue}
+    }
+    /// Returns true if `defaultValidationContext` has been explicitly set.
+    public var hasDefaultValidationContext: Bool {self._defaultValidationContext != nil}
+    /// Clears the value of `defaultValidationContext`. Subsequent reads from it will return its default value.
+    public mutating func clearDefaultValidationContext() {self._defaultValidationContext = nil}
+
+    public var validationContextSdsSecretConfig: Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig {
+      get {_validationContextSdsSecretConfig ?? Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig()}
+      set {_validationContextSdsSecretConfig = newValue}
+    }
+    /// Returns true if `validationContextSdsSecretConfig` has been explicitly set.
+    public var hasValidationContextSdsSecretConfig: Bool {self._validationContextSdsSecretConfig != nil}
+    /// Clears the value of `validationContextSdsSecretConfig`. Subsequent reads from it will return its default value.
+    public mutating func clearValidationContextSdsSecretConfig() {self._validationContextSdsSecretConfig = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _defaultValidationContext: Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext? = nil
+    fileprivate var _validationContextSdsSecretConfig: Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig? = nil
+  }
+
   public init() {}
+
+  fileprivate var _tlsParams: Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -190,7 +252,7 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsCont
 
 nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CommonTlsContext"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{2}tls_certificates\0\u{3}validation_context\0\u{3}alpn_protocols\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tls_params\0\u{3}tls_certificates\0\u{3}validation_context\0\u{3}alpn_protocols\0\u{4}\u{2}tls_certificate_sds_secret_configs\0\u{3}validation_context_sds_secret_config\0\u{3}combined_validation_context\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -198,6 +260,7 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext:
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._tlsParams) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.tlsCertificates) }()
       case 3: try {
         var v: Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext?
@@ -213,6 +276,33 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext:
         }
       }()
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.alpnProtocols) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.tlsCertificateSdsSecretConfigs) }()
+      case 7: try {
+        var v: Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig?
+        var hadOneofValue = false
+        if let current = self.validationContextType {
+          hadOneofValue = true
+          if case .validationContextSdsSecretConfig(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.validationContextType = .validationContextSdsSecretConfig(v)
+        }
+      }()
+      case 8: try {
+        var v: Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext?
+        var hadOneofValue = false
+        if let current = self.validationContextType {
+          hadOneofValue = true
+          if case .combinedValidationContext(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.validationContextType = .combinedValidationContext(v)
+        }
+      }()
       default: break
       }
     }
@@ -223,6 +313,9 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext:
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._tlsParams {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
     if !self.tlsCertificates.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.tlsCertificates, fieldNumber: 2)
     }
@@ -232,13 +325,68 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext:
     if !self.alpnProtocols.isEmpty {
       try visitor.visitRepeatedStringField(value: self.alpnProtocols, fieldNumber: 4)
     }
+    if !self.tlsCertificateSdsSecretConfigs.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.tlsCertificateSdsSecretConfigs, fieldNumber: 6)
+    }
+    switch self.validationContextType {
+    case .validationContextSdsSecretConfig?: try {
+      guard case .validationContextSdsSecretConfig(let v)? = self.validationContextType else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
+    case .combinedValidationContext?: try {
+      guard case .combinedValidationContext(let v)? = self.validationContextType else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    }()
+    default: break
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext, rhs: Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext) -> Bool {
+    if lhs._tlsParams != rhs._tlsParams {return false}
     if lhs.tlsCertificates != rhs.tlsCertificates {return false}
+    if lhs.tlsCertificateSdsSecretConfigs != rhs.tlsCertificateSdsSecretConfigs {return false}
     if lhs.validationContextType != rhs.validationContextType {return false}
     if lhs.alpnProtocols != rhs.alpnProtocols {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.protoMessageName + ".CombinedCertificateValidationContext"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}default_validation_context\0\u{3}validation_context_sds_secret_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._defaultValidationContext) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._validationContextSdsSecretConfig) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._defaultValidationContext {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._validationContextSdsSecretConfig {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext, rhs: Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext) -> Bool {
+    if lhs._defaultValidationContext != rhs._defaultValidationContext {return false}
+    if lhs._validationContextSdsSecretConfig != rhs._validationContextSdsSecretConfig {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

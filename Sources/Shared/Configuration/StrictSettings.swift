@@ -24,6 +24,15 @@ public struct StrictSettings {
         value = parsed
     }
 
+    /// One of an enumeration's raw values, in any letter case (envoy-control writes `LEAST_REQUEST`, `least_request`).
+    public func setCase<Value: RawRepresentable & CaseIterable>(_ value: inout Value, _ key: String) throws where Value.RawValue == String {
+        guard let text = try container.decodeIfPresent(String.self, forKey: SettingKey(key)) else { return }
+        guard let match = Value.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
+            throw invalid(key, "'\(text)' is not one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        value = match
+    }
+
     public func invalid(_ key: String, _ reason: String) -> DecodingError {
         DecodingError.dataCorruptedError(forKey: SettingKey(key), in: container, debugDescription: reason)
     }

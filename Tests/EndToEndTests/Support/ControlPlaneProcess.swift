@@ -4,11 +4,15 @@ import Foundation
 /// the snapshot settings the scenario needs (`settings`, YAML).
 final class ControlPlaneProcess: Sendable {
     /// What most scenarios run with: envoy-control's switches for the features under test on (incoming and outgoing
-    /// permissions, canary and service-tag routing), retries of requests that never reached an instance, and round
-    /// robin, which envoy-control's own tests use for predictable shares.
+    /// permissions in a plaintext mesh that believes the service-name header, canary and service-tag routing),
+    /// retries of requests that never reached an instance, and round robin, which envoy-control's own tests use for
+    /// predictable shares.
     static let featureSettings = """
         snapshot:
-          incomingPermissions: { enabled: true, tlsAuthentication: { servicesAllowedToUseWildcard: [server, audited] } }
+          incomingPermissions:
+            enabled: true
+            trustServiceNameHeader: always
+            tlsAuthentication: { servicesAllowedToUseWildcard: [server, audited] }
           outgoingPermissions: { enabled: true, servicesAllowedToUseWildcard: [fast, slow] }
           loadBalancing: { policy: ROUND_ROBIN, canary: { enabled: true } }
           routing: { serviceTags: { enabled: true } }

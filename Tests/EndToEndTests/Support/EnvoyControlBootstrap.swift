@@ -10,10 +10,11 @@ struct EnvoyControlBootstrap {
     static let directory = TestEnvironment.packageRoot.appendingPathComponent("Tests/EndToEndTests/Resources/envoy-control")
 
     /// `file`: e.g. `config_ads`; `localServicePort`: what the static `local_service` (and `wrapper`) clusters reach;
-    /// `deltaXDS`: every xDS subscription of the bootstrap over delta (`api_type: DELTA_GRPC`).
+    /// `deltaXDS`: every xDS subscription of the bootstrap over delta (`api_type: DELTA_GRPC`); `certificate`: the
+    /// static secrets of `config_auth` (`CERTIFICATE_CHAIN`, `PRIVATE_KEY`, `TRUSTED_CA`).
     init(
         _ file: String, controlPlane: ControlPlaneProcess, serviceName: String = "echo2", localServicePort: Int, directory: URL,
-        deltaXDS: Bool = false
+        deltaXDS: Bool = false, certificate: TestPKI.Credentials? = nil
     ) throws {
         let adminPort = TestEnvironment.freePort()
         egressPort = TestEnvironment.freePort()
@@ -23,7 +24,8 @@ struct EnvoyControlBootstrap {
             ("HOST_IP", "127.0.0.1"), ("HOST2_PORT", "\(controlPlane.xdsPort)"), ("HOST_PORT", "\(controlPlane.xdsPort)"),
             ("LOCAL_SERVICE_IP", "127.0.0.1"), ("SERVICE_NAME", serviceName), ("WRAPPER_SERVICE_IP", "127.0.0.1"),
             ("ADMIN_PORT", "\(adminPort)"), ("EGRESS_PORT", "\(egressPort)"), ("INGRESS_PORT", "\(ingressPort)"),
-            ("LOCAL_SERVICE_PORT", "\(localServicePort)"),
+            ("LOCAL_SERVICE_PORT", "\(localServicePort)"), ("CERTIFICATE_CHAIN", certificate?.certificate ?? ""),
+            ("PRIVATE_KEY", certificate?.key ?? ""), ("TRUSTED_CA", certificate?.ca ?? ""),
         ] {
             bootstrap = bootstrap.replacingOccurrences(of: placeholder, with: value)
         }

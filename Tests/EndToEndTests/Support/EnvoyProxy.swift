@@ -38,6 +38,16 @@ final class EnvoyProxy: Sendable {
         }
     }
 
+    /// The sidecar's own certificate and the CA it trusts, as envoy-control's bootstraps define them: static secrets
+    /// `server_cert` and `validation_context` (the node then says `has_static_secrets_defined: true`).
+    static func staticSecretsYAML(_ credentials: TestPKI.Credentials) -> String {
+        """
+          secrets:
+            - { name: server_cert, tls_certificate: { certificate_chain: { filename: \(credentials.certificate) }, private_key: { filename: \(credentials.key) } } }
+            - { name: validation_context, validation_context: { trusted_ca: { filename: \(credentials.ca) } } }
+        """
+    }
+
     /// The listener keys of an envoy-control sidecar on loopback, as metadata YAML lines (the first unindented, the
     /// rest by 4): ADS, and both listeners (envoy-control creates listeners only when all four keys are given).
     static func listenerKeys(egressPort: Int, ingressPort: Int = TestEnvironment.freePort()) -> String {
@@ -55,7 +65,7 @@ final class EnvoyProxy: Sendable {
     /// `local_service`.
     convenience init(
         name: String, nodeId: String, metadataYAML: String, xdsPort: Int, apiType: String = "GRPC",
-        directory: URL, zone: String = "dc1", xdsTLS: XDSTLS? = nil, localServicePort: Int? = nil
+        directory: URL, zone: String = "dc1", xdsTLS: XDSTLS? = nil, localServicePort: Int? = nil, secrets: TestPKI.Credentials? = nil
     ) throws {
         let adminPort = TestEnvironment.freePort()
         let localService = localServicePort.map { port in
@@ -78,6 +88,7 @@ final class EnvoyProxy: Sendable {
               cds_config: { ads: {}, resource_api_version: V3 }
               lds_config: { ads: {}, resource_api_version: V3 }
             static_resources:
+            \(secrets.map(Self.staticSecretsYAML) ?? "")
               clusters:
                 - name: envoy-control-xds
                   type: STATIC

@@ -11,20 +11,27 @@ final class Sidecar: Sendable {
     let envoy: EnvoyProxy
 
     /// `settings`: YAML lines for the metadata below the listener keys (proxy_settings, access_log_filter),
-    /// indented by 4. Without `localServicePort` the ingress has nothing behind it.
-    init(service: String, localServicePort: Int? = nil, settings: String, controlPlane: ControlPlaneProcess, directory: URL) throws {
+    /// indented by 4. Without `localServicePort` the ingress has nothing behind it. With `certificate`, the bootstrap
+    /// defines it as envoy-control's static secrets (sidecar mTLS).
+    init(
+        service: String, localServicePort: Int? = nil, settings: String, controlPlane: ControlPlaneProcess, directory: URL,
+        certificate: TestPKI.Credentials? = nil
+    ) throws {
         self.service = service
         egressPort = TestEnvironment.freePort()
         ingressPort = TestEnvironment.freePort()
         let metadata = """
                 service_name: \(service)
                 \(EnvoyProxy.listenerKeys(egressPort: egressPort, ingressPort: ingressPort))
+                has_static_secrets_defined: \(certificate != nil)
 
             """
         envoy = try EnvoyProxy(
             name: service, nodeId: "\(service)-sidecar", metadataYAML: metadata + settings, xdsPort: controlPlane.xdsPort,
-            directory: directory, localServicePort: localServicePort)
+            directory: directory, localServicePort: localServicePort, secrets: certificate)
     }
+
+    var ingress: String { "127.0.0.1:\(ingressPort)" }
 
     /// A call through the egress listener to `host` (a service name), as the local service would make it.
     func call(

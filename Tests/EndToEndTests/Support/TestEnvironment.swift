@@ -31,6 +31,20 @@ enum TestEnvironment {
         }
     }
 
+    /// Runs a tool to its end: its exit status and its output (stdout and stderr together).
+    static func capture(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     static func executable(_ name: String) -> String {
         packageRoot.appendingPathComponent(".build/debug/\(name)").path
     }

@@ -8,11 +8,12 @@ enum ClusterGenerator {
 
     /// The cluster named after the service; its endpoints come from EDS (over ADS, or from the control-plane cluster
     /// for `mode` xds). Under a cross-DC traffic split, localities are balanced by their weights. With other DCs'
-    /// endpoints it ejects hosts that fail.
+    /// endpoints it ejects hosts that fail. With `mutualTLS` (the Envoy has a certificate) it speaks mTLS to the
+    /// instances that accept it.
     static func serviceCluster(
-        _ name: String, mode: ProxyProfile.CommunicationMode = .ads, properties: SnapshotProperties = SnapshotProperties(),
-        localityWeighted: Bool = false, crossDatacenter: Bool = false, traits: RoutingTraits = RoutingTraits(),
-        subsets: SubsetRules? = nil
+        _ name: String, mode: ProxyProfile.CommunicationMode = .ads, mutualTLS: Bool = false,
+        properties: SnapshotProperties = SnapshotProperties(), localityWeighted: Bool = false, crossDatacenter: Bool = false,
+        traits: RoutingTraits = RoutingTraits(), subsets: SubsetRules? = nil
     ) -> Envoy_Config_Cluster_V3_Cluster {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
         cluster.name = name
@@ -33,6 +34,10 @@ enum ClusterGenerator {
         }
         if crossDatacenter {
             cluster.outlierDetection = crossDatacenterOutlierDetection
+        }
+        if mutualTLS {
+            cluster.transportSocketMatches = MutualTLSGenerator.transportSocketMatches(
+                service: name, properties.incomingPermissions.tlsAuthentication)
         }
         return cluster
     }

@@ -6,11 +6,13 @@ import SwiftProtobuf
 /// instances are priority 0; other DCs' come at the priorities and weights the aggregator computed.
 enum EndpointGenerator {
     /// With `subsets`, endpoints carry the metadata the subset load balancer selects on (canaries their canary key,
-    /// every endpoint its routable tags).
+    /// every endpoint its routable tags); with `tls`, instances that accept mTLS carry the key that selects the
+    /// cluster's TLS socket.
     static func loadAssignment(
-        name: String, local: [ServiceInstance], remote: RemoteService?, datacenter: String, subsets: SubsetRules? = nil
+        name: String, local: [ServiceInstance], remote: RemoteService?, datacenter: String, subsets: SubsetRules? = nil,
+        tls: SnapshotProperties.TlsAuthenticationProperties? = nil
     ) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
-        let endpoint = { (instance: ServiceInstance) in lbEndpoint(instance, subsets: subsets) }
+        let endpoint = { (instance: ServiceInstance) in lbEndpoint(instance, subsets: subsets, tls: tls) }
         var assignment = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
         assignment.clusterName = name
         // With remote localities the local one is kept even when empty, so priorities start at 0 without a gap.
@@ -31,11 +33,16 @@ enum EndpointGenerator {
         remote?.localWeight != nil || remote?.localities.contains { $0.weight != nil } == true
     }
 
-    static func lbEndpoint(_ instance: ServiceInstance, subsets: SubsetRules? = nil) -> Envoy_Config_Endpoint_V3_LbEndpoint {
+    static func lbEndpoint(
+        _ instance: ServiceInstance, subsets: SubsetRules? = nil, tls: SnapshotProperties.TlsAuthenticationProperties? = nil
+    ) -> Envoy_Config_Endpoint_V3_LbEndpoint {
         var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
         endpoint.endpoint.address = EnvoyValues.address(host: instance.address, port: instance.port)
         endpoint.healthStatus = .healthy
         endpoint.loadBalancingWeight = EnvoyValues.uint32(max(1, instance.weight))
+        if let tls, MutualTLSGenerator.acceptsMutualTLS(tags: instance.tags, tls) {
+            endpoint.metadata.filterMetadata[MutualTLSGenerator.transportSocketMatchNamespace] = MutualTLSGenerator.endpointMatch(tls)
+        }
         guard let subsets else { return endpoint }
         var fields = Google_Protobuf_Struct()
         if let canary = subsets.canary, instance.tags.contains(SubsetRules.canaryTag) {

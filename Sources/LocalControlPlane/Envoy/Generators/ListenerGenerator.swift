@@ -7,14 +7,23 @@ enum ListenerGenerator {
     static let egressName = "egress_listener"
     static let ingressName = "ingress_listener"
 
-    static func listeners(for profile: ProxyProfile, properties: SnapshotProperties) -> [Envoy_Config_Listener_V3_Listener] {
+    /// `sourceAddresses`: the instance addresses of the services the RBAC authenticates by source IP.
+    static func listeners(
+        for profile: ProxyProfile, properties: SnapshotProperties, sourceAddresses: [String: [String]] = [:]
+    ) -> [Envoy_Config_Listener_V3_Listener] {
         guard let config = profile.listeners else { return [] }
-        let egress = egressManager(profile, config, properties)
-        let ingress = ingressManager(profile, config, properties)
-        return [
-            listener(ingressName, config.ingress, .inbound, ingress),
-            listener(egressName, config.egress, .outbound, egress),
-        ]
+        let identity = CallerIdentity(properties.incomingPermissions, sourceAddresses: sourceAddresses)
+        let plaintext = chain(ingressManager(profile, config, properties, identity, tls: false))
+        var ingress = listener(ingressName, config.ingress, .inbound, [plaintext])
+        if profile.mutualTLS {
+            // The TLS inspector picks the TLS chain for a TLS handshake; anything else takes the plaintext one.
+            var tls = chain(ingressManager(profile, config, properties, identity, tls: true))
+            tls.filterChainMatch.transportProtocol = "tls"
+            tls.transportSocket = MutualTLSGenerator.downstreamSocket(properties.incomingPermissions.tlsAuthentication)
+            ingress.listenerFilters = [MutualTLSGenerator.tlsInspector]
+            ingress.filterChains = [tls, plaintext]
+        }
+        return [ingress, listener(egressName, config.egress, .outbound, [chain(egressManager(profile, config, properties))])]
     }
 
     private typealias Manager = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager
@@ -29,9 +38,17 @@ enum ListenerGenerator {
         return manager
     }
 
-    private static func ingressManager(_ profile: ProxyProfile, _ config: ListenersConfig, _ properties: SnapshotProperties) -> Manager {
+    private static func ingressManager(
+        _ profile: ProxyProfile, _ config: ListenersConfig, _ properties: SnapshotProperties, _ identity: CallerIdentity, tls: Bool
+    ) -> Manager {
         var manager = baseManager(
-            profile, config, properties, statPrefix: "ingress_http", routes: RouteGenerator.ingressName, initialFetchTimeout: .seconds(30))
+            profile, config, properties, statPrefix: tls ? MutualTLSGenerator.ingressStatPrefix : "ingress_http",
+            routes: RouteGenerator.ingressName, initialFetchTimeout: .seconds(30))
+        if tls {
+            // The local service learns the verified caller from `x-forwarded-client-cert` (URI=spiffe://...).
+            manager.forwardClientCertDetails = .sanitizeSet
+            manager.setCurrentClientCertDetails.uri = true
+        }
         manager.useRemoteAddress = .init(config.useRemoteAddress)
         if config.useRemoteAddress { manager.xffNumTrustedHops = 1 }
         manager.delayedCloseTimeout = EnvoyValues.duration(.zero)
@@ -42,7 +59,7 @@ enum ListenerGenerator {
         manager.pathWithEscapedSlashesAction = escapedSlashes(profile.pathNormalization.pathWithEscapedSlashesAction)
         manager.httpProtocolOptions.acceptHTTP10 = true
         manager.httpProtocolOptions.defaultHostForHTTP10 = profile.serviceName
-        manager.httpFilters = (profile.incoming.permissions.map { [PermissionsGenerator.rbacFilter($0, properties: properties)] } ?? []) + [router]
+        manager.httpFilters = (profile.incoming.permissions.map { [PermissionsGenerator.rbacFilter($0, identity: identity)] } ?? []) + [router]
         var logs = accessLogs(config, direction: "ingress")
         if profile.incoming.permissions?.unlistedEndpointsPolicy == .log { logs.append(AccessLogGenerator.shadowVerdicts()) }
         manager.accessLog = logs
@@ -85,19 +102,24 @@ enum ListenerGenerator {
         return router
     }()
 
-    private static func listener(
-        _ name: String, _ address: ListenerAddress, _ direction: Envoy_Config_Core_V3_TrafficDirection, _ manager: Manager
-    ) -> Envoy_Config_Listener_V3_Listener {
+    private static func chain(_ manager: Manager) -> Envoy_Config_Listener_V3_FilterChain {
         var filter = Envoy_Config_Listener_V3_Filter()
         filter.name = "envoy.filters.network.http_connection_manager"
         filter.typedConfig = EnvoyValues.typedConfig(manager)
         var chain = Envoy_Config_Listener_V3_FilterChain()
         chain.filters = [filter]
+        return chain
+    }
+
+    private static func listener(
+        _ name: String, _ address: ListenerAddress, _ direction: Envoy_Config_Core_V3_TrafficDirection,
+        _ chains: [Envoy_Config_Listener_V3_FilterChain]
+    ) -> Envoy_Config_Listener_V3_Listener {
         var listener = Envoy_Config_Listener_V3_Listener()
         listener.name = name
         listener.address = EnvoyValues.address(host: address.host, port: address.port)
         listener.trafficDirection = direction
-        listener.filterChains = [chain]
+        listener.filterChains = chains
         return listener
     }
 }

@@ -1,12 +1,12 @@
 import EnvoyAPI
 
 /// Builds the ingress RBAC filter from `proxy_settings.incoming`: one ALLOW policy per endpoint
-/// (paths + methods + callers). The caller is the service-name header (`x-service-name`) its egress routes set.
+/// (paths + methods + callers). Who a caller is: `CallerIdentity`.
 enum PermissionsGenerator {
     static let filterName = "envoy.filters.http.rbac"
 
     static func rbacFilter(
-        _ incoming: IncomingPermissions, properties: SnapshotProperties = SnapshotProperties()
+        _ incoming: IncomingPermissions, identity: CallerIdentity = CallerIdentity(.init())
     ) -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter {
         var rules = Envoy_Config_Rbac_V3_RBAC()
         rules.action = .allow
@@ -15,7 +15,7 @@ enum PermissionsGenerator {
             policy.permissions = [permission(endpoint)]
             policy.principals = [
                 endpoint.unlistedClientsPolicy == .log
-                    ? anyone : principal(endpoint.clients, incoming, header: properties.incomingPermissions.serviceNameHeader)
+                    ? anyone : principal(endpoint.clients, incoming, identity)
             ]
             rules.policies["endpoint-\(index)"] = policy
         }
@@ -63,17 +63,12 @@ enum PermissionsGenerator {
         return principal
     }()
 
-    private static func principal(_ clients: [String], _ incoming: IncomingPermissions, header: String) -> Envoy_Config_Rbac_V3_Principal {
+    private static func principal(_ clients: [String], _ incoming: IncomingPermissions, _ identity: CallerIdentity) -> Envoy_Config_Rbac_V3_Principal {
         let callers = Set(clients.flatMap(incoming.callers)).sorted()
-        if callers.contains("*") { return anyone }
+        if callers.contains("*"), identity.properties.trustServiceNameHeader == .always { return anyone }
         var principal = Envoy_Config_Rbac_V3_Principal()
-        principal.orIds.ids = callers.map { caller in
-            var id = Envoy_Config_Rbac_V3_Principal()
-            id.header.name = header
-            id.header.stringMatch.exact = caller
-            return id
-        }
-        if callers.isEmpty { principal.notID.any = true }  // nobody: an empty or_ids would be invalid
+        principal.orIds.ids = callers.flatMap(identity.principals)
+        if principal.orIds.ids.isEmpty { principal.notID.any = true }  // nobody: an empty or_ids would be invalid
         return principal
     }
 }

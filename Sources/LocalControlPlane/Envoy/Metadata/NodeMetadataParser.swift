@@ -46,7 +46,7 @@ public enum NodeMetadataParser {
         profile.pathNormalization = try PathNormalizationParser.parse(
             root.child("path_normalization"), incoming: proxySettings?.child("incoming")?.child("pathNormalizationPolicy"),
             defaults: properties.pathNormalization)
-        for key in ["compression", "has_static_secrets_defined", "use_transparent_proxy", "enable_lua_script"] {
+        for key in ["compression", "use_transparent_proxy", "enable_lua_script"] {
             if try root.child(key) != nil { unsupported.insert(key) }
         }
         if try proxySettings?.child("customData") != nil { unsupported.insert("proxy_settings.customData") }
@@ -71,6 +71,7 @@ enum ListenersParser {
         let generateRequestId = try root.child("generate_request_id")?.bool() ?? false
         let preserveExternalRequestId = try root.child("preserve_external_request_id")?.bool() ?? false
         let upstreamAddressHeader = try root.child("add_upstream_external_address_header")?.bool() ?? false
+        let staticSecrets = try root.child("has_static_secrets_defined")?.bool() ?? false
         var accessLog = AccessLogSettings(enabled: try root.child("access_log_enabled")?.bool() ?? properties.accessLog.enabled)
         accessLog.path = try root.child("access_log_path")?.string() ?? accessLog.path
         if let filter = try root.child("access_log_filter") {
@@ -85,6 +86,7 @@ enum ListenersParser {
         config.generateRequestId = generateRequestId
         config.preserveExternalRequestId = preserveExternalRequestId
         config.addUpstreamExternalAddressHeader = upstreamAddressHeader
+        config.hasStaticSecretsDefined = staticSecrets
         config.accessLog = accessLog
         return config
     }

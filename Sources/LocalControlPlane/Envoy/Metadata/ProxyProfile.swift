@@ -32,6 +32,9 @@ public struct ProxyProfile: Hashable, Sendable {
         case xds
     }
 
+    /// The Envoy has a certificate: its ingress takes TLS and its clusters use mTLS towards instances that accept it.
+    public var mutualTLS: Bool { listeners?.hasStaticSecretsDefined == true }
+
     /// A short stable name for the group of Envoys sharing this profile (logs, metrics, `/debug/envoys`).
     public var groupId: String {
         var hash = ContentHash()
@@ -59,6 +62,9 @@ public struct ListenersConfig: Hashable, Sendable {
     public var preserveExternalRequestId = false
     public var addUpstreamExternalAddressHeader = false
     public var accessLog = AccessLogSettings()
+    /// `has_static_secrets_defined`: the bootstrap defines the sidecar's certificate and trusted CA as static
+    /// secrets (`server_cert`, `validation_context`), so the ingress accepts TLS and clusters may use mTLS.
+    public var hasStaticSecretsDefined = false
 
     public init(ingress: ListenerAddress, egress: ListenerAddress) {
         self.ingress = ingress

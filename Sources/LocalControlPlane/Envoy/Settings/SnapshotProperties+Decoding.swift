@@ -50,30 +50,21 @@ extension PathNormalization: Decodable {
         let keys = try decoder.settings(known: ["enabled", "mergeSlashes", "pathWithEscapedSlashesAction"])
         try keys.set(&enabled, "enabled")
         try keys.set(&mergeSlashes, "mergeSlashes")
-        if let text = try keys.container.decodeIfPresent(String.self, forKey: SettingKey("pathWithEscapedSlashesAction")) {
-            guard let action = EscapedSlashesAction(rawValue: text.uppercased()) else {
-                let known = EscapedSlashesAction.allCases.map(\.rawValue).joined(separator: ", ")
-                throw keys.invalid("pathWithEscapedSlashesAction", "'\(text)' is not one of \(known)")
-            }
-            pathWithEscapedSlashesAction = action
-        }
+        try keys.setCase(&pathWithEscapedSlashesAction, "pathWithEscapedSlashesAction")
     }
 }
 
 extension SnapshotProperties.IncomingPermissionsProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
-        let keys = try decoder.settings(known: ["enabled", "serviceNameHeader", "tlsAuthentication"])
+        let keys = try decoder.settings(known: [
+            "enabled", "serviceNameHeader", "trustServiceNameHeader", "tlsAuthentication", "sourceIpAuthentication",
+        ])
         try keys.set(&enabled, "enabled")
         try keys.set(&serviceNameHeader, "serviceNameHeader")
+        try keys.setCase(&trustServiceNameHeader, "trustServiceNameHeader")
         try keys.set(&tlsAuthentication, "tlsAuthentication")
-    }
-}
-
-extension SnapshotProperties.TlsAuthenticationProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        try decoder.settings(known: ["servicesAllowedToUseWildcard"]).set(&servicesAllowedToUseWildcard, "servicesAllowedToUseWildcard")
+        try keys.set(&sourceIpAuthentication, "sourceIpAuthentication")
     }
 }
 
@@ -151,13 +142,7 @@ extension SnapshotProperties.LoadBalancingProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
         let keys = try decoder.settings(known: ["policy", "canary"])
-        if let text = try keys.container.decodeIfPresent(String.self, forKey: SettingKey("policy")) {
-            guard let parsed = SnapshotProperties.LoadBalancingPolicy(rawValue: text.uppercased()) else {
-                let known = SnapshotProperties.LoadBalancingPolicy.allCases.map(\.rawValue).joined(separator: ", ")
-                throw keys.invalid("policy", "'\(text)' is not one of \(known)")
-            }
-            policy = parsed
-        }
+        try keys.setCase(&policy, "policy")
         try keys.set(&canary, "canary")
     }
 }

@@ -29,12 +29,10 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var enabled = false
         /// The request header that names the calling service; egress routes set it when permissions are on.
         public var serviceNameHeader = "x-service-name"
+        /// When RBAC believes `serviceNameHeader` rather than a certificate (see `ServiceNameHeaderTrust`).
+        public var trustServiceNameHeader = ServiceNameHeaderTrust.originalDestination
         public var tlsAuthentication = TlsAuthenticationProperties()
-    }
-
-    public struct TlsAuthenticationProperties: Hashable, Sendable {
-        /// The services whose endpoints may list `*` (every caller) as a client.
-        public var servicesAllowedToUseWildcard: Set<String> = []
+        public var sourceIpAuthentication = SourceIpAuthenticationProperties()
     }
 
     public struct OutgoingPermissionsProperties: Hashable, Sendable {

@@ -24,6 +24,8 @@ public actor SnapshotCache {
     /// Services that vanished but keep an empty cluster (`egress.neverRemoveClusters`).
     private var vacant: Set<String> = []
     private var serviceResources: [String: SnapshotGenerator.ServiceResources] = [:]
+    /// The cluster forms the groups have needed so far; each service's cluster is built in these only.
+    private var clusterVariants: Set<SnapshotGenerator.ClusterVariant> = []
     private var groups: [ProxyProfile: Group] = [:]
     private var nextWatchID = 0
     private let logger = Logger(label: "xds.cache")
@@ -67,7 +69,8 @@ public actor SnapshotCache {
         let keepVacant = generator.properties.egress.neverRemoveClusters
         for name in (rebuildAll ? Set(serviceNames).union(changed) : changed) {
             let known = serviceResources[name] != nil
-            serviceResources[name] = generator.serviceResources(name, local: catalog?[name], remote: remote[name], keepVacant: keepVacant && known)
+            serviceResources[name] = generator.serviceResources(
+                name, local: catalog?[name], remote: remote[name], keepVacant: keepVacant && known, variants: clusterVariants)
         }
         vacant = keepVacant ? Set(serviceResources.keys).subtracting(serviceNames) : []
         var rebuilt = 0
@@ -84,6 +87,7 @@ public actor SnapshotCache {
     /// Starts putting the snapshots of a profile's group into `mailbox`; the current snapshot (if any) goes in now.
     public func watch(_ profile: ProxyProfile, into mailbox: SnapshotMailbox) -> WatchID {
         nextWatchID += 1
+        buildClusters(for: profile)
         var group = groups[profile] ?? Group()
         if group.snapshot == nil, catalog != nil {
             group = rebuild(profile, group)
@@ -109,6 +113,7 @@ public actor SnapshotCache {
     public func snapshot(for profile: ProxyProfile) -> Snapshot? {
         if let snapshot = groups[profile]?.snapshot { return snapshot }
         guard catalog != nil else { return nil }
+        buildClusters(for: profile)
         return rebuild(profile, Group()).snapshot
     }
 
@@ -117,7 +122,16 @@ public actor SnapshotCache {
     // MARK: - rebuilding
 
     private func depends(_ profile: ProxyProfile, on changed: Set<String>) -> Bool {
-        profile.outgoing.dependsOn(anyOf: changed)
+        profile.outgoing.dependsOn(anyOf: changed) || !generator.addressAuthenticated(by: profile).isDisjoint(with: changed)
+    }
+
+    /// The first group that needs a form of cluster gets it built for every service.
+    private func buildClusters(for profile: ProxyProfile) {
+        let variant = SnapshotGenerator.ClusterVariant(profile)
+        guard clusterVariants.insert(variant).inserted else { return }
+        for (name, resources) in serviceResources {
+            serviceResources[name] = generator.adding(variant, to: resources)
+        }
     }
 
     private func rebuild(_ profile: ProxyProfile, _ group: Group) -> Group {

@@ -6,24 +6,35 @@ import Shared
 /// and per group of Envoys its shape (listeners, routes, domain clusters) and snapshot. Pure; `SnapshotCache` keeps
 /// the results and decides what to rebuild.
 struct SnapshotGenerator: Sendable {
-    /// A service's cluster and endpoints, encoded once and shared by every group that depends on the service.
-    struct ServiceResources: Sendable {
-        /// The cluster as ADS Envoys need it, and as Envoys on separate xDS streams need it (EDS from the
-        /// bootstrap's control-plane cluster).
-        let adsCluster: EncodedResource
-        let xdsCluster: EncodedResource
-        let endpoints: EncodedResource
-        /// The tags and canaries the service's routes must know about.
-        let traits: RoutingTraits
+    /// The form of a service's cluster an Envoy needs: where it fetches endpoints from, and whether it has a
+    /// certificate for mTLS. Only the forms some group uses are built.
+    struct ClusterVariant: Hashable, Sendable {
+        let mode: ProxyProfile.CommunicationMode
+        let mutualTLS: Bool
 
-        func cluster(for mode: ProxyProfile.CommunicationMode) -> EncodedResource {
-            mode == .ads ? adsCluster : xdsCluster
+        init(_ profile: ProxyProfile) {
+            mode = profile.communicationMode
+            mutualTLS = profile.mutualTLS
         }
     }
 
-    /// Per-group resources that depend only on the profile and its routed dependencies, not on instances.
+    /// A service's cluster and endpoints, encoded once and shared by every group that depends on the service.
+    struct ServiceResources: Sendable {
+        fileprivate(set) var clusters: [ClusterVariant: EncodedResource]
+        let endpoints: EncodedResource
+        /// The tags and canaries the service's routes must know about.
+        let traits: RoutingTraits
+        /// The IP addresses of its instances (every DC's), sorted, when RBAC authenticates it by source IP.
+        let sourceAddresses: [String]
+        fileprivate let localityWeighted: Bool
+        fileprivate let crossDatacenter: Bool
+    }
+
+    /// Per-group resources that depend only on the profile, its routed dependencies and the addresses its RBAC
+    /// names, not on instances.
     struct GroupShape: Sendable {
         let dependencies: [RoutedDependency]
+        let sourceAddresses: [String: [String]]
         let listeners: [EncodedResource]
         let routes: [EncodedResource]
         /// The clusters of external domains.
@@ -40,25 +51,47 @@ struct SnapshotGenerator: Sendable {
         subsets = SubsetRules(properties, tagFilter: tagFilter)
     }
 
-    /// The shared cluster and endpoints of one service. A service with neither local nor remote presence gets them
-    /// only with `keepVacant` (then empty: `egress.neverRemoveClusters` keeps the cluster of a service that vanished).
-    func serviceResources(_ name: String, local: CatalogService?, remote: RemoteService?, keepVacant: Bool = false) -> ServiceResources? {
+    /// The shared cluster (in each of `variants`) and endpoints of one service. A service with neither local nor
+    /// remote presence gets them only with `keepVacant` (then empty: `egress.neverRemoveClusters` keeps the cluster of
+    /// a service that vanished).
+    func serviceResources(
+        _ name: String, local: CatalogService?, remote: RemoteService?, keepVacant: Bool = false, variants: Set<ClusterVariant>
+    ) -> ServiceResources? {
         guard local != nil || remote != nil || keepVacant else { return nil }
         let localInstances = local?.instances ?? []
         let remoteInstances = (remote?.localities ?? []).flatMap { $0.instances.map(\.instance) }
         let traits = RoutingTraits(instances: localInstances + remoteInstances, rules: subsets)
         let assignment = EndpointGenerator.loadAssignment(
-            name: name, local: localInstances, remote: remote, datacenter: datacenter, subsets: traits.usesSubsets ? subsets : nil)
-        let cluster = { (mode: ProxyProfile.CommunicationMode) in
-            let cluster = ClusterGenerator.serviceCluster(
-                name, mode: mode, properties: properties, localityWeighted: EndpointGenerator.usesLocalityWeights(remote),
-                crossDatacenter: remote?.localities.isEmpty == false, traits: traits, subsets: subsets)
-            return EncodedResource(name: name, message: cluster, typeURL: ResourceType.cluster.typeURL)
-        }
-        return ServiceResources(
-            adsCluster: cluster(.ads), xdsCluster: cluster(.xds),
-            endpoints: EncodedResource(name: name, message: assignment, typeURL: ResourceType.endpoint.typeURL),
-            traits: traits)
+            name: name, local: localInstances, remote: remote, datacenter: datacenter, subsets: traits.usesSubsets ? subsets : nil,
+            tls: properties.incomingPermissions.tlsAuthentication)
+        let addressAuthenticated = properties.incomingPermissions.sourceIpAuthentication.enabledForIncomingServices.contains(name)
+        var resources = ServiceResources(
+            clusters: [:], endpoints: EncodedResource(name: name, message: assignment, typeURL: ResourceType.endpoint.typeURL),
+            traits: traits,
+            sourceAddresses: addressAuthenticated ? Self.ipAddresses(of: localInstances + remoteInstances) : [],
+            localityWeighted: EndpointGenerator.usesLocalityWeights(remote), crossDatacenter: remote?.localities.isEmpty == false)
+        for variant in variants { resources = adding(variant, to: resources) }
+        return resources
+    }
+
+    /// `resources` with the cluster also in `variant` (a group needing a form no group needed before).
+    func adding(_ variant: ClusterVariant, to resources: ServiceResources) -> ServiceResources {
+        let name = resources.endpoints.name
+        let cluster = ClusterGenerator.serviceCluster(
+            name, mode: variant.mode, mutualTLS: variant.mutualTLS, properties: properties, localityWeighted: resources.localityWeighted,
+            crossDatacenter: resources.crossDatacenter, traits: resources.traits, subsets: subsets)
+        var updated = resources
+        updated.clusters[variant] = EncodedResource(name: name, message: cluster, typeURL: ResourceType.cluster.typeURL)
+        return updated
+    }
+
+    /// The services whose instances' addresses a profile's RBAC names: a change to one rebuilds the group.
+    func addressAuthenticated(by profile: ProxyProfile) -> Set<String> {
+        CallerIdentity.addressAuthenticated(profile.incoming.permissions, properties.incomingPermissions)
+    }
+
+    private static func ipAddresses(of instances: [ServiceInstance]) -> [String] {
+        Set(instances.map(\.address)).filter { IPAddressText.isIPv4($0) || IPAddressText.isIPv6($0) }.sorted()
     }
 
     /// A group's snapshot from the services' shared resources; `shape` is reused when the routed dependencies are
@@ -72,10 +105,13 @@ struct SnapshotGenerator: Sendable {
             RoutedDependency(dependency: dependency, traits: services[dependency.service]?.traits ?? RoutingTraits())
         }
         let names = dependencies.map(\.service)
-        let shape = shape.flatMap { $0.dependencies == dependencies ? $0 : nil } ?? self.shape(of: profile, dependencies)
+        let sourceAddresses = Dictionary(uniqueKeysWithValues: addressAuthenticated(by: profile).map { ($0, services[$0]?.sourceAddresses ?? []) })
+        let shape = shape.flatMap { $0.dependencies == dependencies && $0.sourceAddresses == sourceAddresses ? $0 : nil }
+            ?? self.shape(of: profile, dependencies, sourceAddresses)
+        let variant = ClusterVariant(profile)
         let snapshot = Snapshot(
             [
-                .cluster: names.compactMap { services[$0]?.cluster(for: profile.communicationMode) } + shape.staticClusters,
+                .cluster: names.compactMap { services[$0]?.clusters[variant] } + shape.staticClusters,
                 .endpoint: names.compactMap { services[$0]?.endpoints },
                 .listener: shape.listeners,
                 .route: shape.routes,
@@ -84,10 +120,10 @@ struct SnapshotGenerator: Sendable {
         return (snapshot, shape)
     }
 
-    private func shape(of profile: ProxyProfile, _ dependencies: [RoutedDependency]) -> GroupShape {
+    private func shape(of profile: ProxyProfile, _ dependencies: [RoutedDependency], _ sourceAddresses: [String: [String]]) -> GroupShape {
         GroupShape(
-            dependencies: dependencies,
-            listeners: ListenerGenerator.listeners(for: profile, properties: properties).map {
+            dependencies: dependencies, sourceAddresses: sourceAddresses,
+            listeners: ListenerGenerator.listeners(for: profile, properties: properties, sourceAddresses: sourceAddresses).map {
                 EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.listener.typeURL)
             },
             routes: RouteGenerator.routes(for: profile, dependencies: dependencies, properties: properties, subsets: subsets).map {

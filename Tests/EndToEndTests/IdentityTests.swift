@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// Who may call a service, proven with real sidecar Envoys, certificates made by the test and real traffic: sidecar
+/// mTLS with SPIFFE URI SANs (envoy-control's static-secret mode) and source-IP authentication from the catalog and
+/// from named ranges. Direct calls to an ingress use curl, which can present any certificate and pick its source
+/// address on loopback.
+@Suite("Identity end to end: sidecar mTLS and source-IP authentication", .serialized, .timeLimit(.minutes(3)))
+struct IdentityTests {
+    static let settings = """
+        snapshot:
+          incomingPermissions:
+            enabled: true
+            sourceIpAuthentication:
+              ipFromServiceDiscovery: { enabledForIncomingServices: [batch] }
+              ipFromRange: { office: [127.0.0.64/30] }
+          outgoingPermissions: { enabled: true }
+        """
+
+    static let serverSettings = """
+            proxy_settings:
+              incoming:
+                endpoints:
+                  - { path: /secured, clients: [a] }
+                  - { path: /batch, clients: [batch] }
+                  - { path: /office, clients: [office] }
+        """
+
+    static let callerSettings = """
+            proxy_settings: { outgoing: { dependencies: [{ service: b }] } }
+        """
+
+    @Test("mTLS: a's certificate reaches b where b permits a; no certificate, c's certificate or another CA's cannot act as a")
+    func mutualTLS() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("identity-mtls")
+        let mesh = try TestPKI(name: "mesh", directory: directory)
+        let rogue = try TestPKI(name: "rogue", directory: directory)
+        let identity = { (service: String) in try mesh.issue(service, altNames: ["URI:spiffe://\(service)", "IP:127.0.0.1"]) }
+        let (aCertificate, bCertificate, cCertificate) = (try identity("a"), try identity("b"), try identity("c"))
+        let forgedA = try rogue.issue("forged-a", altNames: ["URI:spiffe://a", "IP:127.0.0.1"], trusting: mesh.caCertificate)
+
+        let app = try Backend(name: "b-app", directory: directory)
+        let controlPlane = try ControlPlaneProcess(registryYAML: "services: []\n", directory: directory, settings: Self.settings)
+        defer { app.process.stop(); controlPlane.process.stop() }
+        #expect(await controlPlane.waitUntilReady())
+        let b = try Sidecar(
+            service: "b", localServicePort: app.port, settings: Self.serverSettings, controlPlane: controlPlane, directory: directory,
+            certificate: bCertificate)
+        let a = try Sidecar(service: "a", settings: Self.callerSettings, controlPlane: controlPlane, directory: directory, certificate: aCertificate)
+        let c = try Sidecar(service: "c", settings: Self.callerSettings, controlPlane: controlPlane, directory: directory, certificate: cCertificate)
+        defer { [a, b, c].forEach { $0.stop() } }
+        try controlPlane.writeRegistry("""
+            services:
+              - { name: b, instances: [{ address: 127.0.0.1, port: \(b.ingressPort), tags: ["mtls:enabled"] }] }
+            """)
+
+        #expect(await a.waitForRoute("b", "/secured"), "a reaches b over mTLS; b's log:\n\(b.envoy.process.log.suffix(2000))")
+        let allowed = try await a.call("b", "/secured")
+        #expect(allowed.headers.first(name: "x-received-client-cert")?.contains("URI=spiffe://a") == true, "b's service sees the verified caller")
+        #expect(await a.envoy.stat("cluster.b.ssl.handshake") ?? 0 > 0, "a's cluster for b spoke TLS")
+        #expect(await b.envoy.stat("http.ingress_https.downstream_cx_ssl_total") ?? 0 > 0, "b's ingress took the TLS chain")
+        #expect(try await c.call("b", "/secured").status == 403, "c's sidecar holds c's certificate: not permitted")
+        #expect(try await c.call("b", "/secured", headers: [("x-service-name", "a")]).status == 403, "c cannot claim a by header")
+
+        let url = "https://127.0.0.1:\(b.ingressPort)/secured"
+        #expect(try Self.curl(url, certificate: aCertificate) == 200, "a's certificate straight to b's ingress")
+        #expect(try Self.curl(url, certificate: cCertificate, headers: ["x-service-name: a"]) == 403, "c's certificate, a's name")
+        #expect(try Self.curl(url, trusting: mesh.caCertificate, headers: ["x-service-name: a"]) == 403, "TLS without a certificate")
+        #expect(try Self.curl("http://\(b.ingress)/secured", headers: ["x-service-name: a"]) == 403, "plaintext with a forged header")
+        #expect(try Self.curl(url, certificate: forgedA) == 0, "a certificate for a from another CA fails the handshake")
+        #expect(await b.envoy.stat("http.ingress_https.rbac.denied") ?? 0 > 0)
+    }
+
+    @Test("source IP: only the addresses of batch's instances get through, following the catalog; a named range admits its addresses")
+    func sourceAddresses() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("identity-source-ip")
+        let app = try Backend(name: "b-app", directory: directory)
+        let controlPlane = try ControlPlaneProcess(registryYAML: "services: []\n", directory: directory, settings: Self.settings)
+        defer { app.process.stop(); controlPlane.process.stop() }
+        #expect(await controlPlane.waitUntilReady())
+        let b = try Sidecar(service: "b", localServicePort: app.port, settings: Self.serverSettings, controlPlane: controlPlane, directory: directory)
+        defer { b.stop() }
+        let registry = { (batchAddress: String) in
+            """
+            services:
+              - { name: b, instances: [{ address: 127.0.0.1, port: \(b.ingressPort) }] }
+              - { name: batch, instances: [{ address: \(batchAddress), port: 8080 }] }
+            """
+        }
+        try controlPlane.writeRegistry(registry("127.0.0.5"))
+        let batch = "http://\(b.ingress)/batch"
+
+        #expect(await TestEnvironment.waitUntil { (try? Self.curl(batch, from: "127.0.0.5")) == 200 }, "batch's instance address is let in")
+        #expect(try Self.curl(batch, from: "127.0.0.6", headers: ["x-service-name: batch"]) == 403, "another address, whatever its header")
+
+        try controlPlane.writeRegistry(registry("127.0.0.6"))
+        #expect(await TestEnvironment.waitUntil { (try? Self.curl(batch, from: "127.0.0.6")) == 200 }, "the catalog moved batch: .6 is let in")
+        #expect(try Self.curl(batch, from: "127.0.0.5") == 403, "and .5 no longer")
+
+        let office = "http://\(b.ingress)/office"
+        #expect(try Self.curl(office, from: "127.0.0.65") == 200, "inside office's range")
+        #expect(try Self.curl(office, from: "127.0.0.5") == 403, "outside it")
+    }
+
+    /// A GET with curl, its status (0 when no HTTP answer came, e.g. a refused handshake): from a chosen loopback
+    /// address, over TLS presenting a certificate (or none, trusting `trusting`).
+    static func curl(
+        _ url: String, from source: String? = nil, certificate: TestPKI.Credentials? = nil, trusting ca: String? = nil,
+        headers: [String] = []
+    ) throws -> Int {
+        var arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5"]
+        if let source { arguments += ["--interface", source] }
+        if let certificate { arguments += ["--cert", certificate.certificate, "--key", certificate.key, "--cacert", certificate.ca] }
+        if let ca { arguments += ["--cacert", ca] }
+        arguments += headers.flatMap { ["-H", $0] } + [url]
+        return Int(try TestEnvironment.capture("/usr/bin/curl", arguments).output) ?? 0
+    }
+}

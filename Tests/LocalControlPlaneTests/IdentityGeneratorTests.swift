@@ -1,0 +1,156 @@
+import EnvoyAPI
+import Foundation
+import Testing
+
+@testable import LocalControlPlane
+@testable import Shared
+
+@Suite("Identity generators: sidecar mTLS, caller principals, source-IP authentication (golden JSON in Golden/)")
+struct IdentityGeneratorTests {
+    static let server = """
+        {"service_name": "server", "ads": true, "ingress_host": "127.0.0.1", "ingress_port": 5001, "egress_host": "127.0.0.1",
+         "egress_port": 5000, "has_static_secrets_defined": %@,
+         "proxy_settings": {"incoming": {"endpoints": [
+            {"path": "/a", "clients": ["client"]}, {"path": "/batch", "clients": ["batch"]}, {"path": "/office", "clients": ["office"]},
+            {"path": "/any", "clients": ["*"]}]}}}
+        """
+
+    static let properties: SnapshotProperties = {
+        var properties = Fixtures.strict
+        properties.incomingPermissions.tlsAuthentication.servicesAllowedToUseWildcard = ["server"]
+        properties.incomingPermissions.sourceIpAuthentication.enabledForIncomingServices = ["batch"]
+        properties.incomingPermissions.sourceIpAuthentication.ipFromRange = ["office": [CIDRRange("10.8.0.0/16")!]]
+        return properties
+    }()
+
+    static func profile(staticSecrets: Bool, properties: SnapshotProperties = properties) throws -> ProxyProfile {
+        try Fixtures.profile(server.replacingOccurrences(of: "%@", with: "\(staticSecrets)"), properties: properties)
+    }
+
+    @Test("with static secrets: a TLS chain (inspector, server_cert, validation_context) beside the plaintext one; RBAC by SAN, source IP, ranges")
+    func listeners() throws {
+        let profile = try Self.profile(staticSecrets: true)
+        #expect(profile.mutualTLS)
+        try Golden.check(
+            ListenerGenerator.listeners(for: profile, properties: Self.properties, sourceAddresses: ["batch": ["10.0.0.7", "10.0.0.8"]]),
+            named: "listeners-mtls")
+        let plain = ListenerGenerator.listeners(for: try Self.profile(staticSecrets: false), properties: Self.properties)
+        #expect(plain.first?.filterChains.count == 1 && plain.first?.listenerFilters.isEmpty == true, "no certificate, no TLS chain")
+    }
+
+    @Test("clusters with a certificate: TLS to instances tagged mtls:enabled, checking spiffe://<service>; plaintext to the rest")
+    func clustersAndEndpoints() throws {
+        let tls = Self.properties.incomingPermissions.tlsAuthentication
+        let instances = [Fixtures.instance("10.0.0.1", 80, tags: ["mtls:enabled"]), Fixtures.instance("10.0.0.2", 80)]
+        let assignment = EndpointGenerator.loadAssignment(name: "backend", local: instances, remote: nil, datacenter: "dc1", tls: tls)
+        #expect(assignment.endpoints[0].lbEndpoints.map { $0.metadata.filterMetadata["envoy.transport_socket_match"] != nil } == [true, false])
+        try Golden.check(
+            [ClusterGenerator.serviceCluster("backend", mutualTLS: true, properties: Self.properties), assignment], named: "clusters-mtls")
+        var everyone = tls
+        everyone.mtlsEnabledForAllServices = true
+        let all = EndpointGenerator.loadAssignment(name: "backend", local: instances, remote: nil, datacenter: "dc1", tls: everyone)
+        #expect(all.endpoints[0].lbEndpoints.allSatisfy { $0.metadata.filterMetadata["envoy.transport_socket_match"] != nil })
+    }
+
+    @Test("a caller's principals follow trustServiceNameHeader: envoy-control's original-destination rule, always, never")
+    func headerTrust() throws {
+        var properties = SnapshotProperties.IncomingPermissionsProperties()
+        let certificate = "spiffe://client"
+        func described(_ trust: SnapshotProperties.ServiceNameHeaderTrust) -> [String] {
+            properties.trustServiceNameHeader = trust
+            return CallerIdentity(properties).principals("client").map { principal in
+                switch principal.identifier {
+                case .authenticated(let authenticated): "san=\(authenticated.principalName.exact)"
+                case .header(let header): "\(header.name)=\(header.stringMatch.exact)"
+                case .andIds(let set): set.ids.map { "\($0.header.name)=\($0.header.stringMatch.exact)" }.joined(separator: "&")
+                default: "other"
+                }
+            }
+        }
+        #expect(described(.originalDestination) == ["san=\(certificate)", ":authority=envoy-original-destination&x-service-name=client"])
+        #expect(described(.always) == ["san=\(certificate)", "x-service-name=client"])
+        #expect(described(.never) == ["san=\(certificate)"])
+        properties.tlsAuthentication.sanUriFormat = "spiffe://mesh.example/ns/default/sa/{service-name}"
+        #expect(properties.tlsAuthentication.sanURI(of: "client") == "spiffe://mesh.example/ns/default/sa/client")
+        #expect(properties.tlsAuthentication.anyServiceSanPattern == #"spiffe://mesh\.example/ns/default/sa/.+"#)
+    }
+
+    @Test("source IP: a service's instances' IP addresses only (host names skipped); no instance means nobody")
+    func sourceAddresses() throws {
+        let generator = SnapshotGenerator(datacenter: "dc1", properties: Self.properties)
+        let batch = CatalogService(name: "batch", instances: [
+            Fixtures.instance("10.0.0.8", 80), Fixtures.instance("10.0.0.7", 81), Fixtures.instance("10.0.0.7", 82),
+            Fixtures.instance("batch.internal", 80), Fixtures.instance("fd00::7", 80),
+        ])
+        let resources = try #require(generator.serviceResources("batch", local: batch, remote: nil, variants: []))
+        #expect(resources.sourceAddresses == ["10.0.0.7", "10.0.0.8", "fd00::7"])
+        let other = try #require(generator.serviceResources("client", local: batch, remote: nil, variants: []))
+        #expect(other.sourceAddresses.isEmpty, "only services authenticated by source IP keep their addresses")
+        let identity = CallerIdentity(Self.properties.incomingPermissions, sourceAddresses: ["batch": ["fd00::7"]])
+        #expect(identity.principals("batch").map(\.directRemoteIp.prefixLen.value) == [128])
+        #expect(CallerIdentity(Self.properties.incomingPermissions).principals("batch").isEmpty)
+    }
+
+    @Test("the cache rebuilds a group whose RBAC names a source-IP service when that service's instances change, and only then")
+    func cacheFollowsSourceAddresses() async throws {
+        let cache = SnapshotCache(datacenter: "dc1", properties: Self.properties)
+        let profile = try Self.profile(staticSecrets: false)
+        let mailbox = SnapshotMailbox(wake: {})
+        _ = await cache.watch(profile, into: mailbox)
+        await cache.apply(Fixtures.catalog(["batch": [Fixtures.instance("10.0.0.5", 80)], "unrelated": [Fixtures.instance("10.0.0.9", 80)]]))
+        let first = try #require(await cache.snapshot(for: profile))
+        await cache.apply(Fixtures.catalog(["batch": [Fixtures.instance("10.0.0.5", 80)], "unrelated": [Fixtures.instance("10.0.0.10", 80)]]))
+        #expect(await cache.snapshot(for: profile)?.version(.listener) == first.version(.listener), "unrelated change")
+        await cache.apply(Fixtures.catalog(["batch": [Fixtures.instance("10.0.0.6", 80)], "unrelated": [Fixtures.instance("10.0.0.10", 80)]]))
+        let moved = try #require(await cache.snapshot(for: profile))
+        #expect(moved.version(.listener) != first.version(.listener), "batch moved: the RBAC changed")
+        #expect(SnapshotJSON.render(moved, group: profile.groupId).contains("10.0.0.6"))
+    }
+
+    @Test("cluster forms are built only for the kinds of Envoy connected: no mTLS or separate-xDS cluster until one needs it")
+    func clusterVariants() async throws {
+        let cache = SnapshotCache(datacenter: "dc1", properties: Self.properties)
+        await cache.apply(Fixtures.catalog(["backend": [Fixtures.instance("10.0.0.1", 80)]]))
+        let plain = try Fixtures.profile(Fixtures.clientMetadata, properties: Self.properties)
+        let plainCluster = try #require(await cache.snapshot(for: plain)?.resources(.cluster).first)
+        let secured = try Fixtures.profile(
+            Fixtures.clientMetadata.replacingOccurrences(of: "\"ads\": true", with: "\"ads\": true, \"has_static_secrets_defined\": true"),
+            properties: Self.properties)
+        let securedCluster = try #require(await cache.snapshot(for: secured)?.resources(.cluster).first)
+        #expect(plainCluster.name == "backend" && securedCluster.name == "backend")
+        let decoded = try Envoy_Config_Cluster_V3_Cluster(serializedBytes: securedCluster.any.value)
+        #expect(decoded.transportSocketMatches.map(\.name) == ["mtls_match", "plaintext_match"])
+        #expect(try Envoy_Config_Cluster_V3_Cluster(serializedBytes: plainCluster.any.value).transportSocketMatches.isEmpty)
+    }
+
+    @Test("settings: envoy-control's keys and defaults; a SAN format without {service-name}, a bad range or trust value is refused")
+    func settings() throws {
+        let defaults = SnapshotProperties.TlsAuthenticationProperties()
+        #expect(defaults.sanUriFormat == "spiffe://{service-name}" && defaults.mtlsEnabledTag == "mtls:enabled")
+        #expect(defaults.tlsCertificateSecretName == "server_cert" && defaults.validationContextSecretName == "validation_context")
+        #expect(SnapshotProperties.IncomingPermissionsProperties().trustServiceNameHeader == .originalDestination)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("identity-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+            datacenter: dc1
+            snapshot:
+              incomingPermissions:
+                trustServiceNameHeader: NEVER
+                tlsAuthentication: { requireClientCertificate: true, protocol: { minimumVersion: TLSv1_3, maximumVersion: tlsv1_3 } }
+                sourceIpAuthentication: { ipFromServiceDiscovery: { enabledForIncomingServices: [batch] }, ipFromRange: { office: [10.0.0.0/8] } }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let incoming = try LocalControlPlaneOptions.parse(["--config", file.path]).configuration().validated().snapshot.incomingPermissions
+        #expect(incoming.trustServiceNameHeader == .never && incoming.tlsAuthentication.requireClientCertificate)
+        #expect(incoming.tlsAuthentication.tlsProtocol.maximumVersion == .tls13)
+        #expect(incoming.sourceIpAuthentication.enabledForIncomingServices == ["batch"])
+        #expect(incoming.sourceIpAuthentication.ipFromRange["office"] == [CIDRRange("10.0.0.0/8")!])
+        for (yaml, message) in [
+            ("tlsAuthentication: { sanUriFormat: spiffe://fixed }", "must contain {service-name} exactly once"),
+            ("sourceIpAuthentication: { ipFromRange: { office: [10.0.0.0/33] } }", "'10.0.0.0/33' is not an address range"),
+            ("trustServiceNameHeader: sometimes", "'sometimes' is not one of originalDestination, always, never"),
+        ] {
+            let problems = LocalControlPlaneConfig.check(yaml: "datacenter: dc1\nsnapshot:\n  incomingPermissions:\n    \(yaml)\n").problems
+            #expect(problems.contains { $0.contains(message) }, "\(yaml): \(problems)")
+        }
+    }
+}
