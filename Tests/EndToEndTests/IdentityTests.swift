@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-/// Who may call a service, proven with real sidecar Envoys, certificates made by the test and real traffic: sidecar
-/// mTLS with SPIFFE URI SANs (envoy-control's static-secret mode) and source-IP authentication from the catalog and
-/// from named ranges. Direct calls to an ingress use curl, which can present any certificate and pick its source
+/// Who may call a service, and how often, proven with real sidecar Envoys, certificates made by the test and real
+/// traffic: sidecar mTLS with SPIFFE URI SANs (envoy-control's static-secret mode), source-IP authentication from the
+/// catalog and from named ranges, and per-endpoint rate limits. Direct calls to an ingress use curl, which can present any certificate and pick its source
 /// address on loopback.
-@Suite("Identity end to end: sidecar mTLS and source-IP authentication", .serialized, .timeLimit(.minutes(3)))
+@Suite("Identity end to end: sidecar mTLS, source-IP authentication, rate limits", .serialized, .timeLimit(.minutes(3)))
 struct IdentityTests {
     static let settings = """
         snapshot:
@@ -100,6 +100,45 @@ struct IdentityTests {
         let office = "http://\(b.ingress)/office"
         #expect(try Self.curl(office, from: "127.0.0.65") == 200, "inside office's range")
         #expect(try Self.curl(office, from: "127.0.0.5") == 403, "outside it")
+    }
+
+    @Test("rate limits: an endpoint's limit holds exactly over a concurrent burst (429 beyond it); per-client limits count each client apart")
+    func rateLimits() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("identity-rate-limit")
+        let app = try Backend(name: "b-app", directory: directory)
+        let controlPlane = try ControlPlaneProcess(registryYAML: "services: []\n", directory: directory, settings: "snapshot: {}\n")
+        defer { app.process.stop(); controlPlane.process.stop() }
+        #expect(await controlPlane.waitUntilReady())
+        // Per minute: a burst never straddles a refill, so the count is exact, not a matter of timing.
+        let b = try Sidecar(service: "b", localServicePort: app.port, settings: """
+                proxy_settings:
+                  incoming:
+                    rateLimitEndpoints:
+                      - { path: /limited, methods: [GET], rateLimit: 10/m }
+                      - { pathPrefix: /per-client/, clients: [a], rateLimit: 3/m }
+            """, controlPlane: controlPlane, directory: directory)
+        defer { b.stop() }
+        let ingress = "http://\(b.ingress)"
+        #expect(await TestEnvironment.waitUntil { (try? await HTTP.get("\(ingress)/unlimited"))?.status == 200 }, "b's ingress is configured")
+
+        let burst = try await Self.statuses(of: 30) { try await HTTP.get("\(ingress)/limited") }
+        print("rate limit 10/m, 30 concurrent requests: \(burst)")
+        #expect(burst == [200: 10, 429: 20], "exactly the limit gets through")
+        #expect(try await HTTP.send(.POST, "\(ingress)/limited").status == 200, "methods: only GET is limited")
+        #expect(try await Self.statuses(of: 20) { try await HTTP.get("\(ingress)/unlimited") } == [200: 20], "other paths are not counted")
+
+        let asA = try await Self.statuses(of: 5) { try await HTTP.get("\(ingress)/per-client/x", headers: [("x-service-name", "a")]) }
+        let asC = try await Self.statuses(of: 5) { try await HTTP.get("\(ingress)/per-client/x", headers: [("x-service-name", "c")]) }
+        #expect(asA == [200: 3, 429: 2] && asC == [200: 5], "a's limit counts a alone: \(asA), \(asC)")
+        #expect(await b.envoy.stat("ingress_rate_limit.http_local_rate_limit.rate_limited") == 22)
+    }
+
+    /// How many of `count` concurrent calls got each status.
+    static func statuses(of count: Int, _ call: @escaping @Sendable () async throws -> HTTP.Reply) async throws -> [Int: Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<count { group.addTask { try await call().status } }
+            return try await group.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+        }
     }
 
     /// A GET with curl, its status (0 when no HTTP answer came, e.g. a refused handshake): from a chosen loopback

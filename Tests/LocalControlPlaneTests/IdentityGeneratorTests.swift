@@ -5,7 +5,7 @@ import Testing
 @testable import LocalControlPlane
 @testable import Shared
 
-@Suite("Identity generators: sidecar mTLS, caller principals, source-IP authentication (golden JSON in Golden/)")
+@Suite("Identity generators: sidecar mTLS, caller principals, source-IP authentication, rate limits (golden JSON in Golden/)")
 struct IdentityGeneratorTests {
     static let server = """
         {"service_name": "server", "ads": true, "ingress_host": "127.0.0.1", "ingress_port": 5001, "egress_host": "127.0.0.1",
@@ -121,6 +121,29 @@ struct IdentityGeneratorTests {
         let decoded = try Envoy_Config_Cluster_V3_Cluster(serializedBytes: securedCluster.any.value)
         #expect(decoded.transportSocketMatches.map(\.name) == ["mtls_match", "plaintext_match"])
         #expect(try Envoy_Config_Cluster_V3_Cluster(serializedBytes: plainCluster.any.value).transportSocketMatches.isEmpty)
+    }
+
+    @Test("rate limits: a route per endpoint and client with its token bucket before the catch-all, the filter after RBAC; 0 answers 429")
+    func rateLimits() throws {
+        let profile = try Fixtures.profile("""
+            {"service_name": "server", "ingress_host": "127.0.0.1", "ingress_port": 5001, "egress_host": "127.0.0.1", "egress_port": 5000,
+             "proxy_settings": {"incoming": {"endpoints": [{"pathPrefix": "/", "clients": ["client"]}], "rateLimitEndpoints": [
+                {"path": "/a", "methods": ["GET", "POST"], "rateLimit": "10/s"},
+                {"pathPrefix": "/b/", "clients": ["client", "batch"], "rateLimit": "100/m"},
+                {"pathRegex": "/c/[0-9]+", "clients": ["*"], "rateLimit": "0/h"}]}}}
+            """, properties: Self.properties)
+        #expect(profile.incoming.rateLimits.map(\.limit) == [
+            RateLimit(requests: 10, interval: .seconds(1)), RateLimit(requests: 100, interval: .seconds(60)), RateLimit(requests: 0, interval: .seconds(3600)),
+        ])
+        #expect(profile.incoming.rateLimits[2].clients.isEmpty, "'*' is everyone together")
+        let routes = IngressRoutes.configuration(profile, Self.properties)
+        #expect(routes.virtualHosts[0].routes.count == 5, "a, b for client, b for batch, c, catch-all")
+        try Golden.check([routes], named: "routes-rate-limit")
+        let listener = try #require(ListenerGenerator.listeners(for: profile, properties: Self.properties).first)
+        let manager = try Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
+            unpackingAny: listener.filterChains[0].filters[0].typedConfig)
+        #expect(manager.httpFilters.map(\.name) == ["envoy.filters.http.rbac", "envoy.filters.http.local_ratelimit", "envoy.filters.http.router"])
+        #expect(RateLimit("10/d") == nil && RateLimit("01/s") == nil && RateLimit("5/m") == RateLimit(requests: 5, interval: .seconds(60)))
     }
 
     @Test("settings: envoy-control's keys and defaults; a SAN format without {service-name}, a bad range or trust value is refused")

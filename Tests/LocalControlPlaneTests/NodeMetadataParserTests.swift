@@ -89,7 +89,7 @@ struct NodeMetadataParserTests {
                  {"service": "b", "routingPolicy": {"autoServiceTag": true}}]}}}
             """#), properties: Fixtures.strict)
         #expect(parsed.unsupported == [
-            "compression", "proxy_settings.incoming.endpoints[].oauth", "proxy_settings.incoming.rateLimitEndpoints",
+            "compression", "proxy_settings.incoming.endpoints[].oauth",
             "proxy_settings.outgoing.dependencies[].domainPattern", "proxy_settings.outgoing.dependencies[].routingPolicy",
         ])
         #expect(parsed.profile.outgoing.domainPatterns == ["*.example.com"])

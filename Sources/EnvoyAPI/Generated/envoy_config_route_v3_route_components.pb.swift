@@ -77,6 +77,8 @@ public nonisolated struct Envoy_Config_Route_V3_Route: Sendable {
     set {action = .directResponse(newValue)}
   }
 
+  public var typedPerFilterConfig: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
+
   public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
 
   public var requestHeadersToRemove: [String] = []
@@ -522,7 +524,7 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
 
 nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Route"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{4}\u{5}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{4}\u{2}request_headers_to_remove\0\u{2}\u{2}name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{4}\u{5}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{4}\u{2}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -560,6 +562,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       case 9: try { try decoder.decodeRepeatedMessageField(value: &self.requestHeadersToAdd) }()
       case 10: try { try decoder.decodeRepeatedMessageField(value: &self.responseHeadersToAdd) }()
       case 12: try { try decoder.decodeRepeatedStringField(value: &self.requestHeadersToRemove) }()
+      case 13: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &self.typedPerFilterConfig) }()
       case 14: try { try decoder.decodeSingularStringField(value: &self.name) }()
       default: break
       }
@@ -594,6 +597,9 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
     if !self.requestHeadersToRemove.isEmpty {
       try visitor.visitRepeatedStringField(value: self.requestHeadersToRemove, fieldNumber: 12)
     }
+    if !self.typedPerFilterConfig.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: self.typedPerFilterConfig, fieldNumber: 13)
+    }
     if !self.name.isEmpty {
       try visitor.visitSingularStringField(value: self.name, fieldNumber: 14)
     }
@@ -604,6 +610,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
     if lhs.name != rhs.name {return false}
     if lhs._match != rhs._match {return false}
     if lhs.action != rhs.action {return false}
+    if lhs.typedPerFilterConfig != rhs.typedPerFilterConfig {return false}
     if lhs.requestHeadersToAdd != rhs.requestHeadersToAdd {return false}
     if lhs.requestHeadersToRemove != rhs.requestHeadersToRemove {return false}
     if lhs.responseHeadersToAdd != rhs.responseHeadersToAdd {return false}

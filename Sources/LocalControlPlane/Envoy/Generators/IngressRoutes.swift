@@ -1,8 +1,8 @@
 import EnvoyAPI
 
 /// `ingress_secured_routes`: every request to the bootstrap's `local_service` with the ingress timeouts; first the
-/// custom health check (GET on `healthCheck.path` to its cluster) and, when the server enables them, the status
-/// routes at high priority.
+/// custom health check (GET on `healthCheck.path` to its cluster), when the server enables them the status routes at
+/// high priority, and the rate-limited endpoints.
 enum IngressRoutes {
     static func configuration(_ profile: ProxyProfile, _ properties: SnapshotProperties) -> Envoy_Config_Route_V3_RouteConfiguration {
         let status = properties.routes.status
@@ -21,6 +21,9 @@ enum IngressRoutes {
             if status.createVirtualCluster {
                 host.virtualClusters = status.endpoints.map { virtualCluster("status", $0) } + [virtualCluster("endpoints", .prefix("/"))]
             }
+        }
+        host.routes += RateLimitGenerator.routes(profile.incoming.rateLimits, clientHeader: properties.incomingPermissions.serviceNameHeader) {
+            forward(profile, properties, to: RouteGenerator.localServiceCluster, match: $0)
         }
         host.routes.append(forward(profile, properties, to: RouteGenerator.localServiceCluster, match: .prefix("/")))
         var configuration = Envoy_Config_Route_V3_RouteConfiguration()

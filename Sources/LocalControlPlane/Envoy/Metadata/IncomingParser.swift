@@ -20,7 +20,7 @@ enum IncomingParser {
                 connectionIdleTimeout: try timeouts.child("connectionIdleTimeout")?.duration())
         }
         let permissions = try parsePermissions(incoming, serviceName: serviceName, properties: properties, unsupported: &unsupported)
-        try parseRateLimits(incoming, unsupported: &unsupported)
+        result.rateLimits = try parseRateLimits(incoming)
         // As in envoy-control: no `endpoints` key means no rules at all, and the server switch wins over the metadata.
         result.permissions = properties.incomingPermissions.enabled ? permissions : nil
         return result
@@ -38,10 +38,7 @@ enum IncomingParser {
         guard let endpoints = try incoming.child("endpoints")?.elements() else { return nil }
         var parsed: [IncomingPermissions.Endpoint] = []
         for endpoint in endpoints {
-            let methods = try endpoint.child("methods")?.stringList() ?? []
-            if let bad = methods.first(where: { !httpMethods.contains($0) }) {
-                throw endpoint.error("methods: '\(bad)' is not an HTTP method (\(httpMethods.sorted().joined(separator: ", ")))")
-            }
+            let methods = try methods(endpoint)
             let clients = try endpoint.child("clients")?.stringList() ?? []
             if clients.contains("*"), properties.incomingPermissions.enabled {
                 guard clients.count == 1 else { throw endpoint.error("clients: either '*' or a list of clients, not both") }
@@ -59,18 +56,29 @@ enum IncomingParser {
         return IncomingPermissions(endpoints: parsed, roles: roles, unlistedEndpointsPolicy: unlisted)
     }
 
-    /// `rateLimitEndpoints`: validated as envoy-control does, not enforced yet.
-    private static func parseRateLimits(_ incoming: MetadataReader, unsupported: inout Set<String>) throws(NodeMetadataError) {
-        guard let endpoints = try incoming.child("rateLimitEndpoints")?.elements() else { return }
-        for endpoint in endpoints {
-            _ = try paths(endpoint, allowingList: false)
+    /// `rateLimitEndpoints`: exactly one of `path`, `pathPrefix`, `pathRegex`, optional methods and clients, and a
+    /// `rateLimit` like `10/s`, `100/m`, `1000/h`.
+    private static func parseRateLimits(_ incoming: MetadataReader) throws(NodeMetadataError) -> [RateLimitedEndpoint] {
+        var result: [RateLimitedEndpoint] = []
+        for endpoint in try incoming.child("rateLimitEndpoints")?.elements() ?? [] {
+            let path = try paths(endpoint, allowingList: false)[0]
+            let methods = try methods(endpoint)
             let clients = try endpoint.child("clients")?.stringList() ?? []
             if clients.contains("*") && clients.count != 1 { throw endpoint.error("clients: either '*' or a list of clients, not both") }
-            guard let limit = try endpoint.child("rateLimit") else { throw endpoint.error("needs a 'rateLimit' (like 10/s)") }
-            let text = try limit.string()
-            guard text.wholeMatch(of: /(?:0|[1-9][0-9]*)\/[smh]/) != nil else { throw limit.error("'\(text)' is not a rate limit like 10/s, 100/m or 1000/h") }
+            guard let field = try endpoint.child("rateLimit") else { throw endpoint.error("needs a 'rateLimit' (like 10/s)") }
+            let text = try field.string()
+            guard let limit = RateLimit(text) else { throw field.error("'\(text)' is not a rate limit like 10/s, 100/m or 1000/h") }
+            result.append(RateLimitedEndpoint(path: path, methods: methods, clients: clients == ["*"] ? [] : clients, limit: limit))
         }
-        unsupported.insert("proxy_settings.incoming.rateLimitEndpoints")
+        return result
+    }
+
+    private static func methods(_ endpoint: MetadataReader) throws(NodeMetadataError) -> [String] {
+        let methods = try endpoint.child("methods")?.stringList() ?? []
+        if let bad = methods.first(where: { !httpMethods.contains($0) }) {
+            throw endpoint.error("methods: '\(bad)' is not an HTTP method (\(httpMethods.sorted().joined(separator: ", ")))")
+        }
+        return methods
     }
 
     /// Exactly one of `path`, `pathPrefix`, `pathRegex` (and, for permissions, `paths`).

@@ -7,6 +7,8 @@ public struct Incoming: Hashable, Sendable {
     /// `healthCheck.path`: GET requests with this path prefix go to `healthCheck.clusterName` (a bootstrap cluster).
     public var healthCheck: HealthCheck?
     public var timeoutPolicy = TimeoutPolicy()
+    /// `rateLimitEndpoints`: request limits per endpoint (and per client, when clients are listed).
+    public var rateLimits: [RateLimitedEndpoint] = []
 
     public init(permissions: IncomingPermissions? = nil, healthCheck: HealthCheck? = nil, timeoutPolicy: TimeoutPolicy = TimeoutPolicy()) {
         self.permissions = permissions
@@ -35,6 +37,46 @@ public struct Incoming: Hashable, Sendable {
             self.responseTimeout = responseTimeout
             self.idleTimeout = idleTimeout
             self.connectionIdleTimeout = connectionIdleTimeout
+        }
+    }
+}
+
+/// One of `proxy_settings.incoming.rateLimitEndpoints`: requests matching the path and methods are limited to
+/// `limit`, counted per listed client (by the service-name header) or, without clients, for everyone together.
+public struct RateLimitedEndpoint: Hashable, Sendable {
+    public var path: PathMatch
+    /// Empty: every method.
+    public var methods: [String]
+    /// Empty or `*`: one limit shared by every caller.
+    public var clients: [String]
+    public var limit: RateLimit
+
+    public init(path: PathMatch, methods: [String] = [], clients: [String] = [], limit: RateLimit) {
+        self.path = path
+        self.methods = methods
+        self.clients = clients
+        self.limit = limit
+    }
+}
+
+/// envoy-control's `N/s`, `N/m`, `N/h`.
+public struct RateLimit: Hashable, Sendable {
+    public var requests: Int
+    public var interval: Duration
+
+    public init(requests: Int, interval: Duration) {
+        self.requests = requests
+        self.interval = interval
+    }
+
+    /// nil for text that is not a rate limit.
+    public init?(_ text: String) {
+        guard let match = text.wholeMatch(of: /(0|[1-9][0-9]{0,8})\/([smh])/), let requests = Int(match.1) else { return nil }
+        self.requests = requests
+        interval = switch match.2 {
+        case "s": .seconds(1)
+        case "m": .seconds(60)
+        default: .seconds(3600)
         }
     }
 }
