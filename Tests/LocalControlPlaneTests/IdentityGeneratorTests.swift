@@ -1,5 +1,6 @@
 import EnvoyAPI
 import Foundation
+import SwiftProtobuf
 import Testing
 
 @testable import LocalControlPlane
@@ -144,6 +145,43 @@ struct IdentityGeneratorTests {
             unpackingAny: listener.filterChains[0].filters[0].typedConfig)
         #expect(manager.httpFilters.map(\.name) == ["envoy.filters.http.rbac", "envoy.filters.http.local_ratelimit", "envoy.filters.http.router"])
         #expect(RateLimit("10/d") == nil && RateLimit("01/s") == nil && RateLimit("5/m") == RateLimit(requests: 5, interval: .seconds(60)))
+    }
+
+    @Test("oauth: the JWT filter before RBAC with the providers named, a rule per path and methods by policy, the JWKS cluster; unknown providers refused")
+    func oauth() throws {
+        var properties = Self.properties
+        var provider = SnapshotProperties.OAuthProvider()
+        provider.jwksUri = "https://auth.example.com/.well-known/jwks.json"
+        provider.createCluster = true
+        provider.clusterName = "auth-jwks"
+        provider.issuer = "https://auth.example.com"
+        properties.jwt.providers = ["auth": provider, "unused": provider]
+        let metadata = """
+            {"service_name": "server", "ingress_host": "127.0.0.1", "ingress_port": 5001, "egress_host": "127.0.0.1", "egress_port": 5000,
+             "proxy_settings": {"incoming": {"endpoints": [
+                {"paths": ["/a", "/b"], "methods": ["GET"], "clients": ["client"], "oauth": {"provider": "%@"}},
+                {"pathPrefix": "/optional/", "clients": ["client"], "oauth": {"provider": "auth", "policy": "allowMissing"}},
+                {"path": "/open", "clients": ["client"]}]}}}
+            """
+        let profile = try Fixtures.profile(metadata.replacingOccurrences(of: "%@", with: "auth"), properties: properties)
+        #expect(profile.incoming.oauthEndpoints.map(\.oauth.policy) == [.strict, .allowMissing])
+        let listener = try #require(ListenerGenerator.listeners(for: profile, properties: properties).first)
+        let manager = try Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
+            unpackingAny: listener.filterChains[0].filters[0].typedConfig)
+        #expect(manager.httpFilters.map(\.name) == ["envoy.filters.http.jwt_authn", "envoy.filters.http.rbac", "envoy.filters.http.router"])
+        let clusters = JwtGenerator.clusters(profile.incoming.oauthEndpoints, properties.jwt)
+        try Golden.check(
+            ListenerGenerator.listeners(for: profile, properties: properties).map { $0 as any SwiftProtobuf.Message } + clusters, named: "listeners-jwt")
+        #expect(clusters.map(\.name) == ["auth-jwks"], "only the providers this Envoy's endpoints name")
+
+        var off = properties
+        off.incomingPermissions.enabled = false
+        let unenforced = try Fixtures.profile(metadata.replacingOccurrences(of: "%@", with: "auth"), properties: off)
+        #expect(unenforced.incoming.permissions == nil && unenforced.incoming.oauthEndpoints.count == 2,
+                "permissions off: no RBAC, but an endpoint with oauth still requires its token")
+        #expect(throws: NodeMetadataError.self, "a provider the server does not know would leave the endpoint open") {
+            try Fixtures.profile(metadata.replacingOccurrences(of: "%@", with: "nobody"), properties: properties)
+        }
     }
 
     @Test("settings: envoy-control's keys and defaults; a SAN format without {service-name}, a bad range or trust value is refused")

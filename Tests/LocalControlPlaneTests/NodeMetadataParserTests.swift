@@ -83,13 +83,13 @@ struct NodeMetadataParserTests {
     func unsupportedKeys() throws {
         let parsed = try NodeMetadataParser.read(metadata: Fixtures.metadata(#"""
             {"service_name": "a", "compression": {"gzip": {"enabled": true}}, "has_static_secrets_defined": true,
-             "proxy_settings": {"incoming": {"endpoints": [{"path": "/x", "clients": ["b"], "oauth": {"provider": "p"}}],
+             "proxy_settings": {"incoming": {"endpoints": [{"path": "/x", "clients": ["b"]}],
                                              "rateLimitEndpoints": [{"path": "/y", "rateLimit": "10/s"}]},
                "outgoing": {"dependencies": [{"domainPattern": "*.example.com"},
                  {"service": "b", "routingPolicy": {"autoServiceTag": true}}]}}}
             """#), properties: Fixtures.strict)
         #expect(parsed.unsupported == [
-            "compression", "proxy_settings.incoming.endpoints[].oauth",
+            "compression",
             "proxy_settings.outgoing.dependencies[].domainPattern", "proxy_settings.outgoing.dependencies[].routingPolicy",
         ])
         #expect(parsed.profile.outgoing.domainPatterns == ["*.example.com"])

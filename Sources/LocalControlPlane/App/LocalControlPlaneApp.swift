@@ -63,12 +63,12 @@ public struct LocalControlPlaneApp {
             logger: Logger(label: "http"))
 
         var services: [any Service] = [GRPCServerService(server: grpc), http]
-        var consulHTTP: HTTPClient?
+        var consulConnections: ConsulConnections?
         if let consul = config.consul {
-            let client = Self.consulHTTPClient(consul.settings)
-            consulHTTP = client
+            let connections = ConsulConnections(maxConcurrentWatches: consul.settings.maxConcurrentWatches)
+            consulConnections = connections
             services.append(ConsulRegistrySource(
-                url: consul.url, token: consul.token, http: client, settings: consul.settings, sink: sink, status: registryStatus))
+                url: consul.url, token: consul.token, connections: connections, settings: consul.settings, sink: sink, status: registryStatus))
         } else if let registryFile = config.registryFile {
             services.append(FileRegistrySource(path: registryFile, sink: sink, status: registryStatus))
         } else {
@@ -87,10 +87,10 @@ public struct LocalControlPlaneApp {
         do {
             try await group.run()
         } catch {
-            try? await consulHTTP?.shutdown()
+            try? await consulConnections?.shutdown()
             throw error
         }
-        try await consulHTTP?.shutdown()
+        try await consulConnections?.shutdown()
     }
 
     /// mTLS when configured: an Envoy without a certificate signed by the CA fails the handshake.
@@ -103,13 +103,5 @@ public struct LocalControlPlaneApp {
             security.trustRoots = .certificates([.file(path: tls.caFile, format: .pem)])
             security.clientCertificateVerification = .noHostnameVerification
         }
-    }
-
-    /// One pool for every Consul watch: a blocking query holds its connection for up to `wait`.
-    private static func consulHTTPClient(_ settings: ConsulWatchSettings) -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.maxConcurrentWatches
-        configuration.timeout.connect = .seconds(3)
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 }

@@ -28,13 +28,14 @@ enum ConsulError: Error, CustomStringConvertible {
     }
 }
 
-/// Blocking reads of Consul's catalog over its HTTP API (async-http-client, one shared connection pool).
+/// Blocking reads of Consul's catalog over its HTTP API (async-http-client; each path always through one of the
+/// shared pools).
 struct ConsulClient: Sendable {
     static let maxBodyBytes = 64 * 1024 * 1024
 
     let baseURL: String
     let token: String?
-    let http: HTTPClient
+    let connections: ConsulConnections
 
     /// `GET /v1/catalog/services`: every service name with its tags.
     func services(index: UInt64, wait: Duration) async throws(ConsulError) -> ConsulResponse<[String: [String]]> {
@@ -60,7 +61,7 @@ struct ConsulClient: Sendable {
         let headers: HTTPHeaders
         let body: ByteBuffer
         do {
-            let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout.components.seconds * 1000)))
+            let response = try await connections.client(for: path).execute(request, timeout: .milliseconds(Int64(timeout.components.seconds * 1000)))
             status = response.status
             headers = response.headers
             body = try await response.body.collect(upTo: Self.maxBodyBytes)

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import Metrics
@@ -16,8 +15,10 @@ public struct ConsulRegistrySource: Service {
     private let logger = Logger(label: "registry.consul")
     private let drops = InstanceDropLog(source: "consul", logger: Logger(label: "registry.consul"))
 
-    public init(url: String, token: String?, http: HTTPClient, settings: ConsulWatchSettings, sink: CatalogSink, status: RegistryStatus) {
-        client = ConsulClient(baseURL: url.hasSuffix("/") ? String(url.dropLast()) : url, token: token, http: http)
+    public init(
+        url: String, token: String?, connections: ConsulConnections, settings: ConsulWatchSettings, sink: CatalogSink, status: RegistryStatus
+    ) {
+        client = ConsulClient(baseURL: url.hasSuffix("/") ? String(url.dropLast()) : url, token: token, connections: connections)
         self.settings = settings
         self.sink = sink
         self.status = status

@@ -29,18 +29,16 @@ struct ConsulWatchHarness {
             let harness = ConsulWatchHarness(
                 consul: consul, url: "http://127.0.0.1:\(try #require(client.port))", cache: SnapshotCache(datacenter: "dc1", properties: Fixtures.strict),
                 status: RegistryStatus(source: "consul"), publisher: LocalStatePublisher(datacenter: "dc1"))
-            var configuration = HTTPClient.Configuration()
-            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.maxConcurrentWatches
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            let connections = ConsulConnections(maxConcurrentWatches: settings.maxConcurrentWatches)
             let source = ConsulRegistrySource(
-                url: harness.url, token: token, http: http, settings: settings,
+                url: harness.url, token: token, connections: connections, settings: settings,
                 sink: CatalogSink(cache: harness.cache, state: harness.publisher), status: harness.status)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await source.run() }
                 defer { group.cancelAll() }
                 try await body(harness)
             }
-            try await http.shutdown()
+            try await connections.shutdown()
         }
     }
 

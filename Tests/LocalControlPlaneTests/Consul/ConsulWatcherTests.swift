@@ -163,10 +163,6 @@ struct ConsulWatcherTests {
     func idleRequestRate() async throws {
         var settings = ConsulWatchSettings.fast
         settings.maxConcurrentWatches = 1100
-        // 1,001 watches asking every second keep a debug build's HTTP connection pool (its bookkeeping grows with the
-        // connections) so busy on 2 cores that timeouts and reconnects feed on each other; a 5 s wait measures the
-        // same rule at a fifth of the load.
-        settings.wait = .seconds(5)
         try await ConsulWatchHarness.run(settings: settings, seed: { consul in
             await consul.seed(services: 1000, instancesEach: 1)
         }) { harness in
@@ -177,11 +173,11 @@ struct ConsulWatcherTests {
             // Count from when every watch is blocking: each has asked at least twice (its first read, then a wait).
             #expect(await harness.eventually(timeout: .seconds(30)) { await harness.consul.requestCounts["health", default: 0] >= 2 * 1001 })
             let before = await harness.consul.requestCounts.values.reduce(0, +)
-            let waits = 2
-            try await Task.sleep(for: .seconds(5 * waits))
+            let waits = 4  // of 1 s (ConsulWatchSettings.fast)
+            try await Task.sleep(for: .seconds(waits))
             let requests = await harness.consul.requestCounts.values.reduce(0, +) - before
             let perWatchPerWait = Double(requests) / 1001 / Double(waits)
-            print("idle Consul catalog, 1,001 watches, wait 5 s: \(requests) requests in 10 s = \(perWatchPerWait) per watch per wait")
+            print("idle Consul catalog, 1,001 watches, wait 1 s: \(requests) requests in \(waits) s = \(perWatchPerWait) per watch per wait")
             #expect(perWatchPerWait <= 1.1, "an idle watch asks once per wait (plus Consul's jitter)")
         }
     }

@@ -97,10 +97,11 @@ enum ClusterGenerator {
         return config
     }
 
-    /// An external `domain` dependency: resolved by DNS, with TLS and SNI for https.
-    static func domainCluster(_ domain: DomainDependency) -> Envoy_Config_Cluster_V3_Cluster {
+    /// An external `domain` dependency (or a JWKS endpoint, under its provider's cluster name): resolved by DNS, with
+    /// TLS and SNI for https.
+    static func domainCluster(_ domain: DomainDependency, named name: String? = nil) -> Envoy_Config_Cluster_V3_Cluster {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
-        cluster.name = domain.clusterName
+        cluster.name = name ?? domain.clusterName
         cluster.type = .logicalDns
         cluster.dnsLookupFamily = .v4Only
         cluster.connectTimeout = EnvoyValues.duration(connectTimeout)
@@ -108,7 +109,7 @@ enum ClusterGenerator {
         endpoint.endpoint.address = EnvoyValues.address(host: domain.host, port: domain.port)
         var locality = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
         locality.lbEndpoints = [endpoint]
-        cluster.loadAssignment.clusterName = domain.clusterName
+        cluster.loadAssignment.clusterName = cluster.name
         cluster.loadAssignment.endpoints = [locality]
         if domain.tls {
             var tls = Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext()

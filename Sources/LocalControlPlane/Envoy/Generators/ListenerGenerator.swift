@@ -59,8 +59,9 @@ enum ListenerGenerator {
         manager.pathWithEscapedSlashesAction = escapedSlashes(profile.pathNormalization.pathWithEscapedSlashesAction)
         manager.httpProtocolOptions.acceptHTTP10 = true
         manager.httpProtocolOptions.defaultHostForHTTP10 = profile.serviceName
-        // RBAC first: a refused caller spends no token of an endpoint's rate limit.
-        manager.httpFilters = (profile.incoming.permissions.map { [PermissionsGenerator.rbacFilter($0, identity: identity)] } ?? [])
+        // Tokens first (401), then RBAC (403): a refused caller spends no token of an endpoint's rate limit.
+        manager.httpFilters = [JwtGenerator.filter(profile.incoming.oauthEndpoints, properties.jwt)].compactMap { $0 }
+            + (profile.incoming.permissions.map { [PermissionsGenerator.rbacFilter($0, identity: identity)] } ?? [])
             + (profile.incoming.rateLimits.isEmpty ? [] : [RateLimitGenerator.filter]) + [router]
         var logs = accessLogs(config, direction: "ingress")
         if profile.incoming.permissions?.unlistedEndpointsPolicy == .log { logs.append(AccessLogGenerator.shadowVerdicts()) }

@@ -24,12 +24,7 @@ enum RateLimitGenerator {
         endpoints.flatMap { endpoint in
             (endpoint.clients.isEmpty ? [nil] : endpoint.clients.map(Optional.some)).map { client in
                 var route = forward(endpoint.path)
-                if !endpoint.methods.isEmpty {
-                    var methods = Envoy_Config_Route_V3_HeaderMatcher()
-                    methods.name = ":method"
-                    methods.stringMatch.safeRegex.regex = "^(" + endpoint.methods.joined(separator: "|") + ")$"
-                    route.match.headers.append(methods)
-                }
+                if !endpoint.methods.isEmpty { route.match.headers.append(RouteMatching.methods(endpoint.methods)) }
                 if let client { route.match.headers.append(RouteMatching.exactHeader(clientHeader, client)) }
                 limit(&route, endpoint.limit)
                 return route

@@ -155,6 +155,14 @@ enum RouteMatching {
         return matcher
     }
 
+    /// Any of `methods` (HTTP method names, which need no escaping).
+    static func methods(_ methods: [String]) -> Envoy_Config_Route_V3_HeaderMatcher {
+        var matcher = Envoy_Config_Route_V3_HeaderMatcher()
+        matcher.name = ":method"
+        matcher.stringMatch.safeRegex.regex = "^(" + methods.joined(separator: "|") + ")$"
+        return matcher
+    }
+
     static func pathHeader(_ match: PathMatch) -> Envoy_Config_Route_V3_HeaderMatcher {
         var matcher = Envoy_Config_Route_V3_HeaderMatcher()
         matcher.name = ":path"

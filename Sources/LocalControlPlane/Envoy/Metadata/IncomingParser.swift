@@ -19,15 +19,19 @@ enum IncomingParser {
                 responseTimeout: try timeouts.child("responseTimeout")?.duration(), idleTimeout: try timeouts.child("idleTimeout")?.duration(),
                 connectionIdleTimeout: try timeouts.child("connectionIdleTimeout")?.duration())
         }
-        let permissions = try parsePermissions(incoming, serviceName: serviceName, properties: properties, unsupported: &unsupported)
+        let permissions = try parsePermissions(
+            incoming, serviceName: serviceName, properties: properties, oauth: &result.oauthEndpoints, unsupported: &unsupported)
         result.rateLimits = try parseRateLimits(incoming)
         // As in envoy-control: no `endpoints` key means no rules at all, and the server switch wins over the metadata.
         result.permissions = properties.incomingPermissions.enabled ? permissions : nil
         return result
     }
 
+    /// The endpoints, and among them those that require a token (kept even when the server's permissions are off:
+    /// an endpoint with `oauth` is never silently left open).
     private static func parsePermissions(
-        _ incoming: MetadataReader, serviceName: String, properties: SnapshotProperties, unsupported: inout Set<String>
+        _ incoming: MetadataReader, serviceName: String, properties: SnapshotProperties, oauth: inout [OAuthEndpoint],
+        unsupported: inout Set<String>
     ) throws(NodeMetadataError) -> IncomingPermissions? {
         var roles: [IncomingPermissions.Role] = []
         for role in try incoming.child("roles")?.elements() ?? [] {
@@ -48,10 +52,12 @@ enum IncomingParser {
                             + "snapshot.incomingPermissions.tlsAuthentication.servicesAllowedToUseWildcard")
                 }
             }
-            if try endpoint.child("oauth") != nil { unsupported.insert("proxy_settings.incoming.endpoints[].oauth") }
+            let paths = try paths(endpoint, allowingList: true)
+            if let field = try endpoint.child("oauth") {
+                oauth.append(OAuthEndpoint(paths: paths, methods: methods, oauth: try parseOAuth(field, properties.jwt)))
+            }
             parsed.append(.init(
-                paths: try paths(endpoint, allowingList: true), methods: methods, clients: clients,
-                unlistedClientsPolicy: try policy(endpoint.child("unlistedClientsPolicy"))))
+                paths: paths, methods: methods, clients: clients, unlistedClientsPolicy: try policy(endpoint.child("unlistedClientsPolicy"))))
         }
         return IncomingPermissions(endpoints: parsed, roles: roles, unlistedEndpointsPolicy: unlisted)
     }
@@ -71,6 +77,28 @@ enum IncomingParser {
             result.append(RateLimitedEndpoint(path: path, methods: methods, clients: clients == ["*"] ? [] : clients, limit: limit))
         }
         return result
+    }
+
+    /// `oauth: {provider, verification, policy}`: the provider must be one of the server's `jwt.providers`.
+    private static func parseOAuth(_ field: MetadataReader, _ jwt: SnapshotProperties.JwtProperties) throws(NodeMetadataError) -> OAuth {
+        guard let provider = try field.child("provider")?.string(), !provider.isEmpty else { throw field.error("needs a 'provider'") }
+        guard jwt.providers[provider] != nil else {
+            let known = jwt.providers.keys.sorted().joined(separator: ", ")
+            throw field.error("provider '\(provider)' is not one of the server's jwt.providers (\(known.isEmpty ? "none" : known))")
+        }
+        var verification = jwt.defaultVerificationType
+        if let text = try field.child("verification")?.string() {
+            guard let parsed = OAuth.Verification(rawValue: text) else { throw field.error("verification: '\(text)' is not offline") }
+            verification = parsed
+        }
+        var policy = jwt.defaultOAuthPolicy
+        if let text = try field.child("policy")?.string() {
+            guard let parsed = OAuth.Policy(rawValue: text) else {
+                throw field.error("policy: '\(text)' is not \(OAuth.Policy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            policy = parsed
+        }
+        return OAuth(provider: provider, verification: verification, policy: policy)
     }
 
     private static func methods(_ endpoint: MetadataReader) throws(NodeMetadataError) -> [String] {

@@ -9,6 +9,8 @@ public struct Incoming: Hashable, Sendable {
     public var timeoutPolicy = TimeoutPolicy()
     /// `rateLimitEndpoints`: request limits per endpoint (and per client, when clients are listed).
     public var rateLimits: [RateLimitedEndpoint] = []
+    /// The endpoints whose `oauth` requires a token, whether or not the server enforces permissions.
+    public var oauthEndpoints: [OAuthEndpoint] = []
 
     public init(permissions: IncomingPermissions? = nil, healthCheck: HealthCheck? = nil, timeoutPolicy: TimeoutPolicy = TimeoutPolicy()) {
         self.permissions = permissions
@@ -39,6 +41,13 @@ public struct Incoming: Hashable, Sendable {
             self.connectionIdleTimeout = connectionIdleTimeout
         }
     }
+}
+
+/// An endpoint that requires a token from an OAuth provider.
+public struct OAuthEndpoint: Hashable, Sendable {
+    public var paths: [PathMatch]
+    public var methods: [String]
+    public var oauth: OAuth
 }
 
 /// One of `proxy_settings.incoming.rateLimitEndpoints`: requests matching the path and methods are limited to

@@ -8,7 +8,7 @@ extension SnapshotProperties: Decodable {
         self.init()
         let keys = try decoder.settings(known: [
             "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing", "accessLog",
-            "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies",
+            "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies", "jwt",
         ])
         try keys.set(&incomingPermissions, "incomingPermissions")
         try keys.set(&outgoingPermissions, "outgoingPermissions")
@@ -24,6 +24,7 @@ extension SnapshotProperties: Decodable {
         try keys.set(&deltaXdsEnabled, "deltaXdsEnabled")
         try keys.set(&pathNormalization, "pathNormalization")
         try keys.set(&defaultDependencies, "defaultDependencies")
+        try keys.set(&jwt, "jwt")
     }
 }
 

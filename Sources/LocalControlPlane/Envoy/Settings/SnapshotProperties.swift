@@ -14,6 +14,8 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var pathNormalization = PathNormalization()
     /// Dependencies every Envoy gets besides its own (envoy-control's `defaultDependencies`).
     public var defaultDependencies = DefaultDependencies()
+    /// OAuth providers for endpoints that require tokens.
+    public var jwt = JwtProperties()
     /// The retry policy of dependencies that set none.
     public var retryPolicy = RetryPolicyProperties()
     /// The bootstrap's static cluster that reaches this control plane: the config source of EDS and RDS for Envoys

@@ -1,0 +1,74 @@
+import EnvoyAPI
+
+/// `endpoints[].oauth` with Envoy's JWT filter: the providers the Envoy's endpoints name (their JWKS fetched through
+/// `clusterName`) and one rule per endpoint path and methods whose requirement follows the endpoint's policy. The
+/// filter runs before RBAC, so a request without the token it needs is refused with 401 before anything else.
+enum JwtGenerator {
+    static let filterName = "envoy.filters.http.jwt_authn"
+
+    private typealias Requirement = Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtRequirement
+
+    /// nil when no endpoint of the Envoy requires a token.
+    static func filter(
+        _ endpoints: [OAuthEndpoint], _ properties: SnapshotProperties.JwtProperties
+    ) -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter? {
+        guard !endpoints.isEmpty else { return nil }
+        var config = Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtAuthentication()
+        for name in Set(endpoints.map(\.oauth.provider)) {
+            guard let provider = properties.providers[name] else { continue }  // the parser refuses unknown providers
+            config.providers[name] = self.provider(provider, properties)
+        }
+        config.rules = endpoints.flatMap { endpoint in
+            endpoint.paths.map { path in
+                var rule = Envoy_Extensions_Filters_Http_JwtAuthn_V3_RequirementRule()
+                switch path {
+                case .exact(let value): rule.match.path = value
+                case .prefix(let value): rule.match.prefix = value
+                case .regex(let value): rule.match.safeRegex.regex = value
+                }
+                if !endpoint.methods.isEmpty { rule.match.headers = [RouteMatching.methods(endpoint.methods)] }
+                rule.requires = requirement(endpoint.oauth)
+                return rule
+            }
+        }
+        var filter = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter()
+        filter.name = filterName
+        filter.typedConfig = EnvoyValues.typedConfig(config)
+        return filter
+    }
+
+    /// The clusters the control plane creates for the JWKS of the providers `endpoints` name.
+    static func clusters(_ endpoints: [OAuthEndpoint], _ properties: SnapshotProperties.JwtProperties) -> [Envoy_Config_Cluster_V3_Cluster] {
+        Set(endpoints.map(\.oauth.provider)).sorted().compactMap { name in
+            guard let provider = properties.providers[name], let jwks = provider.jwksCluster else { return nil }
+            return ClusterGenerator.domainCluster(jwks, named: provider.clusterName)
+        }
+    }
+
+    private static func provider(
+        _ provider: SnapshotProperties.OAuthProvider, _ properties: SnapshotProperties.JwtProperties
+    ) -> Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtProvider {
+        var result = Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtProvider()
+        if let issuer = provider.issuer { result.issuer = issuer }
+        result.requireExpiration = properties.fieldRequiredInToken == "exp"
+        result.remoteJwks.httpUri.uri = provider.jwksUri
+        result.remoteJwks.httpUri.cluster = provider.clusterName
+        result.remoteJwks.httpUri.timeout = EnvoyValues.duration(provider.connectionTimeout)
+        result.remoteJwks.cacheDuration = EnvoyValues.duration(provider.cacheDuration)
+        result.forward = properties.forwardJwt
+        result.forwardPayloadHeader = properties.forwardPayloadHeader
+        result.payloadInMetadata = properties.payloadInMetadata
+        return result
+    }
+
+    private static func requirement(_ oauth: OAuth) -> Requirement {
+        var token = Requirement()
+        token.providerName = oauth.provider
+        guard oauth.policy != .strict else { return token }
+        var fallback = Requirement()
+        if oauth.policy == .allowMissing { fallback.allowMissing = .init() } else { fallback.allowMissingOrFailed = .init() }
+        var either = Requirement()
+        either.requiresAny.requirements = [token, fallback]
+        return either
+    }
+}

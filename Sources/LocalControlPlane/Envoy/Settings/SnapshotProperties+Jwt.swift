@@ -1,0 +1,99 @@
+import Foundation
+import Shared
+
+/// envoy-control's `envoy-control.envoy.snapshot.jwt.*`: the OAuth providers whose tokens endpoints may require
+/// (`proxy_settings.incoming.endpoints[].oauth`), verified by Envoy's JWT filter against each provider's JWKS.
+extension SnapshotProperties {
+    public struct JwtProperties: Hashable, Sendable {
+        /// Keep the token in the request the local service receives.
+        public var forwardJwt = true
+        /// The verified token's payload (base64url) for the local service.
+        public var forwardPayloadHeader = "x-oauth-token-validated"
+        /// Where the payload goes in the request's dynamic metadata (`envoy.filters.http.jwt_authn`).
+        public var payloadInMetadata = "jwt"
+        /// `exp`: tokens without an expiry are refused.
+        public var fieldRequiredInToken = "exp"
+        public var defaultVerificationType = OAuth.Verification.offline
+        public var defaultOAuthPolicy = OAuth.Policy.strict
+        public var providers: [String: OAuthProvider] = [:]
+    }
+
+    public struct OAuthProvider: Hashable, Sendable {
+        public var jwksUri = "http://localhost"
+        /// The control plane creates the cluster that fetches the JWKS (`clusterName`, to the URI's host at
+        /// `clusterPort`, TLS for https); otherwise `clusterName` must be one of the Envoy's clusters (a dependency).
+        public var createCluster = false
+        public var clusterName = ""
+        public var clusterPort = 443
+        public var cacheDuration: Duration = .seconds(300)
+        public var connectionTimeout: Duration = .seconds(1)
+        /// Ours: tokens must carry this `iss` (envoy-control trusts any issuer whose key is in the JWKS).
+        public var issuer: String?
+        /// Client name → the token field whose values client selectors match (`name:selector`).
+        public var matchings: [String: String] = [:]
+
+        /// The JWKS endpoint as a domain dependency (host, port, TLS), when the control plane creates its cluster.
+        var jwksCluster: DomainDependency? {
+            guard createCluster, let url = URL(string: jwksUri), let host = url.host else { return nil }
+            return DomainDependency(host: host, port: clusterPort, tls: url.scheme == "https", explicitPort: true, settings: .init())
+        }
+    }
+}
+
+/// `proxy_settings.incoming.endpoints[].oauth`.
+public struct OAuth: Hashable, Sendable {
+    public var provider: String
+    public var verification: Verification
+    public var policy: Policy
+
+    public enum Verification: String, Hashable, Sendable, CaseIterable {
+        case offline
+    }
+
+    /// What a request without a valid token gets: `strict` 401 for a missing or bad token, `allowMissing` 401 only
+    /// for a bad one, `allowMissingOrFailed` always passes (the payload is forwarded when valid).
+    public enum Policy: String, Hashable, Sendable, CaseIterable {
+        case strict
+        case allowMissing
+        case allowMissingOrFailed
+    }
+}
+
+extension SnapshotProperties.JwtProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: [
+            "forwardJwt", "forwardPayloadHeader", "payloadInMetadata", "fieldRequiredInToken", "defaultVerificationType",
+            "defaultOAuthPolicy", "providers",
+        ])
+        try keys.set(&forwardJwt, "forwardJwt")
+        try keys.set(&forwardPayloadHeader, "forwardPayloadHeader")
+        try keys.set(&payloadInMetadata, "payloadInMetadata")
+        try keys.set(&fieldRequiredInToken, "fieldRequiredInToken")
+        try keys.setCase(&defaultVerificationType, "defaultVerificationType")
+        try keys.setCase(&defaultOAuthPolicy, "defaultOAuthPolicy")
+        try keys.set(&providers, "providers")
+    }
+}
+
+extension SnapshotProperties.OAuthProvider: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: [
+            "jwksUri", "createCluster", "clusterName", "clusterPort", "cacheDuration", "connectionTimeout", "issuer", "matchings",
+        ])
+        try keys.set(&jwksUri, "jwksUri")
+        guard let url = URL(string: jwksUri), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
+            throw keys.invalid("jwksUri", "'\(jwksUri)' is not an http(s) URL")
+        }
+        try keys.set(&createCluster, "createCluster")
+        try keys.set(&clusterName, "clusterName")
+        guard !clusterName.isEmpty else { throw keys.invalid("clusterName", "a provider needs the cluster that reaches its JWKS") }
+        try keys.set(&clusterPort, "clusterPort")
+        guard (1...65535).contains(clusterPort) else { throw keys.invalid("clusterPort", "\(clusterPort) is not in 1-65535") }
+        try keys.setDuration(&cacheDuration, "cacheDuration")
+        try keys.setDuration(&connectionTimeout, "connectionTimeout")
+        try keys.set(&issuer, "issuer")
+        try keys.set(&matchings, "matchings")
+    }
+}
