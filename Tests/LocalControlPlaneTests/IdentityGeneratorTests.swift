@@ -76,6 +76,18 @@ struct IdentityGeneratorTests {
         #expect(properties.tlsAuthentication.anyServiceSanPattern == #"spiffe://mesh\.example/ns/default/sa/.+"#)
     }
 
+    @Test("client lists: a custom list stands for its clients, the default list joins endpoints naming none, full-access clients join all")
+    func clientLists() {
+        var properties = SnapshotProperties.IncomingPermissionsProperties()
+        properties.clientsLists.defaultClientsList = ["auditor"]
+        properties.clientsLists.customClientsLists = ["team-payments": ["billing", "checkout"]]
+        properties.clientsAllowedToAllEndpoints = ["monitoring"]
+        let identity = CallerIdentity(properties)
+        #expect(identity.admitted(["client"]) == ["auditor", "client", "monitoring"])
+        #expect(identity.admitted(["team-payments", "client"]) == ["billing", "checkout", "client", "monitoring"])
+        #expect(CallerIdentity(.init()).admitted(["b", "a", "b"]) == ["a", "b"])
+    }
+
     @Test("source IP: a service's instances' IP addresses only (host names skipped); no instance means nobody")
     func sourceAddresses() throws {
         let generator = SnapshotGenerator(datacenter: "dc1", properties: Self.properties)

@@ -12,10 +12,21 @@ struct CallerIdentity {
         self.sourceAddresses = sourceAddresses
     }
 
+    /// An endpoint's callers (roles already expanded) as the server's lists widen them, sorted and unique: a client
+    /// naming a custom list stands for its clients; without any, the default list joins; the clients allowed to all
+    /// endpoints always do (envoy-control's `clientsLists` and `clientsAllowedToAllEndpoints`).
+    func admitted(_ callers: [String]) -> [String] {
+        let lists = properties.clientsLists
+        var expanded = callers.flatMap { lists.customClientsLists[$0] ?? [$0] }
+        if !callers.contains(where: { lists.customClientsLists[$0] != nil }) { expanded += lists.defaultClientsList }
+        return Set(expanded + properties.clientsAllowedToAllEndpoints).sorted()
+    }
+
     /// The services whose instances' addresses these permissions name (a change to them changes the RBAC).
     static func addressAuthenticated(_ permissions: IncomingPermissions?, _ properties: SnapshotProperties.IncomingPermissionsProperties) -> Set<String> {
         guard let permissions, !properties.sourceIpAuthentication.enabledForIncomingServices.isEmpty else { return [] }
-        let callers = permissions.endpoints.flatMap { $0.clients.flatMap(permissions.callers) }
+        let identity = CallerIdentity(properties)
+        let callers = permissions.endpoints.flatMap { identity.admitted($0.clients.flatMap(permissions.callers)) }
         return Set(callers).intersection(properties.sourceIpAuthentication.enabledForIncomingServices)
     }
 

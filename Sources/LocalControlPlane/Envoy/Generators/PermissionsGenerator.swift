@@ -64,7 +64,7 @@ enum PermissionsGenerator {
     }()
 
     private static func principal(_ clients: [String], _ incoming: IncomingPermissions, _ identity: CallerIdentity) -> Envoy_Config_Rbac_V3_Principal {
-        let callers = Set(clients.flatMap(incoming.callers)).sorted()
+        let callers = identity.admitted(clients.flatMap(incoming.callers))
         if callers.contains("*"), identity.properties.trustServiceNameHeader == .always { return anyone }
         var principal = Envoy_Config_Rbac_V3_Principal()
         principal.orIds.ids = callers.flatMap(identity.principals)

@@ -60,12 +60,24 @@ extension SnapshotProperties.IncomingPermissionsProperties: Decodable {
         self.init()
         let keys = try decoder.settings(known: [
             "enabled", "serviceNameHeader", "trustServiceNameHeader", "tlsAuthentication", "sourceIpAuthentication",
+            "clientsAllowedToAllEndpoints", "clientsLists",
         ])
         try keys.set(&enabled, "enabled")
         try keys.set(&serviceNameHeader, "serviceNameHeader")
         try keys.setCase(&trustServiceNameHeader, "trustServiceNameHeader")
         try keys.set(&tlsAuthentication, "tlsAuthentication")
         try keys.set(&sourceIpAuthentication, "sourceIpAuthentication")
+        try keys.set(&clientsAllowedToAllEndpoints, "clientsAllowedToAllEndpoints")
+        try keys.set(&clientsLists, "clientsLists")
+    }
+}
+
+extension SnapshotProperties.ClientsListsProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["defaultClientsList", "customClientsLists"])
+        try keys.set(&defaultClientsList, "defaultClientsList")
+        try keys.set(&customClientsLists, "customClientsLists")
     }
 }
 

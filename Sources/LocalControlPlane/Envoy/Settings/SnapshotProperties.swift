@@ -35,6 +35,16 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var trustServiceNameHeader = ServiceNameHeaderTrust.originalDestination
         public var tlsAuthentication = TlsAuthenticationProperties()
         public var sourceIpAuthentication = SourceIpAuthenticationProperties()
+        /// Clients every endpoint admits besides its own (monitoring, a debugging tool).
+        public var clientsAllowedToAllEndpoints: [String] = []
+        public var clientsLists = ClientsListsProperties()
+    }
+
+    /// Named client lists: an endpoint's client naming a custom list stands for the list's clients; an endpoint
+    /// that names none of them also admits `defaultClientsList`.
+    public struct ClientsListsProperties: Hashable, Sendable {
+        public var defaultClientsList: [String] = []
+        public var customClientsLists: [String: [String]] = [:]
     }
 
     public struct OutgoingPermissionsProperties: Hashable, Sendable {
