@@ -133,6 +133,49 @@ struct IdentityTests {
         #expect(await b.envoy.stat("ingress_rate_limit.http_local_rate_limit.rate_limited") == 22)
     }
 
+    @Test("https domain dependencies: the server's certificate must chain to trustedCaFile and name the host, or the call fails")
+    func domainCertificates() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("identity-domains")
+        let trusted = try TestPKI(name: "public", directory: directory)
+        let rogue = try TestPKI(name: "rogue", directory: directory)
+        let servers = try [trusted, rogue].map { pki in
+            let certificate = try pki.issue("\(pki.directory.lastPathComponent)-localhost", altNames: ["DNS:localhost"])
+            let port = TestEnvironment.freePort()
+            let process = try ManagedProcess(
+                name: "https-\(pki.directory.lastPathComponent)", executable: TestEnvironment.python,
+                arguments: ["-c", Self.httpsServer, "\(port)", certificate.certificate, certificate.key], directory: directory)
+            return (port, process)
+        }
+        let (good, untrusted) = (servers[0].0, servers[1].0)
+        let controlPlane = try ControlPlaneProcess(
+            registryYAML: "services: []\n", directory: directory, settings: "snapshot: { trustedCaFile: \(trusted.caCertificate) }\n")
+        defer { servers.forEach { $0.1.stop() }; controlPlane.process.stop() }
+        #expect(await controlPlane.waitUntilReady())
+        let client = try Sidecar(service: "client", settings: """
+                proxy_settings:
+                  outgoing:
+                    dependencies:
+                      - { domain: "https://localhost:\(good)" }
+                      - { domain: "https://127.0.0.1:\(good)" }
+                      - { domain: "https://localhost:\(untrusted)" }
+            """, controlPlane: controlPlane, directory: directory)
+        defer { client.stop() }
+        #expect(await client.waitForRoute("localhost:\(good)"), "a certificate from the trusted CA naming the host")
+        #expect(try await client.call("127.0.0.1:\(good)").status == 503, "the same certificate does not name 127.0.0.1")
+        #expect(try await client.call("localhost:\(untrusted)").status == 503, "a certificate from a CA not in trustedCaFile")
+        #expect(await client.envoy.stat("cluster.127_0_0_1_\(good).ssl.fail_verify_san") ?? 0 > 0)
+    }
+
+    /// An HTTPS file server on the venv's Python: port, certificate, key.
+    static let httpsServer = """
+        import http.server, ssl, sys
+        server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.serve_forever()
+        """
+
     /// How many of `count` concurrent calls got each status.
     static func statuses(of count: Int, _ call: @escaping @Sendable () async throws -> HTTP.Reply) async throws -> [Int: Int] {
         try await withThrowingTaskGroup(of: Int.self) { group in

@@ -181,7 +181,7 @@ struct IdentityGeneratorTests {
         let manager = try Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
             unpackingAny: listener.filterChains[0].filters[0].typedConfig)
         #expect(manager.httpFilters.map(\.name) == ["envoy.filters.http.jwt_authn", "envoy.filters.http.rbac", "envoy.filters.http.router"])
-        let clusters = JwtGenerator.clusters(profile.incoming.oauthEndpoints, properties.jwt)
+        let clusters = JwtGenerator.clusters(profile.incoming.oauthEndpoints, properties)
         try Golden.check(
             ListenerGenerator.listeners(for: profile, properties: properties).map { $0 as any SwiftProtobuf.Message } + clusters, named: "listeners-jwt")
         #expect(clusters.map(\.name) == ["auth-jwks"], "only the providers this Envoy's endpoints name")

@@ -52,6 +52,16 @@ struct TrafficPolicyGeneratorTests {
         let domain = try #require(profile.outgoing.domains.first)
         #expect(domain.host == "api.example.com" && domain.port == 443 && domain.tls)
         try Golden.check([ClusterGenerator.domainCluster(domain)], named: "clusters-domain")
+
+        let twoPorts = try Fixtures.profile("""
+            {"service_name": "client", "proxy_settings": {"outgoing": {"dependencies": [
+                {"domain": "https://api.example.com:8443"}, {"domain": "https://api.example.com"}]}}}
+            """)
+        let hosts = RouteGenerator.egress(
+            for: twoPorts, dependencies: [], properties: Fixtures.strict, subsets: SubsetRules(Fixtures.strict, tagFilter: TagFilter())
+        ).virtualHosts.flatMap(\.domains)
+        #expect(hosts.filter { $0.hasPrefix("api.example.com") }.sorted() == ["api.example.com", "api.example.com:443", "api.example.com:8443"],
+                "one host on two ports: the bare name once (Envoy refuses duplicate domains)")
     }
 
     @Test("permissions: RBAC allow rules per endpoint, roles expanded, log policy as shadow rules with a verdict log")

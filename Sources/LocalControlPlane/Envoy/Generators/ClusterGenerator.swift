@@ -97,9 +97,12 @@ enum ClusterGenerator {
         return config
     }
 
-    /// An external `domain` dependency (or a JWKS endpoint, under its provider's cluster name): resolved by DNS, with
-    /// TLS and SNI for https.
-    static func domainCluster(_ domain: DomainDependency, named name: String? = nil) -> Envoy_Config_Cluster_V3_Cluster {
+    /// An external `domain` dependency (or a JWKS endpoint, under its provider's cluster name): resolved by DNS; for
+    /// https with SNI, the server's certificate checked against `trustedCaFile` and required to name the host (a
+    /// certificate for another name, or from an unknown CA, fails the connection: 503).
+    static func domainCluster(
+        _ domain: DomainDependency, named name: String? = nil, trustedCaFile: String = SnapshotProperties().trustedCaFile
+    ) -> Envoy_Config_Cluster_V3_Cluster {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
         cluster.name = name ?? domain.clusterName
         cluster.type = .logicalDns
@@ -114,6 +117,11 @@ enum ClusterGenerator {
         if domain.tls {
             var tls = Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext()
             tls.sni = domain.host
+            tls.commonTlsContext.validationContext.trustedCa.filename = trustedCaFile
+            var san = Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher()
+            san.sanType = IPAddressText.isIPv4(domain.host) || IPAddressText.isIPv6(domain.host) ? .ipAddress : .dns
+            san.matcher.exact = domain.host
+            tls.commonTlsContext.validationContext.matchTypedSubjectAltNames = [san]
             cluster.transportSocket.name = "envoy.transport_sockets.tls"
             cluster.transportSocket.typedConfig = EnvoyValues.typedConfig(tls)
         }

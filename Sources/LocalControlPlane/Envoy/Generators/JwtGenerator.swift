@@ -38,10 +38,10 @@ enum JwtGenerator {
     }
 
     /// The clusters the control plane creates for the JWKS of the providers `endpoints` name.
-    static func clusters(_ endpoints: [OAuthEndpoint], _ properties: SnapshotProperties.JwtProperties) -> [Envoy_Config_Cluster_V3_Cluster] {
+    static func clusters(_ endpoints: [OAuthEndpoint], _ properties: SnapshotProperties) -> [Envoy_Config_Cluster_V3_Cluster] {
         Set(endpoints.map(\.oauth.provider)).sorted().compactMap { name in
-            guard let provider = properties.providers[name], let jwks = provider.jwksCluster else { return nil }
-            return ClusterGenerator.domainCluster(jwks, named: provider.clusterName)
+            guard let provider = properties.jwt.providers[name], let jwks = provider.jwksCluster else { return nil }
+            return ClusterGenerator.domainCluster(jwks, named: provider.clusterName, trustedCaFile: properties.trustedCaFile)
         }
     }
 

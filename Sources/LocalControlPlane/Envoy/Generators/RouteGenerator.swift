@@ -31,8 +31,11 @@ enum RouteGenerator {
         let rules = EgressRouteRules(properties: properties, subsets: subsets)
         var configuration = Envoy_Config_Route_V3_RouteConfiguration()
         configuration.name = egressName
+        // A bare host (no port) may name one virtual host only: the domain on its scheme's default port, else the first.
+        let bareHostOwners = Dictionary(grouping: profile.outgoing.domains, by: \.host)
+            .mapValues { domains in (domains.first { !$0.explicitPort } ?? domains[0]).clusterName }
         configuration.virtualHosts = dependencies.map(rules.serviceHost)
-            + profile.outgoing.domains.map(rules.domainHost)
+            + profile.outgoing.domains.map { rules.domainHost($0, bareHost: bareHostOwners[$0.host] == $0.clusterName) }
             + [rules.originalDestinationHost, rules.clusterNotFoundHost]
         if properties.incomingPermissions.enabled {
             configuration.requestHeadersToAdd = [EnvoyValues.header(properties.incomingPermissions.serviceNameHeader, profile.serviceName)]
@@ -74,10 +77,10 @@ private struct EgressRouteRules {
         return host
     }
 
-    func domainHost(_ domain: DomainDependency) -> Envoy_Config_Route_V3_VirtualHost {
+    func domainHost(_ domain: DomainDependency, bareHost: Bool = true) -> Envoy_Config_Route_V3_VirtualHost {
         var host = Envoy_Config_Route_V3_VirtualHost()
         host.name = domain.clusterName
-        host.domains = [domain.host, "\(domain.host):\(domain.port)"]
+        host.domains = (bareHost ? [domain.host] : []) + ["\(domain.host):\(domain.port)"]
         host.routes = [forward(to: domain.clusterName, domain.settings)]
         return host
     }

@@ -9,6 +9,7 @@ extension SnapshotProperties: Decodable {
         let keys = try decoder.settings(known: [
             "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing", "accessLog",
             "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies", "jwt",
+            "trustedCaFile",
         ])
         try keys.set(&incomingPermissions, "incomingPermissions")
         try keys.set(&outgoingPermissions, "outgoingPermissions")
@@ -25,6 +26,7 @@ extension SnapshotProperties: Decodable {
         try keys.set(&pathNormalization, "pathNormalization")
         try keys.set(&defaultDependencies, "defaultDependencies")
         try keys.set(&jwt, "jwt")
+        try keys.set(&trustedCaFile, "trustedCaFile")
     }
 }
 

@@ -18,6 +18,9 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var jwt = JwtProperties()
     /// The retry policy of dependencies that set none.
     public var retryPolicy = RetryPolicyProperties()
+    /// The CA bundle (a path on the Envoy's host) that https domain dependencies' and JWKS endpoints' certificates
+    /// must chain to.
+    public var trustedCaFile = "/etc/ssl/certs/ca-certificates.crt"
     /// The bootstrap's static cluster that reaches this control plane: the config source of EDS and RDS for Envoys
     /// that do not use ADS (`ads: false`).
     public var xdsClusterName = "envoy-control-xds"

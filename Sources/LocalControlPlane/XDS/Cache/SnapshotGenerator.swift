@@ -129,8 +129,8 @@ struct SnapshotGenerator: Sendable {
             routes: RouteGenerator.routes(for: profile, dependencies: dependencies, properties: properties, subsets: subsets).map {
                 EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.route.typeURL)
             },
-            staticClusters: (profile.outgoing.domains.map { ClusterGenerator.domainCluster($0) }
-                + JwtGenerator.clusters(profile.incoming.oauthEndpoints, properties.jwt)).map {
+            staticClusters: (profile.outgoing.domains.map { ClusterGenerator.domainCluster($0, trustedCaFile: properties.trustedCaFile) }
+                + JwtGenerator.clusters(profile.incoming.oauthEndpoints, properties)).map {
                 EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.cluster.typeURL)
             })
     }
