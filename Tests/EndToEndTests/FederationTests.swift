@@ -50,7 +50,7 @@ struct FederationTests {
     func failover() async throws {
         let world = try await FederationWorld(name: "failover", dc1Backends: ["dc1-a"], dc2Backends: ["dc2-a"])
         defer { world.stop() }
-        let ready = await TestEnvironment.waitUntil { await world.endpointsInDC1().count == 2 }
+        let ready = await TestEnvironment.waitUntil(timeout: .seconds(60)) { await world.endpointsInDC1().count == 2 }
         #expect(ready, "dc1's Envoy knows both DCs")
         #expect(await world.distribution(of: 50) == ["dc1-a": 50], "all traffic stays local")
 
@@ -74,7 +74,7 @@ struct FederationTests {
             name: "split", dc1Backends: ["dc1-a"], dc2Backends: ["dc2-a"],
             policyYAML: "services:\n  backend: { split: { dc1: 80, dc2: 20 } }\n")
         defer { world.stop() }
-        let ready = await TestEnvironment.waitUntil { await world.endpointsInDC1().count == 2 }
+        let ready = await TestEnvironment.waitUntil(timeout: .seconds(60)) { await world.endpointsInDC1().count == 2 }
         #expect(ready)
         // The split's locality weights come with the cluster (CDS) as well as the endpoints: wait until both DCs answer.
         let weighted = await TestEnvironment.waitUntil { await world.distribution(of: 40)["dc2-a", default: 0] > 0 }
