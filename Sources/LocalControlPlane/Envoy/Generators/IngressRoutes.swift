@@ -46,11 +46,7 @@ enum IngressRoutes {
     ) -> Envoy_Config_Route_V3_Route {
         let timeouts = profile.incoming.timeoutPolicy
         var route = Envoy_Config_Route_V3_Route()
-        switch match {
-        case .exact(let path): route.match.path = path
-        case .prefix(let path): route.match.prefix = path
-        case .regex(let path): route.match.safeRegex.regex = path
-        }
+        route.match = RouteMatching.path(match)
         route.route.cluster = cluster
         route.route.timeout = EnvoyValues.duration(timeouts.responseTimeout ?? properties.localService.responseTimeout)
         route.route.idleTimeout = EnvoyValues.duration(timeouts.idleTimeout ?? properties.localService.idleTimeout)

@@ -21,11 +21,7 @@ enum JwtGenerator {
         config.rules = endpoints.flatMap { endpoint in
             endpoint.paths.map { path in
                 var rule = Envoy_Extensions_Filters_Http_JwtAuthn_V3_RequirementRule()
-                switch path {
-                case .exact(let value): rule.match.path = value
-                case .prefix(let value): rule.match.prefix = value
-                case .regex(let value): rule.match.safeRegex.regex = value
-                }
+                rule.match = RouteMatching.path(path)
                 if !endpoint.methods.isEmpty { rule.match.headers = [RouteMatching.methods(endpoint.methods)] }
                 rule.requires = requirement(endpoint.oauth)
                 return rule

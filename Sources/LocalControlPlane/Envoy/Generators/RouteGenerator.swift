@@ -158,6 +158,17 @@ enum RouteMatching {
         return matcher
     }
 
+    /// A route (or JWT rule) match on the request path.
+    static func path(_ match: PathMatch) -> Envoy_Config_Route_V3_RouteMatch {
+        var routeMatch = Envoy_Config_Route_V3_RouteMatch()
+        switch match {
+        case .exact(let path): routeMatch.path = path
+        case .prefix(let path): routeMatch.prefix = path
+        case .regex(let path): routeMatch.safeRegex.regex = path
+        }
+        return routeMatch
+    }
+
     /// Any of `methods` (HTTP method names, which need no escaping).
     static func methods(_ methods: [String]) -> Envoy_Config_Route_V3_HeaderMatcher {
         var matcher = Envoy_Config_Route_V3_HeaderMatcher()
