@@ -27,6 +27,11 @@ public enum MetricNames {
     /// remote state it holds is frozen (alert on `time() - federation_last_poll_timestamp_seconds`).
     public static let federationLastPoll = "federation_last_poll_timestamp_seconds"
     public static let remoteStateLastApplied = "remote_state_last_applied_timestamp_seconds"
+    /// Sidecar certificates signed (`result`: issued, failed) and Envoys refused one (not proven to be the service).
+    public static let sidecarCertificates = "sidecar_certificates_total"
+    public static let sidecarCertificateRefusals = "sidecar_certificate_refusals_total"
+    /// The earliest `notAfter` among the sidecar certificates in use: renewal stopped if it comes close.
+    public static let sidecarCertificateExpiry = "sidecar_certificate_earliest_expiry_timestamp_seconds"
 
     /// Label names.
     public static let typeLabel = "type"
@@ -34,4 +39,5 @@ public enum MetricNames {
     public static let sourceLabel = "source"
     public static let endpointLabel = "endpoint"
     public static let keyLabel = "key"
+    public static let resultLabel = "result"
 }

@@ -46,7 +46,7 @@ struct IdentityGeneratorTests {
         let assignment = EndpointGenerator.loadAssignment(name: "backend", local: instances, remote: nil, datacenter: "dc1", tls: tls)
         #expect(assignment.endpoints[0].lbEndpoints.map { $0.metadata.filterMetadata["envoy.transport_socket_match"] != nil } == [true, false])
         try Golden.check(
-            [ClusterGenerator.serviceCluster("backend", mutualTLS: true, properties: Self.properties), assignment], named: "clusters-mtls")
+            [ClusterGenerator.serviceCluster("backend", certificate: .bootstrap, properties: Self.properties), assignment], named: "clusters-mtls")
         var everyone = tls
         everyone.mtlsEnabledForAllServices = true
         let all = EndpointGenerator.loadAssignment(name: "backend", local: instances, remote: nil, datacenter: "dc1", tls: everyone)

@@ -46,6 +46,42 @@ public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConf
   fileprivate var _sdsConfig: Envoy_Config_Core_V3_ConfigSource? = nil
 }
 
+public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_Secret: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var type: Envoy_Extensions_TransportSockets_Tls_V3_Secret.OneOf_Type? = nil
+
+  public var tlsCertificate: Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate {
+    get {
+      if case .tlsCertificate(let v)? = type {return v}
+      return Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate()
+    }
+    set {type = .tlsCertificate(newValue)}
+  }
+
+  public var validationContext: Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext {
+    get {
+      if case .validationContext(let v)? = type {return v}
+      return Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
+    }
+    set {type = .validationContext(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Type: Equatable, Sendable {
+    case tlsCertificate(Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate)
+    case validationContext(Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext)
+
+  }
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.extensions.transport_sockets.tls.v3"
@@ -84,6 +120,78 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig: 
   public static func ==(lhs: Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig, rhs: Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs._sdsConfig != rhs._sdsConfig {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_Secret: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Secret"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}tls_certificate\0\u{4}\u{2}validation_context\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try {
+        var v: Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate?
+        var hadOneofValue = false
+        if let current = self.type {
+          hadOneofValue = true
+          if case .tlsCertificate(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.type = .tlsCertificate(v)
+        }
+      }()
+      case 4: try {
+        var v: Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext?
+        var hadOneofValue = false
+        if let current = self.type {
+          hadOneofValue = true
+          if case .validationContext(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.type = .validationContext(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    switch self.type {
+    case .tlsCertificate?: try {
+      guard case .tlsCertificate(let v)? = self.type else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .validationContext?: try {
+      guard case .validationContext(let v)? = self.type else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_TransportSockets_Tls_V3_Secret, rhs: Envoy_Extensions_TransportSockets_Tls_V3_Secret) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.type != rhs.type {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -19,6 +19,7 @@ public struct AggregatorConfig: Codable, Sendable {
     public var tlsCert: String?
     public var tlsKey: String?
     public var tlsCa: String?
+    public var tlsReloadInterval: String?
     public var logLevel: String?
     public var logFormat: LogFormat?
 
@@ -27,7 +28,7 @@ public struct AggregatorConfig: Codable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case region, datacenters, database, policy, httpPort, bind, pushTokenFile, stateTokenFile, pollWait, initialSyncGrace, logLevel
         case logFormat
-        case tlsCert, tlsKey, tlsCa
+        case tlsCert, tlsKey, tlsCa, tlsReloadInterval
     }
 
     public static let defaultHTTPPort = 19000
@@ -63,7 +64,7 @@ public struct AggregatorConfig: Codable, Sendable {
             problems.append("pushTokenFile: required (control planes accept pushes only with their bearer token)")
         }
         let stateToken = BearerToken.read(file: stateTokenFile, key: "stateTokenFile", problems: &problems)
-        let tls = TLSIdentity.load(cert: tlsCert, key: tlsKey, ca: tlsCa, problems: &problems)
+        let tls = TLSIdentity.load(cert: tlsCert, key: tlsKey, ca: tlsCa, reloadInterval: tlsReloadInterval, problems: &problems)
         if tlsCert != nil {
             // Plain HTTP to a control plane that requires mTLS would fail every poll; say so now.
             for (datacenter, urls) in datacenterURLs.sorted(by: { $0.key < $1.key }) {

@@ -34,6 +34,7 @@ public struct GlobalAggregatorApp {
         clientConfiguration.decompression = .enabled(limit: .size(DatacenterPoller.maxBodyBytes))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         var services: [any Service] = [PolicyWatcher(core: core, policyFile: config.policyFile)]
+        if let reloader = config.tls?.reloader { services.append(reloader) }
         let bodies = PushBodies()
         for (datacenter, urls) in config.datacenters.sorted(by: { $0.key < $1.key }) {
             for url in urls {

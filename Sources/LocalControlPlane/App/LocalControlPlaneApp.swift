@@ -22,7 +22,9 @@ public struct LocalControlPlaneApp {
     public init(config: ValidLocalControlPlaneConfig, metrics: MetricsBootstrap?) {
         self.config = config
         self.metrics = metrics
-        cache = SnapshotCache(datacenter: config.datacenter, properties: config.snapshot, tagFilter: config.tagFilter)
+        cache = SnapshotCache(
+            datacenter: config.datacenter, properties: config.snapshot, tagFilter: config.tagFilter,
+            sidecarCertificates: config.sidecarCertificates)
         registryStatus = RegistryStatus(
             source: config.consul.map { "consul:\($0.url)" } ?? config.registryFile.map { "file:\($0)" } ?? "embedded")
         publisher = LocalStatePublisher(datacenter: config.datacenter)
@@ -33,7 +35,9 @@ public struct LocalControlPlaneApp {
     public func run() async throws {
         let logger = Logger(label: "local-control-plane")
         let controlPlaneId = "local-control-plane/\(config.datacenter)/\(ProcessInfo.processInfo.hostName)"
-        let discovery = DiscoveryService.all(cache: cache, registry: streams, controlPlaneId: controlPlaneId, properties: config.snapshot)
+        let discovery = DiscoveryService.all(
+            cache: cache, registry: streams, controlPlaneId: controlPlaneId, properties: config.snapshot,
+            nodeAuthentication: config.sidecarCertificates?.settings.nodeAuthentication)
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
         transportConfig.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
         // NIO listens with a backlog of 128: when thousands of Envoys reconnect at once (a restart), the rest of
@@ -43,7 +47,7 @@ public struct LocalControlPlaneApp {
         }
         let grpc = GRPCServer(
             transport: .http2NIOPosix(
-                address: .ipv4(host: config.bind, port: config.xdsPort), transportSecurity: Self.xdsSecurity(config.tls),
+                address: .ipv4(host: config.bind, port: config.xdsPort), transportSecurity: try Self.xdsSecurity(config.tls),
                 config: transportConfig),
             services: discovery)
         let api = ControlPlaneAPI(
@@ -63,6 +67,13 @@ public struct LocalControlPlaneApp {
             logger: Logger(label: "http"))
 
         var services: [any Service] = [GRPCServerService(server: grpc), http]
+        if let reloader = config.tls?.reloader { services.append(reloader) }
+        if let issuer = config.sidecarCertificates {
+            services.append(SidecarCertificateRotation(cache: cache, settings: issuer.settings))
+            if issuer.settings.nodeAuthentication == .nodeMetadata {
+                logger.warning("sidecarCertificates.nodeAuthentication is nodeMetadata: any peer that reaches the xDS port gets any service's key")
+            }
+        }
         var consulConnections: ConsulConnections?
         if let consul = config.consul {
             let connections = ConsulConnections(maxConcurrentWatches: consul.settings.maxConcurrentWatches)
@@ -93,13 +104,11 @@ public struct LocalControlPlaneApp {
         try await consulConnections?.shutdown()
     }
 
-    /// mTLS when configured: an Envoy without a certificate signed by the CA fails the handshake.
-    private static func xdsSecurity(_ tls: TLSIdentity?) -> HTTP2ServerTransport.Posix.TransportSecurity {
+    /// mTLS when configured: an Envoy without a certificate signed by the CA fails the handshake. The server's own
+    /// certificate follows the reloader.
+    private static func xdsSecurity(_ tls: TLSIdentity?) throws -> HTTP2ServerTransport.Posix.TransportSecurity {
         guard let tls else { return .plaintext }
-        return .mTLS(
-            certificateChain: [.file(path: tls.certificateFile, format: .pem)],
-            privateKey: .file(path: tls.privateKeyFile, format: .pem)
-        ) { security in
+        return try .mTLS(certificateReloader: tls.reloader) { security in
             security.trustRoots = .certificates([.file(path: tls.caFile, format: .pem)])
             security.clientCertificateVerification = .noHostnameVerification
         }

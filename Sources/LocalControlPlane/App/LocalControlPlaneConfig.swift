@@ -22,18 +22,21 @@ public struct LocalControlPlaneConfig: Decodable, Sendable, Equatable {
     public var tlsCert: String?
     public var tlsKey: String?
     public var tlsCa: String?
+    public var tlsReloadInterval: String?
     public var logLevel: String?
     public var logFormat: LogFormat?
     /// envoy-control's `envoy-control.envoy.snapshot.*` properties (config file only).
     public var snapshot: SnapshotProperties?
+    /// The CA this control plane signs sidecar certificates with, served over SDS (config file only).
+    public var sidecarCertificates: SidecarCertificateSettings?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, stateTokenFile, remoteStateFile, routableTags, logLevel, logFormat
-        case consulWait, consulDebounce, includeWarning, consulMaxWatches, tlsCert, tlsKey, tlsCa
+        case consulWait, consulDebounce, includeWarning, consulMaxWatches, tlsCert, tlsKey, tlsCa, tlsReloadInterval
         case consulURL = "consulUrl"
-        case consulTokenFile, snapshot
+        case consulTokenFile, snapshot, sidecarCertificates
     }
 
     public static let defaultXDSPort = 18000
@@ -64,7 +67,7 @@ public struct LocalControlPlaneConfig: Decodable, Sendable, Equatable {
         }
         let pushToken = BearerToken.read(file: pushTokenFile, key: "pushTokenFile", problems: &problems)
         let stateToken = BearerToken.read(file: stateTokenFile, key: "stateTokenFile", problems: &problems)
-        let tls = TLSIdentity.load(cert: tlsCert, key: tlsKey, ca: tlsCa, problems: &problems)
+        let tls = TLSIdentity.load(cert: tlsCert, key: tlsKey, ca: tlsCa, reloadInterval: tlsReloadInterval, problems: &problems)
         var tagFilter = TagFilter()
         if let routableTags {
             do {
@@ -73,8 +76,23 @@ public struct LocalControlPlaneConfig: Decodable, Sendable, Equatable {
                 problems.append("routableTags: '\(routableTags)' is not a valid regular expression")
             }
         }
+        var issuer: SidecarCertificateIssuer?
+        if let sidecarCertificates {
+            if sidecarCertificates.nodeAuthentication == .xdsClientCertificate && tlsCert == nil {
+                problems.append(
+                    "sidecarCertificates.nodeAuthentication: xdsClientCertificate needs mTLS on the xDS port (tlsCert, tlsKey, tlsCa)")
+            }
+            do {
+                let authority = try SidecarCertificateAuthority.load(
+                    certificateFile: sidecarCertificates.caCert, privateKeyFile: sidecarCertificates.caKey)
+                issuer = SidecarCertificateIssuer(settings: sidecarCertificates, authority: authority)
+            } catch {
+                problems += error.problems
+            }
+        }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return ValidLocalControlPlaneConfig(
+            sidecarCertificates: issuer,
             datacenter: datacenter!, registryFile: registryFile, consul: consul, xdsPort: xdsPort ?? Self.defaultXDSPort,
             httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind, pushToken: pushToken, stateToken: stateToken, tls: tls,
             remoteStateFile: remoteStateFile ?? "remote-state-\(datacenter!).json", tagFilter: tagFilter,
@@ -85,6 +103,8 @@ public struct LocalControlPlaneConfig: Decodable, Sendable, Equatable {
 
 /// A configuration that passed validation; the app is built only from this.
 public struct ValidLocalControlPlaneConfig: Sendable {
+    /// Set when this control plane signs sidecar certificates.
+    public let sidecarCertificates: SidecarCertificateIssuer?
     public let datacenter: String
     /// `nil` with `consul` nil too: the embedded default registry (an empty catalog) is served.
     public let registryFile: String?

@@ -1,6 +1,7 @@
-/// The xDS resource types this control plane serves, in the order updates are pushed (CDS → EDS → LDS → RDS),
-/// so an Envoy never receives a route to a cluster it does not know yet.
+/// The xDS resource types this control plane serves, in the order updates are pushed (SDS → CDS → EDS → LDS → RDS),
+/// so an Envoy never receives a route to a cluster it does not know yet, nor a TLS context before its secret.
 public enum ResourceType: String, CaseIterable, Sendable, Comparable {
+    case secret = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
     case cluster = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
     case endpoint = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
     case listener = "type.googleapis.com/envoy.config.listener.v3.Listener"
@@ -11,6 +12,7 @@ public enum ResourceType: String, CaseIterable, Sendable, Comparable {
     /// The short name operators know from Envoy's stats and docs; also the metrics label.
     public var shortName: String {
         switch self {
+        case .secret: "SDS"
         case .cluster: "CDS"
         case .endpoint: "EDS"
         case .listener: "LDS"

@@ -8,6 +8,8 @@ public struct ServerOptions: ParsableArguments {
     @Option(help: "PEM certificate (chain) for mTLS; needs --tls-key and --tls-ca.") public var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert.") public var tlsKey: String?
     @Option(help: "PEM CA bundle: peers need a certificate it signed.") public var tlsCa: String?
+    @Option(help: "How often --tls-cert and --tls-key are re-read, so renewed ones apply without a restart (default 30s).")
+    public var tlsReloadInterval: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") public var logLevel: String?
     @Option(help: "text or json (default text).") public var logFormat: LogFormat?
 

@@ -8,10 +8,10 @@ enum ClusterGenerator {
 
     /// The cluster named after the service; its endpoints come from EDS (over ADS, or from the control-plane cluster
     /// for `mode` xds). Under a cross-DC traffic split, localities are balanced by their weights. With other DCs'
-    /// endpoints it ejects hosts that fail. With `mutualTLS` (the Envoy has a certificate) it speaks mTLS to the
-    /// instances that accept it.
+    /// endpoints it ejects hosts that fail. With a `certificate` (the Envoy's, from its bootstrap or our SDS) it speaks
+    /// mTLS to the instances that accept it.
     static func serviceCluster(
-        _ name: String, mode: ProxyProfile.CommunicationMode = .ads, mutualTLS: Bool = false,
+        _ name: String, mode: ProxyProfile.CommunicationMode = .ads, certificate: ProxyProfile.CertificateSource? = nil,
         properties: SnapshotProperties = SnapshotProperties(), localityWeighted: Bool = false, crossDatacenter: Bool = false,
         traits: RoutingTraits = RoutingTraits(), subsets: SubsetRules? = nil
     ) -> Envoy_Config_Cluster_V3_Cluster {
@@ -35,9 +35,9 @@ enum ClusterGenerator {
         if crossDatacenter {
             cluster.outlierDetection = crossDatacenterOutlierDetection
         }
-        if mutualTLS {
+        if let certificate {
             cluster.transportSocketMatches = MutualTLSGenerator.transportSocketMatches(
-                service: name, properties.incomingPermissions.tlsAuthentication)
+                service: name, secrets: MutualTLSGenerator.SecretSource(certificate, mode: mode, properties), properties.incomingPermissions.tlsAuthentication)
         }
         return cluster
     }

@@ -15,11 +15,13 @@ enum ListenerGenerator {
         let identity = CallerIdentity(properties.incomingPermissions, sourceAddresses: sourceAddresses)
         let plaintext = chain(ingressManager(profile, config, properties, identity, tls: false))
         var ingress = listener(ingressName, config.ingress, .inbound, [plaintext])
-        if profile.mutualTLS {
+        if let certificate = profile.certificate {
             // The TLS inspector picks the TLS chain for a TLS handshake; anything else takes the plaintext one.
             var tls = chain(ingressManager(profile, config, properties, identity, tls: true))
             tls.filterChainMatch.transportProtocol = "tls"
-            tls.transportSocket = MutualTLSGenerator.downstreamSocket(properties.incomingPermissions.tlsAuthentication)
+            tls.transportSocket = MutualTLSGenerator.downstreamSocket(
+                secrets: MutualTLSGenerator.SecretSource(certificate, mode: profile.communicationMode, properties),
+                properties.incomingPermissions.tlsAuthentication)
             ingress.listenerFilters = [MutualTLSGenerator.tlsInspector]
             ingress.filterChains = [tls, plaintext]
         }

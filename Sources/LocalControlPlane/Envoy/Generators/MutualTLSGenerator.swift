@@ -1,8 +1,9 @@
 import EnvoyAPI
 import SwiftProtobuf
 
-/// Sidecar mTLS as envoy-control builds it. Certificates stay in the Envoy's bootstrap (static secrets named by
-/// `tlsAuthentication`); resources only refer to them by name. Clusters present the sidecar's certificate to
+/// Sidecar mTLS as envoy-control builds it. Resources refer to the certificate and trusted CA by the secret names of
+/// `tlsAuthentication`: static secrets of the Envoy's bootstrap, or secrets this control plane serves over SDS
+/// (`SecretGenerator`). Clusters present the sidecar's certificate to
 /// instances whose endpoint metadata accepts mTLS and check that the peer's URI SAN names the service; the ingress
 /// gets a TLS filter chain beside the plaintext one, chosen by the TLS inspector.
 enum MutualTLSGenerator {
@@ -27,15 +28,29 @@ enum MutualTLSGenerator {
     }
 
     /// TLS towards endpoints whose metadata accepts mTLS (peer must be `service`), plaintext towards the rest.
-    static func transportSocketMatches(service: String, _ properties: Properties) -> [Envoy_Config_Cluster_V3_Cluster.TransportSocketMatch] {
+    /// Where Envoy looks the secrets up: nil config source = its bootstrap's static secrets.
+    struct SecretSource {
+        let config: Envoy_Config_Core_V3_ConfigSource?
+
+        init(_ certificate: ProxyProfile.CertificateSource, mode: ProxyProfile.CommunicationMode, _ properties: SnapshotProperties) {
+            switch certificate {
+            case .bootstrap: config = nil
+            case .controlPlane: config = EnvoyValues.configSource(mode, properties)
+            }
+        }
+    }
+
+    static func transportSocketMatches(
+        service: String, secrets: SecretSource, _ properties: Properties
+    ) -> [Envoy_Config_Cluster_V3_Cluster.TransportSocketMatch] {
         var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
         var san = Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher()
         san.sanType = .uri
         san.matcher.exact = properties.sanURI(of: service)
         validation.matchTypedSubjectAltNames = [san]
-        var context = commonContext(properties)
+        var context = commonContext(secrets, properties)
         context.combinedValidationContext.defaultValidationContext = validation
-        context.combinedValidationContext.validationContextSdsSecretConfig = secret(properties.validationContextSecretName)
+        context.combinedValidationContext.validationContextSdsSecretConfig = secret(properties.validationContextSecretName, secrets)
         var upstream = Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext()
         upstream.commonTlsContext = context
 
@@ -52,9 +67,9 @@ enum MutualTLSGenerator {
     }
 
     /// The ingress's TLS socket: the sidecar's certificate, client certificates checked against the trusted CA.
-    static func downstreamSocket(_ properties: Properties) -> Envoy_Config_Core_V3_TransportSocket {
-        var context = commonContext(properties)
-        context.validationContextSdsSecretConfig = secret(properties.validationContextSecretName)
+    static func downstreamSocket(secrets: SecretSource, _ properties: Properties) -> Envoy_Config_Core_V3_TransportSocket {
+        var context = commonContext(secrets, properties)
+        context.validationContextSdsSecretConfig = secret(properties.validationContextSecretName, secrets)
         var downstream = Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext()
         downstream.commonTlsContext = context
         downstream.requireClientCertificate = .init(properties.requireClientCertificate)
@@ -82,19 +97,20 @@ enum MutualTLSGenerator {
         return principal
     }
 
-    private static func commonContext(_ properties: Properties) -> CommonTlsContext {
+    private static func commonContext(_ secrets: SecretSource, _ properties: Properties) -> CommonTlsContext {
         var context = CommonTlsContext()
         context.tlsParams.tlsMinimumProtocolVersion = tlsVersion(properties.tlsProtocol.minimumVersion)
         context.tlsParams.tlsMaximumProtocolVersion = tlsVersion(properties.tlsProtocol.maximumVersion)
         context.tlsParams.cipherSuites = properties.tlsProtocol.cipherSuites
-        context.tlsCertificateSdsSecretConfigs = [secret(properties.tlsCertificateSecretName)]
+        context.tlsCertificateSdsSecretConfigs = [secret(properties.tlsCertificateSecretName, secrets)]
         return context
     }
 
-    /// A secret the bootstrap defines, by name (no config source: Envoy looks among its static secrets).
-    private static func secret(_ name: String) -> Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig {
+    /// A secret by name, from the bootstrap (no config source) or over SDS.
+    private static func secret(_ name: String, _ source: SecretSource) -> Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig {
         var config = Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig()
         config.name = name
+        if let sds = source.config { config.sdsConfig = sds }
         return config
     }
 

@@ -15,6 +15,9 @@ public struct ProxyProfile: Hashable, Sendable {
     public var outgoing: Outgoing
     /// The ingress's path normalization: the server's, then `path_normalization`, then the incoming policy.
     public var pathNormalization = PathNormalization()
+    /// The control plane issues this Envoy its service's certificate over SDS (`sidecarCertificates`); set by the
+    /// stream once the Envoy proved it is the service, never from metadata alone.
+    public var issuedCertificate = false
 
     public init(
         serviceName: String, communicationMode: CommunicationMode = .ads, listeners: ListenersConfig? = nil,
@@ -32,8 +35,21 @@ public struct ProxyProfile: Hashable, Sendable {
         case xds
     }
 
+    /// Where the Envoy's certificate comes from; nil: it has none.
+    public enum CertificateSource: Hashable, Sendable {
+        /// Static secrets in its bootstrap (`has_static_secrets_defined`), envoy-control's mode.
+        case bootstrap
+        /// SDS from this control plane, which signs and renews it.
+        case controlPlane
+    }
+
+    public var certificate: CertificateSource? {
+        if listeners?.hasStaticSecretsDefined == true { return .bootstrap }
+        return issuedCertificate && listeners != nil ? .controlPlane : nil
+    }
+
     /// The Envoy has a certificate: its ingress takes TLS and its clusters use mTLS towards instances that accept it.
-    public var mutualTLS: Bool { listeners?.hasStaticSecretsDefined == true }
+    public var mutualTLS: Bool { certificate != nil }
 
     /// A short stable name for the group of Envoys sharing this profile (logs, metrics, `/debug/envoys`).
     public var groupId: String {

@@ -1,4 +1,5 @@
 import EnvoyAPI
+import Foundation
 import Logging
 import Metrics
 import Shared
@@ -27,6 +28,8 @@ public actor SnapshotCache {
     /// The cluster forms the groups have needed so far; each service's cluster is built in these only.
     private var clusterVariants: Set<SnapshotGenerator.ClusterVariant> = []
     private var groups: [ProxyProfile: Group] = [:]
+    /// The sidecar certificates this control plane issues (`sidecarCertificates`), nil when it issues none.
+    private var certificates: IssuedCertificates?
     private var nextWatchID = 0
     private let logger = Logger(label: "xds.cache")
     private let generationTimer = Metrics.Timer(label: MetricNames.snapshotGenerationSeconds)
@@ -35,8 +38,14 @@ public actor SnapshotCache {
     /// When the change being applied reached the cache; snapshots built for it carry this time.
     private var changeStartedAt = ContinuousClock.now
 
-    public init(datacenter: String, properties: SnapshotProperties = SnapshotProperties(), tagFilter: TagFilter = TagFilter()) {
+    public init(
+        datacenter: String, properties: SnapshotProperties = SnapshotProperties(), tagFilter: TagFilter = TagFilter(),
+        sidecarCertificates: SidecarCertificateIssuer? = nil
+    ) {
         generator = SnapshotGenerator(datacenter: datacenter, properties: properties, tagFilter: tagFilter)
+        certificates = sidecarCertificates.map {
+            IssuedCertificates(settings: $0.settings, authority: $0.authority, tls: properties.incomingPermissions.tlsAuthentication)
+        }
     }
 
     /// True once the first catalog arrived; Envoys get no response before that.
@@ -104,6 +113,9 @@ public actor SnapshotCache {
         groups[profile]?.watchers[id] = nil
         if groups[profile]?.watchers.isEmpty == true {
             groups[profile] = nil  // nobody uses the group: free it; it is rebuilt on the next watch
+            if profile.certificate == .controlPlane {
+                certificates?.keep(only: Set(groups.keys.filter { $0.certificate == .controlPlane }.map(\.serviceName)))
+            }
         }
         groupGauge.record(groups.count)
         Self.streamGauge(profile).record(groups[profile]?.watchers.count ?? 0)
@@ -118,6 +130,30 @@ public actor SnapshotCache {
     }
 
     public var groupCount: Int { groups.count }
+
+    // MARK: - sidecar certificates
+
+    /// Renews the sidecar certificates past half their validity and sends their Envoys the new secrets.
+    public func renewSidecarCertificates(now: Date = Date()) {
+        guard let renewed = certificates?.renew(now: now), !renewed.isEmpty else { return }
+        republishSecrets(of: renewed, reason: "certificates renewed")
+    }
+
+    /// Issues every sidecar certificate again under a new CA (and sends the new trust bundle).
+    public func replaceCertificateAuthority(_ authority: SidecarCertificateAuthority, now: Date = Date()) {
+        guard let replaced = certificates?.replace(authority, now: now), !replaced.isEmpty else { return }
+        republishSecrets(of: replaced, reason: "certificate authority replaced")
+    }
+
+    private func republishSecrets(of services: Set<String>, reason: String) {
+        changeStartedAt = .now
+        var rebuilt = 0
+        for (profile, group) in groups where profile.certificate == .controlPlane && services.contains(profile.serviceName) {
+            publish(profile, rebuild(profile, group))
+            rebuilt += 1
+        }
+        logger.info("\(reason)", metadata: ["services": "\(services.count)", "groups_rebuilt": "\(rebuilt)"])
+    }
 
     // MARK: - rebuilding
 
@@ -135,8 +171,9 @@ public actor SnapshotCache {
     }
 
     private func rebuild(_ profile: ProxyProfile, _ group: Group) -> Group {
+        let secrets = profile.certificate == .controlPlane ? certificates?.secrets(for: profile.serviceName, now: Date()) ?? [] : []
         let (snapshot, shape) = generator.snapshot(
-            for: profile, among: serviceNames, keeping: vacant, services: serviceResources, reusing: group.shape,
+            for: profile, among: serviceNames, keeping: vacant, services: serviceResources, secrets: secrets, reusing: group.shape,
             changedAt: changeStartedAt)
         snapshotBytes.record(snapshot.byteCount)
         var updated = group

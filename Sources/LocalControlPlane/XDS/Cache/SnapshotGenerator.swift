@@ -10,11 +10,11 @@ struct SnapshotGenerator: Sendable {
     /// certificate for mTLS. Only the forms some group uses are built.
     struct ClusterVariant: Hashable, Sendable {
         let mode: ProxyProfile.CommunicationMode
-        let mutualTLS: Bool
+        let certificate: ProxyProfile.CertificateSource?
 
         init(_ profile: ProxyProfile) {
             mode = profile.communicationMode
-            mutualTLS = profile.mutualTLS
+            certificate = profile.certificate
         }
     }
 
@@ -78,7 +78,7 @@ struct SnapshotGenerator: Sendable {
     func adding(_ variant: ClusterVariant, to resources: ServiceResources) -> ServiceResources {
         let name = resources.endpoints.name
         let cluster = ClusterGenerator.serviceCluster(
-            name, mode: variant.mode, mutualTLS: variant.mutualTLS, properties: properties, localityWeighted: resources.localityWeighted,
+            name, mode: variant.mode, certificate: variant.certificate, properties: properties, localityWeighted: resources.localityWeighted,
             crossDatacenter: resources.crossDatacenter, traits: resources.traits, subsets: subsets)
         var updated = resources
         updated.clusters[variant] = EncodedResource(name: name, message: cluster, typeURL: ResourceType.cluster.typeURL)
@@ -96,10 +96,10 @@ struct SnapshotGenerator: Sendable {
 
     /// A group's snapshot from the services' shared resources; `shape` is reused when the routed dependencies are
     /// the same (listeners and routes do not depend on instances). `vacant` services are resolved as dependencies
-    /// even though absent from `serviceNames`.
+    /// even though absent from `serviceNames`. `secrets`: the Envoy's certificate when this control plane issues it.
     func snapshot(
         for profile: ProxyProfile, among serviceNames: [String], keeping vacant: Set<String> = [], services: [String: ServiceResources],
-        reusing shape: GroupShape?, changedAt: ContinuousClock.Instant
+        secrets: [EncodedResource] = [], reusing shape: GroupShape?, changedAt: ContinuousClock.Instant
     ) -> (snapshot: Snapshot, shape: GroupShape) {
         let dependencies = profile.outgoing.resolve(among: serviceNames, keeping: vacant).map { dependency in
             RoutedDependency(dependency: dependency, traits: services[dependency.service]?.traits ?? RoutingTraits())
@@ -111,6 +111,7 @@ struct SnapshotGenerator: Sendable {
         let variant = ClusterVariant(profile)
         let snapshot = Snapshot(
             [
+                .secret: secrets,
                 .cluster: names.compactMap { services[$0]?.clusters[variant] } + shape.staticClusters,
                 .endpoint: names.compactMap { services[$0]?.endpoints },
                 .listener: shape.listeners,

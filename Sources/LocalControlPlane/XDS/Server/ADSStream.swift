@@ -8,8 +8,10 @@ import Metrics
 struct ADSStream<Machine: DiscoveryProtocol> {
     let context: StreamContext
     let metrics: XDSMetrics
-    /// On a per-type service (CDS, EDS, LDS, RDS): the only type its requests may name.
+    /// On a per-type service (CDS, EDS, LDS, RDS, SDS): the only type its requests may name.
     let onlyType: ResourceType?
+    /// Who the TLS handshake says the Envoy is.
+    let peer: PeerIdentity
 
     private var cache: SnapshotCache { context.cache }
     private var registry: StreamRegistry { context.registry }
@@ -94,7 +96,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
             logger.warning("stream rejected", metadata: ["node": "\(node.id)", "error": "\(error)"])
             throw RPCError(code: .invalidArgument, message: error.description)
         }
-        let profile = parsed.profile
+        let profile = withIssuedCertificate(parsed.profile, node: node.id)
         // Once per Envoy: every Envoy has one stream that carries clusters (ADS or CDS).
         if !parsed.unsupported.isEmpty, onlyType == nil || onlyType == .cluster {
             logger.notice("node metadata accepted; these keys are not honoured yet", metadata: [
@@ -110,6 +112,26 @@ struct ADSStream<Machine: DiscoveryProtocol> {
             "protocol": "\(Machine.protocolName)", "api": "\(api)",
         ])
         return Session(profile: profile, watchID: watchID, streamID: streamID, nodeId: node.id)
+    }
+
+    /// With `sidecarCertificates` on, an Envoy with listeners and no secrets of its own gets its service's certificate
+    /// over SDS — only once it proved to be that service; otherwise it is served without mTLS, logged and counted.
+    private func withIssuedCertificate(_ parsed: ProxyProfile, node: String) -> ProxyProfile {
+        guard let authentication = context.nodeAuthentication, parsed.listeners != nil, parsed.certificate == nil else { return parsed }
+        let tls = context.properties.incomingPermissions.tlsAuthentication
+        guard peer.mayReceiveCertificate(of: parsed.serviceName, authentication, tls) else {
+            if onlyType == nil || onlyType == .cluster {
+                metrics.certificateRefusals.increment()
+                logger.warning("no sidecar certificate: the xDS client certificate does not name this service", metadata: [
+                    "node": "\(node)", "service": "\(parsed.serviceName)", "expected": "\(tls.sanURI(of: parsed.serviceName))",
+                    "presented": "\(peer.uris)",
+                ])
+            }
+            return parsed
+        }
+        var profile = parsed
+        profile.issuedCertificate = true
+        return profile
     }
 
     private func note(_ outcome: RequestOutcome, of request: Machine.Request, session: Session) {

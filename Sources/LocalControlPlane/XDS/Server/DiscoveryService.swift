@@ -3,7 +3,7 @@ import GRPCCore
 import GRPCProtobuf
 import Logging
 
-/// One xDS gRPC service: ADS, or one of the per-type services (CDS, EDS, LDS, RDS) that Envoys without `ads: true`
+/// One xDS gRPC service: ADS, or one of the per-type services (CDS, EDS, LDS, RDS, SDS) that Envoys without `ads: true`
 /// use, envoy-control's xds mode. Each registers its state-of-the-world and delta methods and hands every stream to an
 /// `ADSStream` running the same protocol machines; it knows no resources. Registered by hand instead of through
 /// generated protocols so that responses go out as `EncodedResponse`s, whose shared body is serialised once per
@@ -29,16 +29,22 @@ public struct DiscoveryService: RegistrableRPCService {
             service: "envoy.service.listener.v3.ListenerDiscoveryService", stateOfTheWorld: "StreamListeners", delta: "DeltaListeners",
             type: .listener),
         Endpoint(service: "envoy.service.route.v3.RouteDiscoveryService", stateOfTheWorld: "StreamRoutes", delta: "DeltaRoutes", type: .route),
+        Endpoint(
+            service: "envoy.service.secret.v3.SecretDiscoveryService", stateOfTheWorld: "StreamSecrets", delta: "DeltaSecrets",
+            type: .secret),
     ]
 
     private let endpoint: Endpoint
     private let context: StreamContext
 
-    /// ADS and the four per-type services, sharing one cache and stream registry.
+    /// ADS and the five per-type services, sharing one cache and stream registry. `nodeAuthentication`: how an Envoy
+    /// proves its service before it gets that service's certificate (nil: this control plane issues none).
     public static func all(
-        cache: SnapshotCache, registry: StreamRegistry, controlPlaneId: String, properties: SnapshotProperties = SnapshotProperties()
+        cache: SnapshotCache, registry: StreamRegistry, controlPlaneId: String, properties: SnapshotProperties = SnapshotProperties(),
+        nodeAuthentication: SidecarCertificateSettings.NodeAuthentication? = nil
     ) -> [DiscoveryService] {
-        let context = StreamContext(cache: cache, registry: registry, controlPlaneId: controlPlaneId, properties: properties)
+        let context = StreamContext(
+            cache: cache, registry: registry, controlPlaneId: controlPlaneId, properties: properties, nodeAuthentication: nodeAuthentication)
         return ([aggregated] + perType).map { DiscoveryService(endpoint: $0, context: context) }
     }
 
@@ -47,19 +53,19 @@ public struct DiscoveryService: RegistrableRPCService {
             forMethod: MethodDescriptor(fullyQualifiedService: endpoint.service, method: endpoint.stateOfTheWorld),
             deserializer: ProtobufDeserializer<DiscoveryRequest>(),
             serializer: EncodedResponseSerializer(),
-            handler: { request, _ in handle(request, with: SotWProtocol.self, metrics: context.sotwMetrics) })
+            handler: { request, server in handle(request, from: PeerIdentity(server), with: SotWProtocol.self, metrics: context.sotwMetrics) })
         router.registerHandler(
             forMethod: MethodDescriptor(fullyQualifiedService: endpoint.service, method: endpoint.delta),
             deserializer: ProtobufDeserializer<DeltaDiscoveryRequest>(),
             serializer: EncodedResponseSerializer(),
-            handler: { request, _ in handle(request, with: DeltaProtocol.self, metrics: context.deltaMetrics) })
+            handler: { request, server in handle(request, from: PeerIdentity(server), with: DeltaProtocol.self, metrics: context.deltaMetrics) })
     }
 
     private func handle<Machine: DiscoveryProtocol>(
-        _ request: StreamingServerRequest<Machine.Request>, with machine: Machine.Type, metrics: XDSMetrics
+        _ request: StreamingServerRequest<Machine.Request>, from peer: PeerIdentity, with machine: Machine.Type, metrics: XDSMetrics
     ) -> StreamingServerResponse<EncodedResponse> {
         StreamingServerResponse { writer in
-            let stream = ADSStream<Machine>(context: context, metrics: metrics, onlyType: endpoint.type)
+            let stream = ADSStream<Machine>(context: context, metrics: metrics, onlyType: endpoint.type, peer: peer)
             try await stream.run(requests: request.messages, writer: writer)
             return [:]
         }
@@ -72,6 +78,7 @@ struct StreamContext: Sendable {
     let registry: StreamRegistry
     let controlPlaneId: String
     let properties: SnapshotProperties
+    let nodeAuthentication: SidecarCertificateSettings.NodeAuthentication?
     let sotwMetrics = XDSMetrics(protocolName: SotWProtocol.protocolName)
     let deltaMetrics = XDSMetrics(protocolName: DeltaProtocol.protocolName)
     let logger = Logger(label: "xds")

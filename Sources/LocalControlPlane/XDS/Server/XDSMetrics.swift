@@ -6,6 +6,8 @@ struct XDSMetrics: Sendable {
     private let ackCounters: [ResourceType: Counter]
     private let nackCounters: [ResourceType: Counter]
     let rejectedStreams: Counter
+    /// Envoys that asked for a sidecar certificate without proving they are the service.
+    let certificateRefusals = Counter(label: MetricNames.sidecarCertificateRefusals)
     /// From a change reaching the cache to a stream's ACK of the response that carried it.
     let changePropagation = Metrics.Timer(label: MetricNames.changePropagationSeconds)
 
