@@ -185,12 +185,13 @@ struct IdentityTests {
     }
 
     /// A GET with curl, its status (0 when no HTTP answer came, e.g. a refused handshake): from a chosen loopback
-    /// address, over TLS presenting a certificate (or none, trusting `trusting`).
+    /// address, over TLS presenting a certificate (or none, trusting `trusting`). `insecure`: the server's certificate
+    /// is not checked (a sidecar's names no host).
     static func curl(
         _ url: String, from source: String? = nil, certificate: TestPKI.Credentials? = nil, trusting ca: String? = nil,
-        headers: [String] = []
+        headers: [String] = [], insecure: Bool = false
     ) throws -> Int {
-        var arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5"]
+        var arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5"] + (insecure ? ["-k"] : [])
         if let source { arguments += ["--interface", source] }
         if let certificate { arguments += ["--cert", certificate.certificate, "--key", certificate.key, "--cacert", certificate.ca] }
         if let ca { arguments += ["--cacert", ca] }

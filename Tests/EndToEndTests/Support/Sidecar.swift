@@ -12,10 +12,11 @@ final class Sidecar: Sendable {
 
     /// `settings`: YAML lines for the metadata below the listener keys (proxy_settings, access_log_filter),
     /// indented by 4. Without `localServicePort` the ingress has nothing behind it. With `certificate`, the bootstrap
-    /// defines it as envoy-control's static secrets (sidecar mTLS).
+    /// defines it as envoy-control's static secrets (sidecar mTLS). With `xdsIdentity`, Envoy presents that certificate
+    /// to the control plane over mTLS (which may then issue it its sidecar certificate over SDS).
     init(
         service: String, localServicePort: Int? = nil, settings: String, controlPlane: ControlPlaneProcess, directory: URL,
-        certificate: TestPKI.Credentials? = nil
+        certificate: TestPKI.Credentials? = nil, xdsIdentity: TestPKI.Credentials? = nil, nodeId: String? = nil
     ) throws {
         self.service = service
         egressPort = TestEnvironment.freePort()
@@ -27,8 +28,8 @@ final class Sidecar: Sendable {
 
             """
         envoy = try EnvoyProxy(
-            name: service, nodeId: "\(service)-sidecar", metadataYAML: metadata + settings, xdsPort: controlPlane.xdsPort,
-            directory: directory, localServicePort: localServicePort, secrets: certificate)
+            name: service, nodeId: nodeId ?? "\(service)-sidecar", metadataYAML: metadata + settings, xdsPort: controlPlane.xdsPort,
+            directory: directory, xdsTLS: xdsIdentity.map(EnvoyProxy.XDSTLS.init), localServicePort: localServicePort, secrets: certificate)
     }
 
     var ingress: String { "127.0.0.1:\(ingressPort)" }

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import X509
 
 /// A throwaway certificate authority made with the `openssl` command, issuing leaf certificates for the mTLS tests.
 struct TestPKI {
@@ -14,7 +16,7 @@ struct TestPKI {
 
     let directory: URL
     let caCertificate: String
-    private let caKey: String
+    let caKey: String
 
     init(name: String, directory: URL) throws {
         self.directory = directory.appendingPathComponent(name)
@@ -47,6 +49,27 @@ struct TestPKI {
             "-extfile", extensions, "-out", base + ".pem",
         ])
         return Credentials(certificate: base + ".pem", key: base + ".key", ca: trusting ?? caCertificate)
+    }
+
+    /// A certificate for `uri` valid for only `seconds` from now (openssl's shortest is a day), for expiry tests.
+    func issueShortLived(_ name: String, uri: String, seconds: TimeInterval) throws -> Credentials {
+        let ca = try Certificate(pemEncoded: String(contentsOfFile: caCertificate, encoding: .utf8))
+        let signer = try Certificate.PrivateKey(pemEncoded: String(contentsOfFile: caKey, encoding: .utf8))
+        let key = P256.Signing.PrivateKey()
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: Date().addingTimeInterval(-5), notValidAfter: Date().addingTimeInterval(seconds),
+            issuer: ca.subject, subject: try DistinguishedName { CommonName(name) },
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                try ExtendedKeyUsage([.serverAuth, .clientAuth])
+                SubjectAlternativeNames([.uniformResourceIdentifier(uri)])
+            },
+            issuerPrivateKey: signer)
+        let base = directory.appendingPathComponent(name).path
+        try (try certificate.serializeAsPEM().pemString + "\n").write(toFile: base + ".pem", atomically: true, encoding: .utf8)
+        try (key.pemRepresentation + "\n").write(toFile: base + ".key", atomically: true, encoding: .utf8)
+        return Credentials(certificate: base + ".pem", key: base + ".key", ca: caCertificate)
     }
 
     private static func openssl(_ arguments: [String]) throws {
