@@ -256,6 +256,65 @@ struct EnvoyControlCompatibilityTests {
         #expect(rejected == (0, 0), "config_auth configured with no rejected update")
     }
 
+    @Test("JWTFilterTest with config_oauth: token selectors (first-provider-prefix:team1, negated, both) decide on the token's authorities")
+    func jwtSelectors() async throws {
+        let signer = TestJWT()
+        let directory = try TestEnvironment.temporaryDirectory("ec-oauth-jwks")
+        try signer.jwks.write(to: directory.appendingPathComponent("jwks.json"), atomically: true, encoding: .utf8)
+        let jwksPort = TestEnvironment.freePort()
+        let jwksServer = try ManagedProcess(
+            name: "oauth", executable: TestEnvironment.python,
+            arguments: ["-m", "http.server", "\(jwksPort)", "--bind", "127.0.0.1", "--directory", directory.path], directory: directory)
+        defer { jwksServer.stop() }
+        let world = try await World("oauth", settings: """
+            snapshot:
+              incomingPermissions: { enabled: true }
+              outgoingPermissions: { enabled: true }
+              jwt:
+                providers:
+                  first-provider:
+                    jwksUri: http://127.0.0.1:\(jwksPort)/jwks.json
+                    createCluster: true
+                    clusterName: first-provider
+                    clusterPort: \(jwksPort)
+                    matchings: { first-provider-prefix: authorities }
+            """)
+        defer { world.stop() }
+        let pki = try TestPKI(name: "ec-mesh", directory: world.directory)
+        let echo = try EnvoyControlBootstrap(
+            "config_oauth", controlPlane: world.controlPlane, serviceName: "echo", localServicePort: world.local.port,
+            directory: world.directory, certificate: try pki.issue("echo", altNames: ["URI:spiffe://echo"]), proxySettings: """
+                  incoming:
+                    unlistedEndpointsPolicy: blockAndLog
+                    endpoints:
+                    - { path: '/team-access', clients: ['first-provider-prefix:team1'], unlistedClientsPolicy: blockAndLog }
+                    - { path: '/non-team1-access', clients: ['first-provider-prefix:!team1'], unlistedClientsPolicy: blockAndLog }
+                    - { path: '/allow-team1-deny-team2', clients: ['first-provider-prefix:team1', 'first-provider-prefix:!team2'] }
+                    - path: '/rbac-clients-test'
+                      clients: ['first-provider-prefix:team1', 'first-provider-prefix:team2']
+                      oauth: { provider: 'first-provider', verification: offline, policy: strict }
+            """)
+        defer { echo.stop() }
+        func status(_ path: String, authorities: [String]?) async throws -> Int {
+            let token = try authorities.map { try signer.token(issuer: "https://first-provider.test", authorities: $0) }
+            return try await echo.callLocalService(path, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? []).status
+        }
+        #expect(await TestEnvironment.waitUntil { (try? await status("/team-access", authorities: ["team1"])) == 200 },
+                "a token with team1 passes once Envoy has the JWKS; log:\n\(echo.envoy.process.log.suffix(2000))")
+        #expect(try await status("/team-access", authorities: ["wrong-team"]) == 403)
+        #expect(try await status("/non-team1-access", authorities: ["team1"]) == 403)
+        #expect(try await status("/non-team1-access", authorities: ["team2"]) == 200)
+        // envoy-control's provideClientsForTestWithNegatedSelector.
+        for (authorities, allowed) in [(["team1"], true), (["team2"], false), (["team3"], false), (["team1", "team2"], false), (["team3", "team2"], false)] {
+            let answer = try await status("/allow-team1-deny-team2", authorities: authorities)
+            #expect(answer == (allowed ? 200 : 403), "/allow-team1-deny-team2 with \(authorities)")
+        }
+        #expect(try await status("/rbac-clients-test", authorities: ["team2"]) == 200)
+        #expect(try await status("/rbac-clients-test", authorities: ["team3"]) == 403)
+        #expect(try await status("/rbac-clients-test", authorities: nil) == 401, "strict oauth without a token (envoy-control answers 403)")
+        #expect(await echo.rejectedUpdates() == 0, "config_oauth configured with no rejected update")
+    }
+
     /// `name` → how many of `total` calls it answered (serially, as envoy-control's `callServiceRepeatedly`).
     static func hits(_ total: Int, _ call: () async throws -> HTTP.Reply) async throws -> [String: Int] {
         var hits: [String: Int] = [:]

@@ -14,6 +14,7 @@ struct IdentityTests {
             sourceIpAuthentication:
               ipFromServiceDiscovery: { enabledForIncomingServices: [batch] }
               ipFromRange: { office: [127.0.0.64/30] }
+            selectorMatching: { office: { header: x-team } }
           outgoingPermissions: { enabled: true }
         """
 
@@ -24,6 +25,7 @@ struct IdentityTests {
                   - { path: /secured, clients: [a] }
                   - { path: /batch, clients: [batch] }
                   - { path: /office, clients: [office] }
+                  - { path: /office-blue, clients: ["office:blue"] }
         """
 
     static let callerSettings = """
@@ -100,6 +102,10 @@ struct IdentityTests {
         let office = "http://\(b.ingress)/office"
         #expect(try Self.curl(office, from: "127.0.0.65") == 200, "inside office's range")
         #expect(try Self.curl(office, from: "127.0.0.5") == 403, "outside it")
+        let blue = "http://\(b.ingress)/office-blue"
+        #expect(try Self.curl(blue, from: "127.0.0.65", headers: ["x-team: blue"]) == 200, "office:blue: the range and the selector header")
+        #expect(try Self.curl(blue, from: "127.0.0.65", headers: ["x-team: red"]) == 403, "another team in the range")
+        #expect(try Self.curl(blue, from: "127.0.0.5", headers: ["x-team: blue"]) == 403, "the header alone is not enough")
     }
 
     @Test("rate limits: an endpoint's limit holds exactly over a concurrent burst (429 beyond it); per-client limits count each client apart")

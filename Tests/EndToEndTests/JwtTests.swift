@@ -7,7 +7,7 @@ import Testing
 struct JwtTests {
     static let issuer = "https://issuer.test"
 
-    @Test("JWT: valid token 200; missing, expired, foreign-key or foreign-issuer token 401; allowMissing admits no token, not a bad one")
+    @Test("JWT: valid token 200; missing, expired, foreign-key or foreign-issuer token 401; allowMissing admits no token, not a bad one; token selectors match claims")
     func oauthEndpoints() async throws {
         let directory = try TestEnvironment.temporaryDirectory("jwt")
         let signer = TestJWT(), stranger = TestJWT()
@@ -30,6 +30,7 @@ struct JwtTests {
                     clusterName: test-provider-jwks
                     clusterPort: \(jwksPort)
                     issuer: \(Self.issuer)
+                    matchings: { oauth-prefix: authorities }
             """)
         defer { [jwksServer, app.process, controlPlane.process].forEach { $0.stop() } }
         #expect(await controlPlane.waitUntilReady())
@@ -40,6 +41,8 @@ struct JwtTests {
                       - { path: /strict, clients: [a], oauth: { provider: test-provider } }
                       - { path: /optional, clients: [a], oauth: { provider: test-provider, policy: allowMissing } }
                       - { path: /open, clients: [a] }
+                      - { path: /team1, clients: ["oauth-prefix:team1"] }
+                      - { path: /not-team2, clients: [a, "oauth-prefix:!team2"] }
             """, controlPlane: controlPlane, directory: directory)
         defer { b.stop() }
 
@@ -58,6 +61,17 @@ struct JwtTests {
         #expect(try await status("/optional") == 200, "allowMissing: no token is fine")
         #expect(try await status("/optional", token: stranger.token(issuer: Self.issuer)) == 401, "allowMissing: a bad token is not")
         #expect(try await status("/open") == 200, "an endpoint without oauth needs no token")
+
+        // Client selectors on a token field (`jwt.providers.*.matchings`): the claim must hold the selector.
+        let team1 = try signer.token(issuer: Self.issuer, authorities: ["team1", "team3"])
+        let team2 = try signer.token(issuer: Self.issuer, authorities: ["team2"])
+        #expect(try await status("/team1", token: team1) == 200, "authorities holds team1")
+        #expect(try await status("/team1", token: team2) == 403, "authorities without team1")
+        #expect(try await status("/team1") == 403, "no token, no selector match")
+        #expect(try await status("/team1", token: stranger.token(issuer: Self.issuer, authorities: ["team1"])) == 403,
+                "a forged token's claims are never trusted (the filter lets it pass unverified, RBAC finds no payload)")
+        #expect(try await status("/not-team2", token: team1) == 200, "a, and the token does not hold team2")
+        #expect(try await status("/not-team2", token: team2) == 403, "a, but the token holds team2")
         let stats = (await HTTP.text("\(b.envoy.admin)/stats?filter=jwt_authn.(allowed|denied|jwks_fetch)") ?? "")
         print("JWT filter: \(stats.split(separator: "\n").joined(separator: ", "))")
         #expect(await b.envoy.stat("http.ingress_http.jwt_authn.denied") ?? 0 >= 5)

@@ -176,7 +176,7 @@ struct IdentityGeneratorTests {
                 {"path": "/open", "clients": ["client"]}]}}}
             """
         let profile = try Fixtures.profile(metadata.replacingOccurrences(of: "%@", with: "auth"), properties: properties)
-        #expect(profile.incoming.oauthEndpoints.map(\.oauth.policy) == [.strict, .allowMissing])
+        #expect(profile.incoming.oauthEndpoints.map(\.oauth?.policy) == [.strict, .allowMissing])
         let listener = try #require(ListenerGenerator.listeners(for: profile, properties: properties).first)
         let manager = try Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
             unpackingAny: listener.filterChains[0].filters[0].typedConfig)
@@ -194,6 +194,55 @@ struct IdentityGeneratorTests {
         #expect(throws: NodeMetadataError.self, "a provider the server does not know would leave the endpoint open") {
             try Fixtures.profile(metadata.replacingOccurrences(of: "%@", with: "nobody"), properties: properties)
         }
+    }
+
+    @Test("client selectors: a token field for matchings clients (JWT filter verifies, RBAC matches), a header for source-IP clients; ! negates")
+    func selectors() throws {
+        var properties = Self.properties
+        var provider = SnapshotProperties.OAuthProvider()
+        provider.jwksUri = "https://auth.example.com/jwks.json"
+        provider.clusterName = "auth-jwks"
+        provider.matchings = ["oauth-prefix": "authorities"]
+        properties.jwt.providers = ["auth": provider]
+        properties.incomingPermissions.selectorMatching = ["office": .init(header: "x-team")]
+        let metadata = """
+            {"service_name": "server", "ingress_host": "127.0.0.1", "ingress_port": 5001, "egress_host": "127.0.0.1", "egress_port": 5000,
+             "proxy_settings": {"incoming": {"roles": [{"name": "teams", "clients": ["oauth-prefix:team1"]}], "endpoints": [
+                {"path": "/team", "clients": ["teams"]},
+                {"path": "/office", "clients": ["office:blue", "client:ignored"]},
+                {"path": "/not", "clients": ["client", "oauth-prefix:!team2", "office:!red"]}]}}}
+            """
+        let profile = try Fixtures.profile(metadata, properties: properties)
+        #expect(profile.incoming.oauthEndpoints.map(\.selectorProviders) == [["auth"], ["auth"]], "/team (by role) and /not")
+        #expect(profile.incoming.oauthEndpoints.allSatisfy { $0.oauth == nil })
+        let identity = CallerIdentity(properties.incomingPermissions, jwt: properties.jwt)
+        let permissions = try #require(profile.incoming.permissions)
+
+        let team = identity.principal(of: permissions.entries("teams"))
+        #expect(team.orIds.ids.count == 1)
+        let token = team.orIds.ids[0].metadata
+        #expect(token.filter == "envoy.filters.http.jwt_authn" && token.path.map(\.key) == ["jwt", "authorities"])
+        #expect(token.value.listMatch.oneOf.stringMatch.exact == "team1" && !token.invert)
+
+        let office = identity.principal(of: ["office:blue", "client:ignored"])
+        let range = office.orIds.ids[0].andIds.ids
+        #expect(range.count == 2 && range[0].orIds.ids.first?.directRemoteIp.addressPrefix == "10.8.0.0")
+        #expect(range[1].header.name == "x-team" && range[1].header.stringMatch.exact == "blue" && !range[1].header.invertMatch)
+        #expect(Array(office.orIds.ids.dropFirst()) == identity.principals("client"),
+                "a selector on a plain client means nothing: it is matched by name")
+
+        let negated = identity.principal(of: ["client", "oauth-prefix:!team2", "office:!red"])
+        #expect(negated.orIds.ids.count == 2, "client's two alternatives (certificate, header)")
+        for alternative in negated.orIds.ids {
+            let excluded = alternative.andIds.ids[1].andIds.ids
+            #expect(excluded.count == 2 && excluded[0].metadata.invert && excluded[1].andIds.ids[1].header.invertMatch,
+                    "every alternative also needs: token without team2, x-team not red")
+        }
+        let alone = identity.principal(of: ["oauth-prefix:!team2", "oauth-prefix:!team3"])
+        #expect(alone.orIds.ids.count == 2 && alone.orIds.ids.allSatisfy { $0.metadata.invert }, "negations alone: any of them admits")
+
+        let listener = try #require(ListenerGenerator.listeners(for: profile, properties: properties).first)
+        try Golden.check([listener], named: "listeners-selectors")
     }
 
     @Test("settings: envoy-control's keys and defaults; a SAN format without {service-name}, a bad range or trust value is refused")

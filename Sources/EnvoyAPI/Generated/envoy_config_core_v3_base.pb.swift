@@ -196,6 +196,29 @@ public nonisolated struct Envoy_Config_Core_V3_RuntimeUInt32: Sendable {
   public init() {}
 }
 
+public nonisolated struct Envoy_Config_Core_V3_RuntimeFeatureFlag: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var defaultValue: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_defaultValue ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_defaultValue = newValue}
+  }
+  /// Returns true if `defaultValue` has been explicitly set.
+  public var hasDefaultValue: Bool {self._defaultValue != nil}
+  /// Clears the value of `defaultValue`. Subsequent reads from it will return its default value.
+  public mutating func clearDefaultValue() {self._defaultValue = nil}
+
+  public var runtimeKey: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _defaultValue: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+}
+
 public nonisolated struct Envoy_Config_Core_V3_HeaderValue: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -573,6 +596,45 @@ nonisolated extension Envoy_Config_Core_V3_RuntimeUInt32: SwiftProtobuf.Message,
 
   public static func ==(lhs: Envoy_Config_Core_V3_RuntimeUInt32, rhs: Envoy_Config_Core_V3_RuntimeUInt32) -> Bool {
     if lhs.defaultValue != rhs.defaultValue {return false}
+    if lhs.runtimeKey != rhs.runtimeKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_RuntimeFeatureFlag: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RuntimeFeatureFlag"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}default_value\0\u{3}runtime_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._defaultValue) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.runtimeKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._defaultValue {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.runtimeKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.runtimeKey, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_RuntimeFeatureFlag, rhs: Envoy_Config_Core_V3_RuntimeFeatureFlag) -> Bool {
+    if lhs._defaultValue != rhs._defaultValue {return false}
     if lhs.runtimeKey != rhs.runtimeKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -234,6 +234,14 @@ public nonisolated struct Envoy_Config_Rbac_V3_Principal: @unchecked Sendable {
     set {_uniqueStorage()._identifier = .header(newValue)}
   }
 
+  public var metadata: Envoy_Type_Matcher_V3_MetadataMatcher {
+    get {
+      if case .metadata(let v)? = _storage._identifier {return v}
+      return Envoy_Type_Matcher_V3_MetadataMatcher()
+    }
+    set {_uniqueStorage()._identifier = .metadata(newValue)}
+  }
+
   public var notID: Envoy_Config_Rbac_V3_Principal {
     get {
       if case .notID(let v)? = _storage._identifier {return v}
@@ -251,6 +259,7 @@ public nonisolated struct Envoy_Config_Rbac_V3_Principal: @unchecked Sendable {
     case authenticated(Envoy_Config_Rbac_V3_Principal.Authenticated)
     case directRemoteIp(Envoy_Config_Core_V3_CidrRange)
     case header(Envoy_Config_Route_V3_HeaderMatcher)
+    case metadata(Envoy_Type_Matcher_V3_MetadataMatcher)
     case notID(Envoy_Config_Rbac_V3_Principal)
 
   }
@@ -569,7 +578,7 @@ nonisolated extension Envoy_Config_Rbac_V3_Permission.Set: SwiftProtobuf.Message
 
 nonisolated extension Envoy_Config_Rbac_V3_Principal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Principal"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}and_ids\0\u{3}or_ids\0\u{1}any\0\u{1}authenticated\0\u{2}\u{2}header\0\u{4}\u{2}not_id\0\u{4}\u{2}direct_remote_ip\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}and_ids\0\u{3}or_ids\0\u{1}any\0\u{1}authenticated\0\u{2}\u{2}header\0\u{1}metadata\0\u{3}not_id\0\u{4}\u{2}direct_remote_ip\0")
 
   fileprivate class _StorageClass {
     var _identifier: Envoy_Config_Rbac_V3_Principal.OneOf_Identifier?
@@ -662,6 +671,19 @@ nonisolated extension Envoy_Config_Rbac_V3_Principal: SwiftProtobuf.Message, Swi
             _storage._identifier = .header(v)
           }
         }()
+        case 7: try {
+          var v: Envoy_Type_Matcher_V3_MetadataMatcher?
+          var hadOneofValue = false
+          if let current = _storage._identifier {
+            hadOneofValue = true
+            if case .metadata(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._identifier = .metadata(v)
+          }
+        }()
         case 8: try {
           var v: Envoy_Config_Rbac_V3_Principal?
           var hadOneofValue = false
@@ -720,6 +742,10 @@ nonisolated extension Envoy_Config_Rbac_V3_Principal: SwiftProtobuf.Message, Swi
       case .header?: try {
         guard case .header(let v)? = _storage._identifier else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      }()
+      case .metadata?: try {
+        guard case .metadata(let v)? = _storage._identifier else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
       }()
       case .notID?: try {
         guard case .notID(let v)? = _storage._identifier else { preconditionFailure() }

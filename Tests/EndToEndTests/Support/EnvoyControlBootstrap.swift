@@ -11,10 +11,12 @@ struct EnvoyControlBootstrap {
 
     /// `file`: e.g. `config_ads`; `localServicePort`: what the static `local_service` (and `wrapper`) clusters reach;
     /// `deltaXDS`: every xDS subscription of the bootstrap over delta (`api_type: DELTA_GRPC`); `certificate`: the
-    /// static secrets of `config_auth` (`CERTIFICATE_CHAIN`, `PRIVATE_KEY`, `TRUSTED_CA`).
+    /// static secrets of `config_auth` (`CERTIFICATE_CHAIN`, `PRIVATE_KEY`, `TRUSTED_CA`); `proxySettings`: replaces
+    /// the bootstrap's `proxy_settings` (YAML indented by 6, below `proxy_settings:`), as envoy-control's tests'
+    /// `configOverride` does.
     init(
         _ file: String, controlPlane: ControlPlaneProcess, serviceName: String = "echo2", localServicePort: Int, directory: URL,
-        deltaXDS: Bool = false, certificate: TestPKI.Credentials? = nil
+        deltaXDS: Bool = false, certificate: TestPKI.Credentials? = nil, proxySettings: String? = nil
     ) throws {
         let adminPort = TestEnvironment.freePort()
         egressPort = TestEnvironment.freePort()
@@ -30,6 +32,10 @@ struct EnvoyControlBootstrap {
             bootstrap = bootstrap.replacingOccurrences(of: placeholder, with: value)
         }
         if deltaXDS { bootstrap = bootstrap.replacingOccurrences(of: "api_type: GRPC", with: "api_type: DELTA_GRPC") }
+        if let proxySettings, let start = bootstrap.range(of: "    proxy_settings:\n"),
+           let end = bootstrap.range(of: "\nstatic_resources:", range: start.upperBound..<bootstrap.endIndex) {
+            bootstrap.replaceSubrange(start.upperBound..<end.lowerBound, with: proxySettings + "\n")
+        }
         envoy = try EnvoyProxy(nodeId: "\(file)-\(adminPort)", bootstrap: bootstrap, adminPort: adminPort, directory: directory)
     }
 

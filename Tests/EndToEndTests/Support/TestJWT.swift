@@ -16,9 +16,14 @@ struct TestJWT {
             + #""x":"\#(Self.base64url(raw.prefix(32)))","y":"\#(Self.base64url(raw.suffix(32)))"}]}"#
     }
 
-    func token(issuer: String, subject: String = "a", expires: Date = Date().addingTimeInterval(3600)) throws -> String {
+    /// `authorities`: the token's `authorities` claim (a list), when given.
+    func token(
+        issuer: String, subject: String = "a", expires: Date = Date().addingTimeInterval(3600), authorities: [String]? = nil
+    ) throws -> String {
         let header = Self.base64url(Data(#"{"alg":"ES256","typ":"JWT","kid":"\#(keyID)"}"#.utf8))
-        let payload = Self.base64url(Data(#"{"iss":"\#(issuer)","sub":"\#(subject)","exp":\#(Int(expires.timeIntervalSince1970))}"#.utf8))
+        let claims = authorities.map { list in #","authorities":[\#(list.map { "\"\($0)\"" }.joined(separator: ","))]"# } ?? ""
+        let payload = Self.base64url(Data(
+            #"{"iss":"\#(issuer)","sub":"\#(subject)","exp":\#(Int(expires.timeIntervalSince1970))\#(claims)}"#.utf8))
         let signingInput = header + "." + payload
         let signature = try key.signature(for: Data(signingInput.utf8)).rawRepresentation
         return signingInput + "." + Self.base64url(signature)

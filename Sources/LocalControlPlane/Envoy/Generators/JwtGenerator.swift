@@ -1,8 +1,10 @@
 import EnvoyAPI
 
-/// `endpoints[].oauth` with Envoy's JWT filter: the providers the Envoy's endpoints name (their JWKS fetched through
-/// `clusterName`) and one rule per endpoint path and methods whose requirement follows the endpoint's policy. The
-/// filter runs before RBAC, so a request without the token it needs is refused with 401 before anything else.
+/// `endpoints[].oauth` and token client selectors with Envoy's JWT filter: the providers the Envoy's endpoints name
+/// (their JWKS fetched through `clusterName`) and one rule per endpoint path and methods. An `oauth` endpoint's
+/// requirement follows its policy; the filter runs before RBAC, so a request without the token it needs is refused
+/// with 401 before anything else. A token a selector client may carry is verified when present (its payload goes to
+/// the request's metadata, where RBAC matches the selector) and never required by the filter itself.
 enum JwtGenerator {
     static let filterName = "envoy.filters.http.jwt_authn"
 
@@ -14,7 +16,7 @@ enum JwtGenerator {
     ) -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter? {
         guard !endpoints.isEmpty else { return nil }
         var config = Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtAuthentication()
-        for name in Set(endpoints.map(\.oauth.provider)) {
+        for name in Set(endpoints.flatMap(\.providers)) {
             guard let provider = properties.providers[name] else { continue }  // the parser refuses unknown providers
             config.providers[name] = self.provider(provider, properties)
         }
@@ -23,7 +25,7 @@ enum JwtGenerator {
                 var rule = Envoy_Extensions_Filters_Http_JwtAuthn_V3_RequirementRule()
                 rule.match = RouteMatching.path(path)
                 if !endpoint.methods.isEmpty { rule.match.headers = [RouteMatching.methods(endpoint.methods)] }
-                rule.requires = requirement(endpoint.oauth)
+                rule.requires = requirement(endpoint)
                 return rule
             }
         }
@@ -35,7 +37,7 @@ enum JwtGenerator {
 
     /// The clusters the control plane creates for the JWKS of the providers `endpoints` name.
     static func clusters(_ endpoints: [OAuthEndpoint], _ properties: SnapshotProperties) -> [Envoy_Config_Cluster_V3_Cluster] {
-        Set(endpoints.map(\.oauth.provider)).sorted().compactMap { name in
+        Set(endpoints.flatMap(\.providers)).sorted().compactMap { name in
             guard let provider = properties.jwt.providers[name], let jwks = provider.jwksCluster else { return nil }
             return ClusterGenerator.domainCluster(jwks, named: provider.clusterName, trustedCaFile: properties.trustedCaFile)
         }
@@ -57,14 +59,24 @@ enum JwtGenerator {
         return result
     }
 
-    private static func requirement(_ oauth: OAuth) -> Requirement {
-        var token = Requirement()
-        token.providerName = oauth.provider
-        guard oauth.policy != .strict else { return token }
-        var fallback = Requirement()
-        if oauth.policy == .allowMissing { fallback.allowMissing = .init() } else { fallback.allowMissingOrFailed = .init() }
+    /// A token of any of the endpoint's providers; without one, what its `oauth` policy allows (strict: nothing),
+    /// and for selector clients alone anything (RBAC decides).
+    private static func requirement(_ endpoint: OAuthEndpoint) -> Requirement {
+        let tokens = endpoint.providers.map { name in
+            var token = Requirement()
+            token.providerName = name
+            return token
+        }
+        let policy = endpoint.oauth?.policy ?? .allowMissingOrFailed
+        if policy == .strict, tokens.count == 1 { return tokens[0] }
+        var fallback: [Requirement] = []
+        if policy != .strict {
+            var missing = Requirement()
+            if policy == .allowMissing { missing.allowMissing = .init() } else { missing.allowMissingOrFailed = .init() }
+            fallback = [missing]
+        }
         var either = Requirement()
-        either.requiresAny.requirements = [token, fallback]
+        either.requiresAny.requirements = tokens + fallback
         return either
     }
 }

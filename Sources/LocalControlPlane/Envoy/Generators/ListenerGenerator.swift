@@ -12,7 +12,7 @@ enum ListenerGenerator {
         for profile: ProxyProfile, properties: SnapshotProperties, sourceAddresses: [String: [String]] = [:]
     ) -> [Envoy_Config_Listener_V3_Listener] {
         guard let config = profile.listeners else { return [] }
-        let identity = CallerIdentity(properties.incomingPermissions, sourceAddresses: sourceAddresses)
+        let identity = CallerIdentity(properties.incomingPermissions, jwt: properties.jwt, sourceAddresses: sourceAddresses)
         let plaintext = chain(ingressManager(profile, config, properties, identity, tls: false))
         var ingress = listener(ingressName, config.ingress, .inbound, [plaintext])
         if let certificate = profile.certificate {

@@ -64,11 +64,8 @@ enum PermissionsGenerator {
     }()
 
     private static func principal(_ clients: [String], _ incoming: IncomingPermissions, _ identity: CallerIdentity) -> Envoy_Config_Rbac_V3_Principal {
-        let callers = identity.admitted(clients.flatMap(incoming.callers))
+        let callers = identity.admitted(clients.flatMap(incoming.entries))
         if callers.contains("*"), identity.properties.trustServiceNameHeader == .always { return anyone }
-        var principal = Envoy_Config_Rbac_V3_Principal()
-        principal.orIds.ids = callers.flatMap(identity.principals)
-        if principal.orIds.ids.isEmpty { principal.notID.any = true }  // nobody: an empty or_ids would be invalid
-        return principal
+        return identity.principal(of: callers)
     }
 }

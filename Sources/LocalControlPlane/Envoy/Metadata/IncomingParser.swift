@@ -53,8 +53,10 @@ enum IncomingParser {
                 }
             }
             let paths = try paths(endpoint, allowingList: true)
-            if let field = try endpoint.child("oauth") {
-                oauth.append(OAuthEndpoint(paths: paths, methods: methods, oauth: try parseOAuth(field, properties.jwt)))
+            let token = try endpoint.child("oauth").map { field throws(NodeMetadataError) in try parseOAuth(field, properties.jwt) }
+            let selectorProviders = properties.incomingPermissions.enabled ? tokenSelectorProviders(clients, roles, properties.jwt) : []
+            if token != nil || !selectorProviders.isEmpty {
+                oauth.append(OAuthEndpoint(paths: paths, methods: methods, oauth: token, selectorProviders: selectorProviders))
             }
             parsed.append(.init(
                 paths: paths, methods: methods, clients: clients, unlistedClientsPolicy: try policy(endpoint.child("unlistedClientsPolicy"))))
@@ -77,6 +79,14 @@ enum IncomingParser {
             result.append(RateLimitedEndpoint(path: path, methods: methods, clients: clients == ["*"] ? [] : clients, limit: limit))
         }
         return result
+    }
+
+    /// The providers whose `matchings` name one of these clients (roles expanded), as envoy-control's JWT filter finds them.
+    private static func tokenSelectorProviders(
+        _ clients: [String], _ roles: [IncomingPermissions.Role], _ jwt: SnapshotProperties.JwtProperties
+    ) -> [String] {
+        let names = Set(clients.flatMap { client in roles.first { $0.name == client }?.clients ?? [client] }.map { ClientSelector($0).name })
+        return jwt.providers.filter { !names.isDisjoint(with: $0.value.matchings.keys) }.keys.sorted()
     }
 
     /// `oauth: {provider, verification, policy}`: the provider must be one of the server's `jwt.providers`.

@@ -43,11 +43,18 @@ public struct Incoming: Hashable, Sendable {
     }
 }
 
-/// An endpoint that requires a token from an OAuth provider.
+/// An endpoint whose requests Envoy's JWT filter checks: it requires a token (`oauth`), or it lists clients with
+/// token selectors (`name:selector` where `name` is a key of a provider's `matchings`), whose tokens the filter
+/// verifies when present so that RBAC can match their fields.
 public struct OAuthEndpoint: Hashable, Sendable {
     public var paths: [PathMatch]
     public var methods: [String]
-    public var oauth: OAuth
+    public var oauth: OAuth?
+    /// Providers whose `matchings` name one of the endpoint's clients, sorted.
+    public var selectorProviders: [String] = []
+
+    /// Every provider whose tokens the endpoint verifies.
+    public var providers: [String] { Array(Set(selectorProviders + [oauth?.provider].compactMap { $0 })).sorted() }
 }
 
 /// One of `proxy_settings.incoming.rateLimitEndpoints`: requests matching the path and methods are limited to
@@ -139,10 +146,33 @@ public struct IncomingPermissions: Hashable, Sendable {
         self.unlistedEndpointsPolicy = unlistedEndpointsPolicy
     }
 
-    /// The service names a client entry stands for: a role expands to its clients, a selector is dropped (it needs
-    /// source-IP or JWT authentication to mean anything, as in envoy-control); `*` stays `*`.
+    /// The service names a client entry stands for: a role expands to its clients, a selector is dropped; `*` stays `*`.
     public func callers(_ client: String) -> [String] {
-        let entries = roles.first { $0.name == client }?.clients ?? [client]
-        return entries.map { String($0.prefix { $0 != ":" }) }
+        entries(client).map { ClientSelector($0).name }
+    }
+
+    /// A client entry with roles expanded, selectors kept (`name`, `name:selector`, `name:!selector`).
+    public func entries(_ client: String) -> [String] {
+        roles.first { $0.name == client }?.clients ?? [client]
+    }
+}
+
+/// envoy-control's client with selector: `name:selector` narrows a source-IP client by a request header
+/// (`selectorMatching`) or a token client by a token field (`jwt.providers.*.matchings`); `name:!selector` negates it.
+/// For any other client the selector means nothing and the name alone counts.
+public struct ClientSelector: Hashable, Sendable {
+    public let name: String
+    public let selector: String?
+    public let negated: Bool
+
+    public init(_ entry: String) {
+        let parts = entry.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        name = String(parts[0])
+        guard parts.count == 2 else {
+            (selector, negated) = (nil, false)
+            return
+        }
+        negated = parts[1].hasPrefix("!")
+        selector = String(negated ? parts[1].dropFirst() : parts[1])
     }
 }

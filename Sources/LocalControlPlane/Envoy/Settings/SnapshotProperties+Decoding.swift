@@ -62,7 +62,7 @@ extension SnapshotProperties.IncomingPermissionsProperties: Decodable {
         self.init()
         let keys = try decoder.settings(known: [
             "enabled", "serviceNameHeader", "trustServiceNameHeader", "tlsAuthentication", "sourceIpAuthentication",
-            "clientsAllowedToAllEndpoints", "clientsLists",
+            "clientsAllowedToAllEndpoints", "clientsLists", "selectorMatching",
         ])
         try keys.set(&enabled, "enabled")
         try keys.set(&serviceNameHeader, "serviceNameHeader")
@@ -71,6 +71,15 @@ extension SnapshotProperties.IncomingPermissionsProperties: Decodable {
         try keys.set(&sourceIpAuthentication, "sourceIpAuthentication")
         try keys.set(&clientsAllowedToAllEndpoints, "clientsAllowedToAllEndpoints")
         try keys.set(&clientsLists, "clientsLists")
+        try keys.set(&selectorMatching, "selectorMatching")
+    }
+}
+
+extension SnapshotProperties.SelectorMatching: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["header"])
+        try keys.set(&header, "header")
     }
 }
 

@@ -41,6 +41,13 @@ public struct SnapshotProperties: Hashable, Sendable {
         /// Clients every endpoint admits besides its own (monitoring, a debugging tool).
         public var clientsAllowedToAllEndpoints: [String] = []
         public var clientsLists = ClientsListsProperties()
+        /// `selectorMatching.<client>.header`: a source-IP client written `client:selector` also needs this request
+        /// header to equal the selector (`client:!selector`: to differ from it).
+        public var selectorMatching: [String: SelectorMatching] = [:]
+    }
+
+    public struct SelectorMatching: Hashable, Sendable {
+        public var header = ""
     }
 
     /// Named client lists: an endpoint's client naming a custom list stands for the list's clients; an endpoint
