@@ -89,10 +89,22 @@ struct NodeMetadataParserTests {
                  {"service": "b", "routingPolicy": {"autoServiceTag": true}}]}}}
             """#), properties: Fixtures.strict)
         #expect(parsed.unsupported == [
-            "compression",
             "proxy_settings.outgoing.dependencies[].domainPattern", "proxy_settings.outgoing.dependencies[].routingPolicy",
         ])
         #expect(parsed.profile.outgoing.domainPatterns == ["*.example.com"])
+    }
+
+    @Test("compression: gzip and brotli from metadata over the server's defaults; qualities out of range refused")
+    func compression() throws {
+        var properties = Fixtures.strict
+        properties.compression.brotli = .init(enabled: true, quality: 5, chooseFirst: true)
+        let profile = try Fixtures.profile(#"{"service_name": "a", "compression": {"gzip": {"enabled": true, "quality": 9}}}"#, properties: properties)
+        #expect(profile.compression.gzip == .init(enabled: true, quality: 9))
+        #expect(profile.compression.brotli == .init(enabled: true, quality: 5), "the server's default where metadata says nothing")
+        #expect(try Fixtures.profile(#"{"service_name": "a"}"#).compression == CompressionSettings(), "envoy-control's defaults: off")
+        #expect(throws: NodeMetadataError.self) {
+            try Fixtures.profile(#"{"service_name": "a", "compression": {"brotli": {"quality": 12}}}"#)
+        }
     }
 
     @Test("node.cluster is the service name when metadata has none; static-listener bootstraps get no listeners")

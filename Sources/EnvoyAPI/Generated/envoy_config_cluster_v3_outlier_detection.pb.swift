@@ -73,6 +73,42 @@ public nonisolated struct Envoy_Config_Cluster_V3_OutlierDetection: Sendable {
   /// Clears the value of `enforcingConsecutive5Xx`. Subsequent reads from it will return its default value.
   public mutating func clearEnforcingConsecutive5Xx() {self._enforcingConsecutive5Xx = nil}
 
+  public var enforcingSuccessRate: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_enforcingSuccessRate ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_enforcingSuccessRate = newValue}
+  }
+  /// Returns true if `enforcingSuccessRate` has been explicitly set.
+  public var hasEnforcingSuccessRate: Bool {self._enforcingSuccessRate != nil}
+  /// Clears the value of `enforcingSuccessRate`. Subsequent reads from it will return its default value.
+  public mutating func clearEnforcingSuccessRate() {self._enforcingSuccessRate = nil}
+
+  public var successRateMinimumHosts: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_successRateMinimumHosts ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_successRateMinimumHosts = newValue}
+  }
+  /// Returns true if `successRateMinimumHosts` has been explicitly set.
+  public var hasSuccessRateMinimumHosts: Bool {self._successRateMinimumHosts != nil}
+  /// Clears the value of `successRateMinimumHosts`. Subsequent reads from it will return its default value.
+  public mutating func clearSuccessRateMinimumHosts() {self._successRateMinimumHosts = nil}
+
+  public var successRateRequestVolume: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_successRateRequestVolume ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_successRateRequestVolume = newValue}
+  }
+  /// Returns true if `successRateRequestVolume` has been explicitly set.
+  public var hasSuccessRateRequestVolume: Bool {self._successRateRequestVolume != nil}
+  /// Clears the value of `successRateRequestVolume`. Subsequent reads from it will return its default value.
+  public mutating func clearSuccessRateRequestVolume() {self._successRateRequestVolume = nil}
+
+  public var successRateStdevFactor: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_successRateStdevFactor ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_successRateStdevFactor = newValue}
+  }
+  /// Returns true if `successRateStdevFactor` has been explicitly set.
+  public var hasSuccessRateStdevFactor: Bool {self._successRateStdevFactor != nil}
+  /// Clears the value of `successRateStdevFactor`. Subsequent reads from it will return its default value.
+  public mutating func clearSuccessRateStdevFactor() {self._successRateStdevFactor = nil}
+
   public var consecutiveGatewayFailure: SwiftProtobuf.Google_Protobuf_UInt32Value {
     get {_consecutiveGatewayFailure ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
     set {_consecutiveGatewayFailure = newValue}
@@ -91,6 +127,15 @@ public nonisolated struct Envoy_Config_Cluster_V3_OutlierDetection: Sendable {
   /// Clears the value of `enforcingConsecutiveGatewayFailure`. Subsequent reads from it will return its default value.
   public mutating func clearEnforcingConsecutiveGatewayFailure() {self._enforcingConsecutiveGatewayFailure = nil}
 
+  public var alwaysEjectOneHost: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_alwaysEjectOneHost ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_alwaysEjectOneHost = newValue}
+  }
+  /// Returns true if `alwaysEjectOneHost` has been explicitly set.
+  public var hasAlwaysEjectOneHost: Bool {self._alwaysEjectOneHost != nil}
+  /// Clears the value of `alwaysEjectOneHost`. Subsequent reads from it will return its default value.
+  public mutating func clearAlwaysEjectOneHost() {self._alwaysEjectOneHost = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -100,8 +145,13 @@ public nonisolated struct Envoy_Config_Cluster_V3_OutlierDetection: Sendable {
   fileprivate var _baseEjectionTime: SwiftProtobuf.Google_Protobuf_Duration? = nil
   fileprivate var _maxEjectionPercent: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
   fileprivate var _enforcingConsecutive5Xx: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _enforcingSuccessRate: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _successRateMinimumHosts: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _successRateRequestVolume: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _successRateStdevFactor: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
   fileprivate var _consecutiveGatewayFailure: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
   fileprivate var _enforcingConsecutiveGatewayFailure: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _alwaysEjectOneHost: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -110,7 +160,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.cluster.v3"
 
 nonisolated extension Envoy_Config_Cluster_V3_OutlierDetection: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OutlierDetection"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}consecutive_5xx\0\u{1}interval\0\u{3}base_ejection_time\0\u{3}max_ejection_percent\0\u{3}enforcing_consecutive_5xx\0\u{4}\u{5}consecutive_gateway_failure\0\u{3}enforcing_consecutive_gateway_failure\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}consecutive_5xx\0\u{1}interval\0\u{3}base_ejection_time\0\u{3}max_ejection_percent\0\u{3}enforcing_consecutive_5xx\0\u{3}enforcing_success_rate\0\u{3}success_rate_minimum_hosts\0\u{3}success_rate_request_volume\0\u{3}success_rate_stdev_factor\0\u{3}consecutive_gateway_failure\0\u{3}enforcing_consecutive_gateway_failure\0\u{4}\u{e}always_eject_one_host\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -123,8 +173,13 @@ nonisolated extension Envoy_Config_Cluster_V3_OutlierDetection: SwiftProtobuf.Me
       case 3: try { try decoder.decodeSingularMessageField(value: &self._baseEjectionTime) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._maxEjectionPercent) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._enforcingConsecutive5Xx) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._enforcingSuccessRate) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._successRateMinimumHosts) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._successRateRequestVolume) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._successRateStdevFactor) }()
       case 10: try { try decoder.decodeSingularMessageField(value: &self._consecutiveGatewayFailure) }()
       case 11: try { try decoder.decodeSingularMessageField(value: &self._enforcingConsecutiveGatewayFailure) }()
+      case 25: try { try decoder.decodeSingularMessageField(value: &self._alwaysEjectOneHost) }()
       default: break
       }
     }
@@ -150,11 +205,26 @@ nonisolated extension Envoy_Config_Cluster_V3_OutlierDetection: SwiftProtobuf.Me
     try { if let v = self._enforcingConsecutive5Xx {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    try { if let v = self._enforcingSuccessRate {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    try { if let v = self._successRateMinimumHosts {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._successRateRequestVolume {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
+    try { if let v = self._successRateStdevFactor {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
     try { if let v = self._consecutiveGatewayFailure {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
     } }()
     try { if let v = self._enforcingConsecutiveGatewayFailure {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
+    try { if let v = self._alwaysEjectOneHost {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
     } }()
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -165,8 +235,13 @@ nonisolated extension Envoy_Config_Cluster_V3_OutlierDetection: SwiftProtobuf.Me
     if lhs._baseEjectionTime != rhs._baseEjectionTime {return false}
     if lhs._maxEjectionPercent != rhs._maxEjectionPercent {return false}
     if lhs._enforcingConsecutive5Xx != rhs._enforcingConsecutive5Xx {return false}
+    if lhs._enforcingSuccessRate != rhs._enforcingSuccessRate {return false}
+    if lhs._successRateMinimumHosts != rhs._successRateMinimumHosts {return false}
+    if lhs._successRateRequestVolume != rhs._successRateRequestVolume {return false}
+    if lhs._successRateStdevFactor != rhs._successRateStdevFactor {return false}
     if lhs._consecutiveGatewayFailure != rhs._consecutiveGatewayFailure {return false}
     if lhs._enforcingConsecutiveGatewayFailure != rhs._enforcingConsecutiveGatewayFailure {return false}
+    if lhs._alwaysEjectOneHost != rhs._alwaysEjectOneHost {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -9,6 +9,8 @@ enum EnvoyTypeRegistry {
         Envoy_Config_Cluster_V3_Cluster.self, Envoy_Config_Endpoint_V3_ClusterLoadAssignment.self,
         Envoy_Config_Listener_V3_Listener.self, Envoy_Config_Route_V3_RouteConfiguration.self,
         Envoy_Extensions_TransportSockets_Tls_V3_Secret.self,
+        Envoy_Extensions_Filters_Http_Compressor_V3_Compressor.self, Envoy_Extensions_Compression_Gzip_Compressor_V3_Gzip.self,
+        Envoy_Extensions_Compression_Brotli_Compressor_V3_Brotli.self,
         Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.self,
         Envoy_Extensions_Filters_Http_Router_V3_Router.self, Envoy_Extensions_Filters_Http_Rbac_V3_RBAC.self,
         Envoy_Extensions_AccessLoggers_File_V3_FileAccessLog.self, Envoy_Extensions_AccessLoggers_Stream_V3_StdoutAccessLog.self,

@@ -1,9 +1,10 @@
 """A tiny HTTP backend for the end-to-end tests: answers every method and path with its own name.
 
-GET /slow?ms=N waits N milliseconds first. Response headers echo what the caller's Envoy sent
+GET /slow?ms=N waits N milliseconds first; GET /long?bytes=N answers N bytes of hex text. Response headers echo what the caller's Envoy sent
 (x-received-service-name), the path that arrived (x-received-path) and the verified caller certificate
 (x-received-client-cert, from x-forwarded-client-cert), so tests can see what the Envoys did.
 """
+import hashlib
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,10 @@ class Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         body = f"{NAME}\n".encode()
+        if url.path == "/long":
+            size = int(parse_qs(url.query).get("bytes", ["10000"])[0])
+            # Hex digits of hashes: text that compresses about 2:1, not a thousandfold like a repeated word.
+            body = "".join(hashlib.sha256(f"{NAME}{i}".encode()).hexdigest() for i in range(size // 64 + 1)).encode()[:size]
         self.send_response(200)
         self.send_header("content-type", "text/plain")
         self.send_header("content-length", str(len(body)))

@@ -21,7 +21,8 @@ enum ClusterGenerator {
         cluster.edsClusterConfig.edsConfig = EnvoyValues.configSource(mode, properties)
         cluster.connectTimeout = EnvoyValues.duration(connectTimeout)
         cluster.lbPolicy = lbPolicy(properties.loadBalancing.policy)
-        cluster.circuitBreakers.thresholds = [.default, .high].map(circuitBreaker)
+        let breakers = properties.egress.commonHttp.circuitBreakers
+        cluster.circuitBreakers.thresholds = [circuitBreaker(.default, breakers.defaultThreshold), circuitBreaker(.high, breakers.highThreshold)]
         var options = Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions()
         options.commonHTTPProtocolOptions.idleTimeout = EnvoyValues.duration(properties.egress.commonHttp.connectionIdleTimeout)
         options.explicitHTTPConfig.httpProtocolOptions = .init()
@@ -32,7 +33,9 @@ enum ClusterGenerator {
         if traits.usesSubsets, let subsets {
             cluster.lbSubsetConfig = self.subsets(traits, subsets)
         }
-        if crossDatacenter {
+        if properties.clusterOutlierDetection.enabled {
+            cluster.outlierDetection = outlierDetection(properties.clusterOutlierDetection)
+        } else if crossDatacenter {
             cluster.outlierDetection = crossDatacenterOutlierDetection
         }
         if let certificate {
@@ -52,15 +55,39 @@ enum ClusterGenerator {
         }
     }
 
-    /// envoy-control's default thresholds: 1024 connections, pending and active requests, 3 retries.
-    private static func circuitBreaker(_ priority: Envoy_Config_Core_V3_RoutingPriority) -> Envoy_Config_Cluster_V3_CircuitBreakers.Thresholds {
+    /// `egress.commonHttp.circuitBreakers` (envoy-control's defaults: 1024 connections, pending and active requests,
+    /// 3 retries, remaining-capacity gauges on).
+    private static func circuitBreaker(
+        _ priority: Envoy_Config_Core_V3_RoutingPriority, _ limits: SnapshotProperties.Threshold
+    ) -> Envoy_Config_Cluster_V3_CircuitBreakers.Thresholds {
         var threshold = Envoy_Config_Cluster_V3_CircuitBreakers.Thresholds()
         threshold.priority = priority
-        threshold.maxConnections = EnvoyValues.uint32(1024)
-        threshold.maxPendingRequests = EnvoyValues.uint32(1024)
-        threshold.maxRequests = EnvoyValues.uint32(1024)
-        threshold.maxRetries = EnvoyValues.uint32(3)
+        threshold.maxConnections = EnvoyValues.uint32(limits.maxConnections)
+        threshold.maxPendingRequests = EnvoyValues.uint32(limits.maxPendingRequests)
+        threshold.maxRequests = EnvoyValues.uint32(limits.maxRequests)
+        threshold.maxRetries = EnvoyValues.uint32(limits.maxRetries)
+        threshold.trackRemaining = limits.trackRemaining
         return threshold
+    }
+
+    /// envoy-control's `clusterOutlierDetection`, on every service cluster when enabled.
+    private static func outlierDetection(
+        _ properties: SnapshotProperties.ClusterOutlierDetectionProperties
+    ) -> Envoy_Config_Cluster_V3_OutlierDetection {
+        var detection = Envoy_Config_Cluster_V3_OutlierDetection()
+        detection.consecutive5Xx = EnvoyValues.uint32(properties.consecutive5xx)
+        detection.interval = EnvoyValues.duration(properties.interval)
+        detection.baseEjectionTime = EnvoyValues.duration(properties.baseEjectionTime)
+        detection.maxEjectionPercent = EnvoyValues.uint32(properties.maxEjectionPercent)
+        detection.enforcingConsecutive5Xx = EnvoyValues.uint32(properties.enforcingConsecutive5xx)
+        detection.enforcingSuccessRate = EnvoyValues.uint32(properties.enforcingSuccessRate)
+        detection.successRateMinimumHosts = EnvoyValues.uint32(properties.successRateMinimumHosts)
+        detection.successRateRequestVolume = EnvoyValues.uint32(properties.successRateRequestVolume)
+        detection.successRateStdevFactor = EnvoyValues.uint32(properties.successRateStdevFactor)
+        detection.consecutiveGatewayFailure = EnvoyValues.uint32(properties.consecutiveGatewayFailure)
+        detection.enforcingConsecutiveGatewayFailure = EnvoyValues.uint32(properties.enforcingConsecutiveGatewayFailure)
+        detection.alwaysEjectOneHost = .init(properties.alwaysEjectOneHost)
+        return detection
     }
 
     /// A remote DC's instances can die long before its registry, the aggregator and this DC hear of it: hosts that

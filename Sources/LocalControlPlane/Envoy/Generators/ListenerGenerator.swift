@@ -35,7 +35,7 @@ enum ListenerGenerator {
         var manager = baseManager(
             profile, config, properties, statPrefix: "egress_http", routes: RouteGenerator.egressName, initialFetchTimeout: .seconds(20))
         manager.httpProtocolOptions.allowAbsoluteURL = .init(true)
-        manager.httpFilters = [router]
+        manager.httpFilters = CompressionGenerator.filters(profile.compression, properties.compression) + [router]
         manager.accessLog = accessLogs(config, direction: "egress")
         return manager
     }

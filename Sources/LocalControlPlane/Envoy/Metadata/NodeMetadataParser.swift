@@ -46,7 +46,8 @@ public enum NodeMetadataParser {
         profile.pathNormalization = try PathNormalizationParser.parse(
             root.child("path_normalization"), incoming: proxySettings?.child("incoming")?.child("pathNormalizationPolicy"),
             defaults: properties.pathNormalization)
-        for key in ["compression", "use_transparent_proxy", "enable_lua_script"] {
+        profile.compression = try CompressionParser.parse(root.child("compression"), defaults: properties.compression)
+        for key in ["use_transparent_proxy", "enable_lua_script"] {
             if try root.child(key) != nil { unsupported.insert(key) }
         }
         if try proxySettings?.child("customData") != nil { unsupported.insert("proxy_settings.customData") }

@@ -18,6 +18,8 @@ public struct ProxyProfile: Hashable, Sendable {
     /// The control plane issues this Envoy its service's certificate over SDS (`sidecarCertificates`); set by the
     /// stream once the Envoy proved it is the service, never from metadata alone.
     public var issuedCertificate = false
+    /// The egress's response (and request) compressors.
+    public var compression = CompressionSettings()
 
     public init(
         serviceName: String, communicationMode: CommunicationMode = .ads, listeners: ListenersConfig? = nil,
@@ -98,5 +100,25 @@ public struct AccessLogSettings: Hashable, Sendable {
         self.enabled = enabled
         self.path = path
         self.filter = filter
+    }
+}
+
+/// `compression: {gzip: {enabled, quality}, brotli: {enabled, quality}}`, over the server's `compression` defaults.
+public struct CompressionSettings: Hashable, Sendable {
+    public struct Compressor: Hashable, Sendable {
+        public var enabled: Bool
+        public var quality: Int
+    }
+
+    public var gzip: Compressor
+    public var brotli: Compressor
+
+    /// zlib's levels 1-9 (envoy-control passes the number as Envoy's `CompressionLevel`).
+    public static let gzipLevels = 1...9
+    public static let brotliLevels = 0...11
+
+    public init(_ defaults: SnapshotProperties.CompressionProperties = .init()) {
+        gzip = Compressor(enabled: defaults.gzip.enabled, quality: defaults.gzip.quality)
+        brotli = Compressor(enabled: defaults.brotli.enabled, quality: defaults.brotli.quality)
     }
 }

@@ -9,7 +9,7 @@ extension SnapshotProperties: Decodable {
         let keys = try decoder.settings(known: [
             "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing", "accessLog",
             "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies", "jwt",
-            "trustedCaFile",
+            "trustedCaFile", "clusterOutlierDetection", "compression",
         ])
         try keys.set(&incomingPermissions, "incomingPermissions")
         try keys.set(&outgoingPermissions, "outgoingPermissions")
@@ -27,6 +27,8 @@ extension SnapshotProperties: Decodable {
         try keys.set(&defaultDependencies, "defaultDependencies")
         try keys.set(&jwt, "jwt")
         try keys.set(&trustedCaFile, "trustedCaFile")
+        try keys.set(&clusterOutlierDetection, "clusterOutlierDetection")
+        try keys.set(&compression, "compression")
     }
 }
 
@@ -145,7 +147,8 @@ extension SnapshotProperties.HostHeaderRewritingProperties: Decodable {
 extension SnapshotProperties.CommonHttpProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
-        let keys = try decoder.settings(known: ["requestTimeout", "idleTimeout", "connectionIdleTimeout"])
+        let keys = try decoder.settings(known: ["requestTimeout", "idleTimeout", "connectionIdleTimeout", "circuitBreakers"])
+        try keys.set(&circuitBreakers, "circuitBreakers")
         try keys.setDuration(&requestTimeout, "requestTimeout")
         try keys.setDuration(&idleTimeout, "idleTimeout")
         try keys.setDuration(&connectionIdleTimeout, "connectionIdleTimeout")

@@ -18,6 +18,8 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var jwt = JwtProperties()
     /// The retry policy of dependencies that set none.
     public var retryPolicy = RetryPolicyProperties()
+    public var clusterOutlierDetection = ClusterOutlierDetectionProperties()
+    public var compression = CompressionProperties()
     /// The CA bundle (a path on the Envoy's host) that https domain dependencies' and JWKS endpoints' certificates
     /// must chain to.
     public var trustedCaFile = "/etc/ssl/certs/ca-certificates.crt"
@@ -86,6 +88,7 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var requestTimeout: Duration = .seconds(120)
         public var idleTimeout: Duration = .seconds(120)
         public var connectionIdleTimeout: Duration = .seconds(120)
+        public var circuitBreakers = CircuitBreakerProperties()
     }
 
     public struct IngressProperties: Hashable, Sendable {
@@ -101,6 +104,7 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var responseTimeout: Duration = .seconds(15)
         public var idleTimeout: Duration = .seconds(60)
         public var connectionIdleTimeout: Duration = .seconds(120)
+        public var circuitBreakers = CircuitBreakerProperties()
     }
 
     public struct LoadBalancingProperties: Hashable, Sendable {

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// envoy-control's traffic scenario tests ported with real Envoys from its bootstraps and real traffic:
+/// ClusterCircuitBreakerDefaultSettingsTest, OutlierDetectionTest, CompressionFilterTest.
+@Suite("envoy-control traffic scenarios: circuit breakers, outlier detection, compression", .serialized, .timeLimit(.minutes(3)))
+struct EnvoyControlTrafficTests {
+    typealias World = EnvoyControlCompatibilityTests.World
+
+    @Test("ClusterCircuitBreakerDefaultSettingsTest: the thresholds of egress.commonHttp.circuitBreakers reach Envoy, with remaining gauges")
+    func circuitBreakers() async throws {
+        let world = try await World("circuit-breakers", settings: EnvoyControlCompatibilityTests.settings("""
+              egress:
+                commonHttp:
+                  circuitBreakers:
+                    defaultThreshold: { maxConnections: 1, maxPendingRequests: 2, maxRequests: 1, maxRetries: 4 }
+                    highThreshold: { maxConnections: 5, maxPendingRequests: 6, maxRequests: 7, maxRetries: 8 }
+            """))
+        defer { world.stop() }
+        let envoy = try world.envoy("config_ads")
+        defer { envoy.stop() }
+        #expect(await TestEnvironment.waitUntil { (try? await envoy.callService("echo"))?.body == "echo\n" })
+        let clusters = await HTTP.text("\(envoy.envoy.admin)/clusters") ?? ""
+        #expect(clusters.contains("echo::default_priority::max_requests::1"), "\(clusters.split(separator: "\n").filter { $0.contains("priority") })")
+        #expect(clusters.contains("echo::high_priority::max_retries::8"))
+        #expect(await envoy.envoy.stat("cluster.echo.circuit_breakers.default.remaining_pending") == 2)
+        #expect(await envoy.envoy.stat("cluster.echo.circuit_breakers.default.remaining_rq") != nil)
+    }
+
+    @Test("OutlierDetectionTest: with clusterOutlierDetection.enabled a dead instance fails its outlier check and every call reaches the live one")
+    func outlierDetection() async throws {
+        let world = try await World("outlier", settings: EnvoyControlCompatibilityTests.settings("""
+              clusterOutlierDetection: { enabled: true, interval: 1s }
+            """))
+        defer { world.stop() }
+        let dead = try Backend(name: "dead", directory: world.directory)
+        dead.process.stop()
+        try world.controlPlane.writeRegistry(EnvoyControlCompatibilityTests.registry(echo: [world.echo, dead]))
+        let envoy = try world.envoy("config_ads")
+        defer { envoy.stop() }
+        #expect(await TestEnvironment.waitUntil { await envoy.envoy.endpoints(of: "echo").count == 2 })
+        let ejected = await TestEnvironment.waitUntil {
+            _ = try? await envoy.callService("echo")
+            let clusters = await HTTP.text("\(envoy.envoy.admin)/clusters") ?? ""
+            return clusters.contains("echo::127.0.0.1:\(dead.port)::health_flags::/failed_outlier_check")
+        }
+        #expect(ejected, "the dead instance is ejected")
+        let answers = try await EnvoyControlCompatibilityTests.hits(10) { try await envoy.callService("echo") }
+        #expect(answers == ["echo": 10], "every call from the live instance: \(answers)")
+    }
+
+    @Test("CompressionFilterTest: an Envoy with compression in its metadata gets br or gzip as asked; none when no encoding is accepted or without metadata")
+    func compression() async throws {
+        let world = try await World("compression", settings: EnvoyControlCompatibilityTests.settings("""
+              compression: { minContentLength: 100, responseCompressionEnabled: true }
+            """))
+        defer { world.stop() }
+        let compressing = try world.envoy("config_xds_compression")
+        let plain = try world.envoy("config_ads_all_dependencies")
+        defer { [compressing, plain].forEach { $0.stop() } }
+        func encoding(_ envoy: EnvoyControlBootstrap, accepting: String) async throws -> String? {
+            let reply = try await envoy.callService("echo", "/long?bytes=10000", headers: [("accept-encoding", accepting)])
+            return reply.status == 200 ? reply.headers.first(name: "content-encoding") ?? "none" : nil
+        }
+        #expect(await TestEnvironment.waitUntil { (try? await encoding(compressing, accepting: "br")) == "br" },
+                "brotli; log:\n\(compressing.envoy.process.log.suffix(1500))")
+        #expect(try await encoding(compressing, accepting: "gzip") == "gzip")
+        // The test's HTTP client always offers gzip unless told otherwise: `identity` is a client that accepts no encoding.
+        #expect(try await encoding(compressing, accepting: "identity") == "none", "no encoding accepted, none used")
+        #expect(await TestEnvironment.waitUntil { (try? await encoding(plain, accepting: "gzip")) == "none" }, "an Envoy without compression metadata")
+        #expect(await compressing.rejectedUpdates() == 0)
+    }
+}

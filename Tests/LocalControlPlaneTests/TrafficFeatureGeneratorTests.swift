@@ -1,0 +1,63 @@
+import EnvoyAPI
+import Foundation
+import SwiftProtobuf
+import Testing
+
+@testable import LocalControlPlane
+@testable import Shared
+
+@Suite("envoy-control's traffic features: circuit breakers, outlier detection, compression (golden JSON in Golden/)")
+struct TrafficFeatureGeneratorTests {
+    @Test("circuit-breaker thresholds and outlier detection from the snapshot properties, on every service cluster")
+    func clusterProtection() throws {
+        var properties = Fixtures.strict
+        properties.egress.commonHttp.circuitBreakers.defaultThreshold = .init(maxConnections: 1, maxPendingRequests: 2, maxRequests: 1, maxRetries: 4)
+        properties.egress.commonHttp.circuitBreakers.highThreshold = .init(
+            maxConnections: 5, maxPendingRequests: 6, maxRequests: 7, maxRetries: 8, trackRemaining: false)
+        properties.clusterOutlierDetection.enabled = true
+        let cluster = ClusterGenerator.serviceCluster("echo", properties: properties)
+        #expect(cluster.circuitBreakers.thresholds.map(\.maxRequests.value) == [1, 7])
+        #expect(cluster.outlierDetection.consecutive5Xx.value == 5 && cluster.outlierDetection.alwaysEjectOneHost.value)
+        try Golden.check([cluster], named: "clusters-protection")
+        #expect(!ClusterGenerator.serviceCluster("echo", properties: Fixtures.strict).hasOutlierDetection, "off by default for local clusters")
+        #expect(ClusterGenerator.serviceCluster("echo", properties: Fixtures.strict, crossDatacenter: true).outlierDetection.maxEjectionPercent.value
+            == 100, "cross-DC clusters keep the federation's detection when the property is off")
+    }
+
+    @Test("compression: gzip then brotli before the egress router when enabled; the runtime flags default to the properties")
+    func compression() throws {
+        var properties = Fixtures.strict
+        properties.compression.responseCompressionEnabled = true
+        let metadata = """
+            {"service_name": "client", "ingress_host": "127.0.0.1", "ingress_port": 5001, "egress_host": "127.0.0.1", "egress_port": 5000,
+             "compression": {"gzip": {"enabled": true, "quality": 1}, "brotli": {"enabled": true, "quality": 11}}}
+            """
+        let profile = try Fixtures.profile(metadata, properties: properties)
+        let listeners = ListenerGenerator.listeners(for: profile, properties: properties)
+        let egress = try #require(listeners.first { $0.name == ListenerGenerator.egressName })
+        let manager = try Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
+            unpackingAny: egress.filterChains[0].filters[0].typedConfig)
+        #expect(manager.httpFilters.map(\.name) == ["envoy.filters.http.compressor", "envoy.filters.http.compressor", "envoy.filters.http.router"])
+        try Golden.check([egress], named: "listeners-compression")
+        let plain = try Fixtures.profile(metadata.replacingOccurrences(of: "\"compression\"", with: "\"other\""), properties: properties)
+        let plainEgress = try #require(ListenerGenerator.listeners(for: plain, properties: properties).first { $0.name == ListenerGenerator.egressName })
+        #expect(try Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
+            unpackingAny: plainEgress.filterChains[0].filters[0].typedConfig).httpFilters.count == 1, "no compression unless enabled")
+    }
+
+    @Test("settings: envoy-control's keys; percentages above 100, negative limits and bad qualities are refused with their path")
+    func settings() {
+        for (yaml, problem) in [
+            ("clusterOutlierDetection: { enabled: true, maxEjectionPercent: 150 }", "maxEjectionPercent: 150 is not in 0-100"),
+            ("clusterOutlierDetection: { consecutive5xxx: 3 }", "unknown setting"),
+            ("egress: { commonHttp: { circuitBreakers: { defaultThreshold: { maxRequests: -1 } } } }", "maxRequests"),
+            ("compression: { gzip: { enabled: true, quality: 10 } }", "quality 10 is not in 1...9"),
+            ("compression: { zstd: {} }", "unknown setting"),
+        ] {
+            let problems = LocalControlPlaneConfig.check(yaml: "datacenter: dc1\nsnapshot:\n  \(yaml)\n").problems
+            #expect(problems.contains { $0.contains(problem) }, "\(yaml): \(problems)")
+        }
+        let good = "clusterOutlierDetection: { enabled: true, interval: 2s }\n  compression: { brotli: { enabled: true, quality: 11 } }"
+        #expect(LocalControlPlaneConfig.check(yaml: "datacenter: dc1\nsnapshot:\n  \(good)\n").problems == [])
+    }
+}
