@@ -71,3 +71,41 @@ struct EnvoyControlTrafficTests {
         #expect(await compressing.rejectedUpdates() == 0)
     }
 }
+
+extension EnvoyControlTrafficTests {
+    @Test("DynamicForwardProxyTest: a host matching a domainPattern is resolved by DNS and called over verified TLS; others are not routed")
+    func dynamicForwardProxy() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("ec-forward-proxy")
+        let trusted = try TestPKI(name: "public", directory: directory)
+        let rogue = try TestPKI(name: "rogue", directory: directory)
+        let servers = try [trusted, rogue].map { pki in
+            let certificate = try pki.issue("\(pki.directory.lastPathComponent)-localhost", altNames: ["DNS:localhost"])
+            let port = TestEnvironment.freePort()
+            let process = try ManagedProcess(
+                name: "https-\(pki.directory.lastPathComponent)", executable: TestEnvironment.python,
+                arguments: ["-c", IdentityTests.httpsServer, "\(port)", certificate.certificate, certificate.key], directory: directory)
+            return (port, process)
+        }
+        defer { servers.forEach { $0.1.stop() } }
+        let world = try await World("forward-proxy", settings: EnvoyControlCompatibilityTests.settings("""
+              trustedCaFile: \(trusted.caCertificate)
+            """))
+        defer { world.stop() }
+        // envoy-control's test resolves my.example.com through the container's DNS; here `localhost` is the name
+        // Envoy's resolver finds (in /etc/hosts), matched by a prefix pattern.
+        let envoy = try EnvoyControlBootstrap(
+            "config_ads_dynamic_forward_proxy", controlPlane: world.controlPlane, localServicePort: world.local.port,
+            directory: world.directory, proxySettings: """
+                  outgoing:
+                    dependencies:
+                      - domainPattern: "localhost:*"
+            """)
+        defer { envoy.stop() }
+        let (good, untrusted) = (servers[0].0, servers[1].0)
+        #expect(await TestEnvironment.waitUntil { (try? await envoy.callService("localhost:\(good)"))?.status == 200 },
+                "localhost resolved and called over TLS; log:\n\(envoy.envoy.process.log.suffix(1500))")
+        #expect(try await envoy.callService("localhost:\(untrusted)").status == 503, "a certificate from a CA not in trustedCaFile")
+        #expect(try await envoy.callService("127.0.0.1:\(good)").status == 503, "no pattern matches: the catch-all answers")
+        #expect(await envoy.rejectedUpdates() == 0)
+    }
+}

@@ -88,9 +88,7 @@ struct NodeMetadataParserTests {
                "outgoing": {"dependencies": [{"domainPattern": "*.example.com"},
                  {"service": "b", "routingPolicy": {"autoServiceTag": true}}]}}}
             """#), properties: Fixtures.strict)
-        #expect(parsed.unsupported == [
-            "proxy_settings.outgoing.dependencies[].domainPattern", "proxy_settings.outgoing.dependencies[].routingPolicy",
-        ])
+        #expect(parsed.unsupported == ["proxy_settings.outgoing.dependencies[].routingPolicy"])
         #expect(parsed.profile.outgoing.domainPatterns == ["*.example.com"])
     }
 

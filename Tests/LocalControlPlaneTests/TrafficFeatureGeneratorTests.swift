@@ -45,6 +45,35 @@ struct TrafficFeatureGeneratorTests {
             unpackingAny: plainEgress.filterChains[0].filters[0].typedConfig).httpFilters.count == 1, "no compression unless enabled")
     }
 
+    @Test("domainPattern: the egress routes matching hosts to the dynamic forward proxy cluster (TLS, SNI and SAN from the host), filter first")
+    func forwardProxy() async throws {
+        let properties = Fixtures.strict
+        let metadata = """
+            {"service_name": "client", "ads": true, "ingress_host": "127.0.0.1", "ingress_port": 5001, "egress_host": "127.0.0.1",
+             "egress_port": 5000, "proxy_settings": {"outgoing": {"dependencies": [{"domainPattern": "*.example.com"}, {"domainPattern": "api.*"}]}}}
+            """
+        let profile = try Fixtures.profile(metadata, properties: properties)
+        #expect(profile.outgoing.domainPatterns == ["*.example.com", "api.*"])
+        let cache = SnapshotCache(datacenter: "dc1", properties: properties)
+        await cache.apply(Fixtures.catalog([:]))
+        let snapshot = try #require(await cache.snapshot(for: profile))
+        let cluster = try Envoy_Config_Cluster_V3_Cluster(
+            serializedBytes: try #require(snapshot.resources[.cluster]?["dynamic_forward_proxy_cluster"]).any.value)
+        let routes = try Envoy_Config_Route_V3_RouteConfiguration(serializedBytes: try #require(snapshot.resources[.route]?["default_routes"]).any.value)
+        let host = try #require(routes.virtualHosts.first { $0.name == "dynamic_forward_proxy_cluster" })
+        #expect(host.domains == ["*.example.com", "api.*"] && host.routes.first?.route.cluster == "dynamic_forward_proxy_cluster")
+        #expect(routes.virtualHosts.last?.domains == ["*"], "the catch-all stays last")
+        let egress = try #require(ListenerGenerator.listeners(for: profile, properties: properties).first { $0.name == ListenerGenerator.egressName })
+        let manager = try Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
+            unpackingAny: egress.filterChains[0].filters[0].typedConfig)
+        #expect(manager.httpFilters.map(\.name) == ["envoy.filters.http.dynamic_forward_proxy", "envoy.filters.http.router"])
+        try Golden.check([cluster], named: "clusters-forward-proxy")
+        try Golden.check([routes], named: "routes-forward-proxy")
+        try Golden.check([egress], named: "listeners-forward-proxy")
+        let plain = try #require(await cache.snapshot(for: try Fixtures.profile()))
+        #expect(plain.resources[.cluster]?["dynamic_forward_proxy_cluster"] == nil, "only for Envoys with domain patterns")
+    }
+
     @Test("settings: envoy-control's keys; percentages above 100, negative limits and bad qualities are refused with their path")
     func settings() {
         for (yaml, problem) in [

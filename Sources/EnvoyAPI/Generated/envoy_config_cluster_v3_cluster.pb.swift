@@ -51,6 +51,14 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     set {_uniqueStorage()._clusterDiscoveryType = .type(newValue)}
   }
 
+  public var clusterType: Envoy_Config_Cluster_V3_Cluster.CustomClusterType {
+    get {
+      if case .clusterType(let v)? = _storage._clusterDiscoveryType {return v}
+      return Envoy_Config_Cluster_V3_Cluster.CustomClusterType()
+    }
+    set {_uniqueStorage()._clusterDiscoveryType = .clusterType(newValue)}
+  }
+
   public var edsClusterConfig: Envoy_Config_Cluster_V3_Cluster.EdsClusterConfig {
     get {_storage._edsClusterConfig ?? Envoy_Config_Cluster_V3_Cluster.EdsClusterConfig()}
     set {_uniqueStorage()._edsClusterConfig = newValue}
@@ -151,6 +159,7 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
 
   public nonisolated enum OneOf_ClusterDiscoveryType: Equatable, Sendable {
     case type(Envoy_Config_Cluster_V3_Cluster.DiscoveryType)
+    case clusterType(Envoy_Config_Cluster_V3_Cluster.CustomClusterType)
 
   }
 
@@ -331,6 +340,29 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
 
     fileprivate var _match: SwiftProtobuf.Google_Protobuf_Struct? = nil
     fileprivate var _transportSocket: Envoy_Config_Core_V3_TransportSocket? = nil
+  }
+
+  public nonisolated struct CustomClusterType: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var name: String = String()
+
+    public var typedConfig: SwiftProtobuf.Google_Protobuf_Any {
+      get {_typedConfig ?? SwiftProtobuf.Google_Protobuf_Any()}
+      set {_typedConfig = newValue}
+    }
+    /// Returns true if `typedConfig` has been explicitly set.
+    public var hasTypedConfig: Bool {self._typedConfig != nil}
+    /// Clears the value of `typedConfig`. Subsequent reads from it will return its default value.
+    public mutating func clearTypedConfig() {self._typedConfig = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _typedConfig: SwiftProtobuf.Google_Protobuf_Any? = nil
   }
 
   public nonisolated struct EdsClusterConfig: Sendable {
@@ -544,7 +576,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.cluster.v3"
 
 nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Cluster"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{4}\u{2}lb_policy\0\u{4}\u{4}circuit_breakers\0\u{4}\u{7}dns_lookup_family\0\u{4}\u{2}outlier_detection\0\u{4}\u{3}lb_subset_config\0\u{4}\u{2}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{4}\u{6}load_assignment\0\u{4}\u{3}typed_extension_protocol_options\0\u{4}\u{7}transport_socket_matches\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{4}\u{2}lb_policy\0\u{4}\u{4}circuit_breakers\0\u{4}\u{7}dns_lookup_family\0\u{4}\u{2}outlier_detection\0\u{4}\u{3}lb_subset_config\0\u{4}\u{2}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{4}\u{6}load_assignment\0\u{4}\u{3}typed_extension_protocol_options\0\u{4}\u{2}cluster_type\0\u{4}\u{5}transport_socket_matches\0")
 
   fileprivate class _StorageClass {
     var _transportSocketMatches: [Envoy_Config_Cluster_V3_Cluster.TransportSocketMatch] = []
@@ -626,6 +658,19 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         case 27: try { try decoder.decodeSingularMessageField(value: &_storage._commonLbConfig) }()
         case 33: try { try decoder.decodeSingularMessageField(value: &_storage._loadAssignment) }()
         case 36: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &_storage._typedExtensionProtocolOptions) }()
+        case 38: try {
+          var v: Envoy_Config_Cluster_V3_Cluster.CustomClusterType?
+          var hadOneofValue = false
+          if let current = _storage._clusterDiscoveryType {
+            hadOneofValue = true
+            if case .clusterType(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._clusterDiscoveryType = .clusterType(v)
+          }
+        }()
         case 43: try { try decoder.decodeRepeatedMessageField(value: &_storage._transportSocketMatches) }()
         default: break
         }
@@ -681,6 +726,9 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       if !_storage._typedExtensionProtocolOptions.isEmpty {
         try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: _storage._typedExtensionProtocolOptions, fieldNumber: 36)
       }
+      try { if case .clusterType(let v)? = _storage._clusterDiscoveryType {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 38)
+      } }()
       if !_storage._transportSocketMatches.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._transportSocketMatches, fieldNumber: 43)
       }
@@ -768,6 +816,45 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.TransportSocketMatch: Swif
     if lhs.name != rhs.name {return false}
     if lhs._match != rhs._match {return false}
     if lhs._transportSocket != rhs._transportSocket {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.CustomClusterType: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".CustomClusterType"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}typed_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._typedConfig) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try { if let v = self._typedConfig {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.CustomClusterType, rhs: Envoy_Config_Cluster_V3_Cluster.CustomClusterType) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs._typedConfig != rhs._typedConfig {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

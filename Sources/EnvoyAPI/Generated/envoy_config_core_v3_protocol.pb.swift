@@ -23,6 +23,20 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated struct Envoy_Config_Core_V3_UpstreamHttpProtocolOptions: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var autoSni: Bool = false
+
+  public var autoSanValidation: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Envoy_Config_Core_V3_HttpProtocolOptions: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -103,6 +117,41 @@ public nonisolated struct Envoy_Config_Core_V3_Http2ProtocolOptions: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.core.v3"
+
+nonisolated extension Envoy_Config_Core_V3_UpstreamHttpProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpstreamHttpProtocolOptions"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}auto_sni\0\u{3}auto_san_validation\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.autoSni) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.autoSanValidation) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.autoSni != false {
+      try visitor.visitSingularBoolField(value: self.autoSni, fieldNumber: 1)
+    }
+    if self.autoSanValidation != false {
+      try visitor.visitSingularBoolField(value: self.autoSanValidation, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_UpstreamHttpProtocolOptions, rhs: Envoy_Config_Core_V3_UpstreamHttpProtocolOptions) -> Bool {
+    if lhs.autoSni != rhs.autoSni {return false}
+    if lhs.autoSanValidation != rhs.autoSanValidation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
 
 nonisolated extension Envoy_Config_Core_V3_HttpProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpProtocolOptions"

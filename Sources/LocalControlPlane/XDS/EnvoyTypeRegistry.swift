@@ -11,6 +11,8 @@ enum EnvoyTypeRegistry {
         Envoy_Extensions_TransportSockets_Tls_V3_Secret.self,
         Envoy_Extensions_Filters_Http_Compressor_V3_Compressor.self, Envoy_Extensions_Compression_Gzip_Compressor_V3_Gzip.self,
         Envoy_Extensions_Compression_Brotli_Compressor_V3_Brotli.self,
+        Envoy_Extensions_Filters_Http_DynamicForwardProxy_V3_FilterConfig.self,
+        Envoy_Extensions_Clusters_DynamicForwardProxy_V3_ClusterConfig.self,
         Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.self,
         Envoy_Extensions_Filters_Http_Router_V3_Router.self, Envoy_Extensions_Filters_Http_Rbac_V3_RBAC.self,
         Envoy_Extensions_AccessLoggers_File_V3_FileAccessLog.self, Envoy_Extensions_AccessLoggers_Stream_V3_StdoutAccessLog.self,

@@ -35,7 +35,8 @@ enum ListenerGenerator {
         var manager = baseManager(
             profile, config, properties, statPrefix: "egress_http", routes: RouteGenerator.egressName, initialFetchTimeout: .seconds(20))
         manager.httpProtocolOptions.allowAbsoluteURL = .init(true)
-        manager.httpFilters = CompressionGenerator.filters(profile.compression, properties.compression) + [router]
+        let forwardProxy = profile.outgoing.domainPatterns.isEmpty ? [] : [ForwardProxyGenerator.filter(properties.dynamicForwardProxy)]
+        manager.httpFilters = forwardProxy + CompressionGenerator.filters(profile.compression, properties.compression) + [router]
         manager.accessLog = accessLogs(config, direction: "egress")
         return manager
     }

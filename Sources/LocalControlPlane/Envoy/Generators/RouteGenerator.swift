@@ -36,6 +36,7 @@ enum RouteGenerator {
             .mapValues { domains in (domains.first { !$0.explicitPort } ?? domains[0]).clusterName }
         configuration.virtualHosts = dependencies.map(rules.serviceHost)
             + profile.outgoing.domains.map { rules.domainHost($0, bareHost: bareHostOwners[$0.host] == $0.clusterName) }
+            + (profile.outgoing.domainPatterns.isEmpty ? [] : [rules.domainPatternHost(profile.outgoing.domainPatterns)])
             + [rules.originalDestinationHost, rules.clusterNotFoundHost]
         if properties.incomingPermissions.enabled {
             configuration.requestHeadersToAdd = [EnvoyValues.header(properties.incomingPermissions.serviceNameHeader, profile.serviceName)]
@@ -82,6 +83,16 @@ private struct EgressRouteRules {
         host.name = domain.clusterName
         host.domains = (bareHost ? [domain.host] : []) + ["\(domain.host):\(domain.port)"]
         host.routes = [forward(to: domain.clusterName, domain.settings)]
+        return host
+    }
+
+    /// `domainPattern` dependencies: hosts matching any pattern go to the dynamic forward proxy, with the server's
+    /// default dependency settings (envoy-control's `defaultServiceSettings`).
+    func domainPatternHost(_ patterns: [String]) -> Envoy_Config_Route_V3_VirtualHost {
+        var host = Envoy_Config_Route_V3_VirtualHost()
+        host.name = properties.dynamicForwardProxy.clusterName
+        host.domains = patterns
+        host.routes = [forward(to: properties.dynamicForwardProxy.clusterName, OutgoingParser.defaultSettings(properties))]
         return host
     }
 

@@ -49,7 +49,6 @@ enum OutgoingParser {
                 }
                 _ = try settings(dependency, over: base, unsupported: &unsupported)
                 patterns.insert(pattern.text)
-                unsupported.insert("proxy_settings.outgoing.dependencies[].domainPattern")
             }
         }
         // envoy-control's defaultDependencies: after the Envoy's own, which win for the same name.

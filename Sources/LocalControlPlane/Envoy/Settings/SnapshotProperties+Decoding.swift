@@ -9,7 +9,7 @@ extension SnapshotProperties: Decodable {
         let keys = try decoder.settings(known: [
             "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing", "accessLog",
             "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies", "jwt",
-            "trustedCaFile", "clusterOutlierDetection", "compression",
+            "trustedCaFile", "clusterOutlierDetection", "compression", "dynamicForwardProxy",
         ])
         try keys.set(&incomingPermissions, "incomingPermissions")
         try keys.set(&outgoingPermissions, "outgoingPermissions")
@@ -29,6 +29,7 @@ extension SnapshotProperties: Decodable {
         try keys.set(&trustedCaFile, "trustedCaFile")
         try keys.set(&clusterOutlierDetection, "clusterOutlierDetection")
         try keys.set(&compression, "compression")
+        try keys.set(&dynamicForwardProxy, "dynamicForwardProxy")
     }
 }
 

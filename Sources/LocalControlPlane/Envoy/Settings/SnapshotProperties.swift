@@ -20,6 +20,7 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var retryPolicy = RetryPolicyProperties()
     public var clusterOutlierDetection = ClusterOutlierDetectionProperties()
     public var compression = CompressionProperties()
+    public var dynamicForwardProxy = DynamicForwardProxyProperties()
     /// The CA bundle (a path on the Envoy's host) that https domain dependencies' and JWKS endpoints' certificates
     /// must chain to.
     public var trustedCaFile = "/etc/ssl/certs/ca-certificates.crt"

@@ -131,7 +131,8 @@ struct SnapshotGenerator: Sendable {
                 EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.route.typeURL)
             },
             staticClusters: (profile.outgoing.domains.map { ClusterGenerator.domainCluster($0, trustedCaFile: properties.trustedCaFile) }
-                + JwtGenerator.clusters(profile.incoming.oauthEndpoints, properties)).map {
+                + JwtGenerator.clusters(profile.incoming.oauthEndpoints, properties)
+                + (profile.outgoing.domainPatterns.isEmpty ? [] : [ForwardProxyGenerator.cluster(properties)])).map {
                 EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.cluster.typeURL)
             })
     }
