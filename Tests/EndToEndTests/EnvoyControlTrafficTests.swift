@@ -109,3 +109,23 @@ extension EnvoyControlTrafficTests {
         #expect(await envoy.rejectedUpdates() == 0)
     }
 }
+
+extension EnvoyControlTrafficTests {
+    @Test("EnvoyControlHttp2Test: HTTP/2 between Envoys to a service whose instances are tagged envoy, HTTP/1 to a plain service")
+    func http2BetweenEnvoys() async throws {
+        let world = try await World("http2")
+        defer { world.stop() }
+        let (caller, proxy) = (try world.envoy("config_ads"), try world.envoy("config_ads"))
+        defer { [caller, proxy].forEach { $0.stop() } }
+        try world.controlPlane.writeRegistry(EnvoyControlCompatibilityTests.registry(echo: [world.echo]) + """
+              - { name: proxy1, instances: [{ address: 127.0.0.1, port: \(proxy.ingressPort), tags: [envoy] }] }
+            """)
+        #expect(await TestEnvironment.waitUntil { (try? await caller.callService("proxy1"))?.status == 200 },
+                "through proxy1's Envoy to its local service; log:\n\(caller.envoy.process.log.suffix(1500))")
+        #expect(await TestEnvironment.waitUntil { (try? await caller.callService("echo"))?.body == "echo\n" })
+        #expect(await caller.envoy.stat("cluster.proxy1.upstream_cx_http2_total") ?? 0 > 0)
+        #expect(await caller.envoy.stat("cluster.proxy1.upstream_cx_http1_total") == 0)
+        #expect(await caller.envoy.stat("cluster.echo.upstream_cx_http1_total") ?? 0 > 0)
+        #expect(await caller.envoy.stat("cluster.echo.upstream_cx_http2_total") == 0)
+    }
+}

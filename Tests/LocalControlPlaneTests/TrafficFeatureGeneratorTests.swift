@@ -74,6 +74,33 @@ struct TrafficFeatureGeneratorTests {
         #expect(plain.resources[.cluster]?["dynamic_forward_proxy_cluster"] == nil, "only for Envoys with domain patterns")
     }
 
+    @Test("HTTP/2 upstream only when every instance carries the sidecar tag; a service with no instance keeps what it had")
+    func http2() throws {
+        let generator = SnapshotGenerator(datacenter: "dc1", properties: Fixtures.strict)
+        let variant = SnapshotGenerator.ClusterVariant(try Fixtures.profile())
+        func speaks(_ resources: SnapshotGenerator.ServiceResources?) throws -> Bool {
+            let cluster = try Envoy_Config_Cluster_V3_Cluster(serializedBytes: try #require(resources?.clusters[variant]).any.value)
+            let options = try Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions(
+                unpackingAny: try #require(cluster.typedExtensionProtocolOptions[ClusterGenerator.httpProtocolOptionsName]))
+            if case .http2ProtocolOptions = options.explicitHTTPConfig.protocolConfig { return true }
+            return false
+        }
+        let sidecars = CatalogService(name: "proxy1", instances: [
+            Fixtures.instance("10.0.0.1", 80, tags: ["envoy"]), Fixtures.instance("10.0.0.2", 80, tags: ["envoy", "blue"]),
+        ])
+        let tagged = generator.serviceResources("proxy1", local: sidecars, remote: nil, variants: [variant])
+        #expect(try speaks(tagged))
+        var mixed = sidecars
+        mixed.instances.append(Fixtures.instance("10.0.0.3", 80))
+        #expect(try !speaks(generator.serviceResources("proxy1", local: mixed, remote: nil, variants: [variant])), "one instance without a sidecar")
+        let empty = CatalogService(name: "proxy1", instances: [])
+        #expect(try speaks(generator.serviceResources("proxy1", local: empty, remote: nil, variants: [variant], previous: tagged)))
+        var off = Fixtures.strict
+        off.egress.http2.enabled = false
+        #expect(try !speaks(SnapshotGenerator(datacenter: "dc1", properties: off).serviceResources(
+            "proxy1", local: sidecars, remote: nil, variants: [variant])))
+    }
+
     @Test("settings: envoy-control's keys; percentages above 100, negative limits and bad qualities are refused with their path")
     func settings() {
         for (yaml, problem) in [

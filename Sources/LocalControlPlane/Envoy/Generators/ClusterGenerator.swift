@@ -8,12 +8,12 @@ enum ClusterGenerator {
 
     /// The cluster named after the service; its endpoints come from EDS (over ADS, or from the control-plane cluster
     /// for `mode` xds). Under a cross-DC traffic split, localities are balanced by their weights. With other DCs'
-    /// endpoints it ejects hosts that fail. With a `certificate` (the Envoy's, from its bootstrap or our SDS) it speaks
+    /// endpoints it ejects hosts that fail. With `http2` (every instance has a sidecar) it speaks HTTP/2. With a `certificate` (the Envoy's, from its bootstrap or our SDS) it speaks
     /// mTLS to the instances that accept it.
     static func serviceCluster(
         _ name: String, mode: ProxyProfile.CommunicationMode = .ads, certificate: ProxyProfile.CertificateSource? = nil,
         properties: SnapshotProperties = SnapshotProperties(), localityWeighted: Bool = false, crossDatacenter: Bool = false,
-        traits: RoutingTraits = RoutingTraits(), subsets: SubsetRules? = nil
+        http2: Bool = false, traits: RoutingTraits = RoutingTraits(), subsets: SubsetRules? = nil
     ) -> Envoy_Config_Cluster_V3_Cluster {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
         cluster.name = name
@@ -25,7 +25,7 @@ enum ClusterGenerator {
         cluster.circuitBreakers.thresholds = [circuitBreaker(.default, breakers.defaultThreshold), circuitBreaker(.high, breakers.highThreshold)]
         var options = Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions()
         options.commonHTTPProtocolOptions.idleTimeout = EnvoyValues.duration(properties.egress.commonHttp.connectionIdleTimeout)
-        options.explicitHTTPConfig.httpProtocolOptions = .init()
+        if http2 { options.explicitHTTPConfig.http2ProtocolOptions = .init() } else { options.explicitHTTPConfig.httpProtocolOptions = .init() }
         cluster.typedExtensionProtocolOptions[httpProtocolOptionsName] = EnvoyValues.typedConfig(options)
         if localityWeighted {
             cluster.commonLbConfig.localityWeightedLbConfig = .init()

@@ -108,7 +108,7 @@ extension SnapshotProperties.EgressProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
         let keys = try decoder.settings(known: [
-            "clusterNotFoundStatusCode", "neverRemoveClusters", "commonHttp", "hostHeaderRewriting", "headersToRemove",
+            "clusterNotFoundStatusCode", "neverRemoveClusters", "commonHttp", "hostHeaderRewriting", "headersToRemove", "http2",
         ])
         try keys.set(&clusterNotFoundStatusCode, "clusterNotFoundStatusCode")
         guard (200...599).contains(clusterNotFoundStatusCode) else {
@@ -118,6 +118,16 @@ extension SnapshotProperties.EgressProperties: Decodable {
         try keys.set(&commonHttp, "commonHttp")
         try keys.set(&hostHeaderRewriting, "hostHeaderRewriting")
         try keys.set(&headersToRemove, "headersToRemove")
+        try keys.set(&http2, "http2")
+    }
+}
+
+extension SnapshotProperties.Http2Properties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled", "tagName"])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&tagName, "tagName")
     }
 }
 

@@ -77,6 +77,13 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var hostHeaderRewriting = HostHeaderRewritingProperties()
         /// Request headers the egress drops before they leave.
         public var headersToRemove: [String] = []
+        public var http2 = Http2Properties()
+    }
+
+    /// With `enabled`, a service whose every instance carries `tagName` (its sidecar) is called over HTTP/2.
+    public struct Http2Properties: Hashable, Sendable {
+        public var enabled = true
+        public var tagName = "envoy"
     }
 
     /// With `enabled`, a dependency's `rewriteHostHeader: true` sets the upstream Host from this request header.

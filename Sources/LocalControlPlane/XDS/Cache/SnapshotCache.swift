@@ -79,7 +79,8 @@ public actor SnapshotCache {
         for name in (rebuildAll ? Set(serviceNames).union(changed) : changed) {
             let known = serviceResources[name] != nil
             serviceResources[name] = generator.serviceResources(
-                name, local: catalog?[name], remote: remote[name], keepVacant: keepVacant && known, variants: clusterVariants)
+                name, local: catalog?[name], remote: remote[name], keepVacant: keepVacant && known, variants: clusterVariants,
+                previous: serviceResources[name])
         }
         vacant = keepVacant ? Set(serviceResources.keys).subtracting(serviceNames) : []
         var rebuilt = 0

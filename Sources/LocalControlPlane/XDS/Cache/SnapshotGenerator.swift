@@ -28,6 +28,8 @@ struct SnapshotGenerator: Sendable {
         let sourceAddresses: [String]
         fileprivate let localityWeighted: Bool
         fileprivate let crossDatacenter: Bool
+        /// Every instance is tagged `egress.http2.tagName`: callers speak HTTP/2 to it.
+        fileprivate let http2: Bool
     }
 
     /// Per-group resources that depend only on the profile, its routed dependencies and the addresses its RBAC
@@ -53,9 +55,10 @@ struct SnapshotGenerator: Sendable {
 
     /// The shared cluster (in each of `variants`) and endpoints of one service. A service with neither local nor
     /// remote presence gets them only with `keepVacant` (then empty: `egress.neverRemoveClusters` keeps the cluster of
-    /// a service that vanished).
+    /// a service that vanished). `previous`: the service's resources before this change.
     func serviceResources(
-        _ name: String, local: CatalogService?, remote: RemoteService?, keepVacant: Bool = false, variants: Set<ClusterVariant>
+        _ name: String, local: CatalogService?, remote: RemoteService?, keepVacant: Bool = false, variants: Set<ClusterVariant>,
+        previous: ServiceResources? = nil
     ) -> ServiceResources? {
         guard local != nil || remote != nil || keepVacant else { return nil }
         let localInstances = local?.instances ?? []
@@ -69,7 +72,8 @@ struct SnapshotGenerator: Sendable {
             clusters: [:], endpoints: EncodedResource(name: name, message: assignment, typeURL: ResourceType.endpoint.typeURL),
             traits: traits,
             sourceAddresses: addressAuthenticated ? Self.ipAddresses(of: localInstances + remoteInstances) : [],
-            localityWeighted: EndpointGenerator.usesLocalityWeights(remote), crossDatacenter: remote?.localities.isEmpty == false)
+            localityWeighted: EndpointGenerator.usesLocalityWeights(remote), crossDatacenter: remote?.localities.isEmpty == false,
+            http2: speaksHTTP2(localInstances + remoteInstances, previously: previous?.http2 ?? false))
         for variant in variants { resources = adding(variant, to: resources) }
         return resources
     }
@@ -79,7 +83,7 @@ struct SnapshotGenerator: Sendable {
         let name = resources.endpoints.name
         let cluster = ClusterGenerator.serviceCluster(
             name, mode: variant.mode, certificate: variant.certificate, properties: properties, localityWeighted: resources.localityWeighted,
-            crossDatacenter: resources.crossDatacenter, traits: resources.traits, subsets: subsets)
+            crossDatacenter: resources.crossDatacenter, http2: resources.http2, traits: resources.traits, subsets: subsets)
         var updated = resources
         updated.clusters[variant] = EncodedResource(name: name, message: cluster, typeURL: ResourceType.cluster.typeURL)
         return updated
@@ -88,6 +92,15 @@ struct SnapshotGenerator: Sendable {
     /// The services whose instances' addresses a profile's RBAC names: a change to one rebuilds the group.
     func addressAuthenticated(by profile: ProxyProfile) -> Set<String> {
         CallerIdentity.addressAuthenticated(profile.incoming.permissions, properties.incomingPermissions)
+    }
+
+    /// envoy-control's rule: HTTP/2 only when every instance (every DC's) has a sidecar, since the cluster is one for
+    /// all of them; a service with no instance keeps what it had.
+    private func speaksHTTP2(_ instances: [ServiceInstance], previously: Bool) -> Bool {
+        let http2 = properties.egress.http2
+        guard http2.enabled else { return false }
+        guard !instances.isEmpty else { return previously }
+        return instances.allSatisfy { $0.tags.contains(http2.tagName) }
     }
 
     private static func ipAddresses(of instances: [ServiceInstance]) -> [String] {
