@@ -92,6 +92,20 @@ struct NodeMetadataParserTests {
         #expect(parsed.profile.outgoing.domainPatterns == ["*.example.com"])
     }
 
+    @Test("egress.handleInternalRedirect is the default of dependencies that do not set handleInternalRedirect")
+    func internalRedirectDefault() throws {
+        var properties = Fixtures.strict
+        properties.egress.handleInternalRedirect = true
+        let profile = try Fixtures.profile(#"""
+            {"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [
+              {"service": "b"}, {"service": "c", "handleInternalRedirect": false}, {"domain": "https://example.com"}]}}}
+            """#, properties: properties)
+        #expect(profile.outgoing.services.map(\.settings.handleInternalRedirect) == [true, false])
+        #expect(profile.outgoing.domains.map(\.settings.handleInternalRedirect) == [true])
+        #expect(try Fixtures.profile(#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "b"}]}}}"#)
+            .outgoing.services.first?.settings.handleInternalRedirect == false, "envoy-control's default: off")
+    }
+
     @Test("compression: gzip and brotli from metadata over the server's defaults; qualities out of range refused")
     func compression() throws {
         var properties = Fixtures.strict

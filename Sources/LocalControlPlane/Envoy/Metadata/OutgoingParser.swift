@@ -9,7 +9,7 @@ enum OutgoingParser {
         let common = properties.egress.commonHttp
         return DependencySettings(
             timeoutPolicy: .init(requestTimeout: common.requestTimeout, idleTimeout: common.idleTimeout, connectionIdleTimeout: common.connectionIdleTimeout),
-            retryPolicy: properties.retryPolicy.policy)
+            handleInternalRedirect: properties.egress.handleInternalRedirect, retryPolicy: properties.retryPolicy.policy)
     }
 
     static func parse(

@@ -109,6 +109,7 @@ extension SnapshotProperties.EgressProperties: Decodable {
         self.init()
         let keys = try decoder.settings(known: [
             "clusterNotFoundStatusCode", "neverRemoveClusters", "commonHttp", "hostHeaderRewriting", "headersToRemove", "http2",
+            "handleInternalRedirect",
         ])
         try keys.set(&clusterNotFoundStatusCode, "clusterNotFoundStatusCode")
         guard (200...599).contains(clusterNotFoundStatusCode) else {
@@ -119,6 +120,7 @@ extension SnapshotProperties.EgressProperties: Decodable {
         try keys.set(&hostHeaderRewriting, "hostHeaderRewriting")
         try keys.set(&headersToRemove, "headersToRemove")
         try keys.set(&http2, "http2")
+        try keys.set(&handleInternalRedirect, "handleInternalRedirect")
     }
 }
 

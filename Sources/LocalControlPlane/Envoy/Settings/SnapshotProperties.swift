@@ -78,6 +78,8 @@ public struct SnapshotProperties: Hashable, Sendable {
         /// Request headers the egress drops before they leave.
         public var headersToRemove: [String] = []
         public var http2 = Http2Properties()
+        /// Dependencies that do not say `handleInternalRedirect` follow redirects when this is on.
+        public var handleInternalRedirect = false
     }
 
     /// With `enabled`, a service whose every instance carries `tagName` (its sidecar) is called over HTTP/2.
