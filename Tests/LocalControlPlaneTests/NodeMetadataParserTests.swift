@@ -92,6 +92,26 @@ struct NodeMetadataParserTests {
         #expect(parsed.profile.outgoing.domainPatterns == ["*.example.com"])
     }
 
+    @Test("server switches: a communication mode turned off is refused; the all-services identifier and the prefixes it leaves out")
+    func serverSwitches() throws {
+        var properties = Fixtures.strict
+        properties.enabledCommunicationModes.ads = false
+        #expect(throws: NodeMetadataError.self) { try Fixtures.profile(#"{"service_name": "a", "ads": true}"#, properties: properties) }
+        #expect(try Fixtures.profile(#"{"service_name": "a"}"#, properties: properties).communicationMode == .xds)
+
+        var all = Fixtures.strict
+        all.outgoingPermissions.servicesAllowedToUseWildcard = ["a"]
+        all.outgoingPermissions.allServicesDependencies = .init(identifier: "all", notIncludedByPrefix: ["internal-"])
+        let profile = try Fixtures.profile(#"""
+            {"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "all"}, {"service": "internal-named"}]}}}
+            """#, properties: all)
+        #expect(profile.outgoing.resolve(among: ["b", "internal-hidden", "internal-named"]).map(\.service) == ["b", "internal-named"],
+                "every service but the excluded prefixes; a named dependency still counts")
+        #expect(throws: NodeMetadataError.self, "'*' is no longer the identifier: it is not a service name") {
+            try Fixtures.profile(#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "*"}]}}}"#, properties: all)
+        }
+    }
+
     @Test("egress.handleInternalRedirect is the default of dependencies that do not set handleInternalRedirect")
     func internalRedirectDefault() throws {
         var properties = Fixtures.strict

@@ -101,6 +101,22 @@ struct TrafficFeatureGeneratorTests {
             "proxy1", local: sidecars, remote: nil, variants: [variant])))
     }
 
+    @Test("loadBalancing.weights.enabled off: no endpoint weights; edsConnectionTimeout and staticClusterConnectionTimeout set connect timeouts")
+    func weightsAndTimeouts() {
+        let instances = [Fixtures.instance("10.0.0.1", 80, weight: 5), Fixtures.instance("10.0.0.2", 80, weight: 1)]
+        let weighted = EndpointGenerator.loadAssignment(name: "echo", local: instances, remote: nil, datacenter: "dc1")
+        #expect(weighted.endpoints[0].lbEndpoints.map(\.loadBalancingWeight.value) == [5, 1])
+        let even = EndpointGenerator.loadAssignment(name: "echo", local: instances, remote: nil, datacenter: "dc1", weights: false)
+        #expect(even.endpoints[0].lbEndpoints.allSatisfy { !$0.hasLoadBalancingWeight })
+        var properties = Fixtures.strict
+        properties.edsConnectionTimeout = .milliseconds(1500)
+        properties.staticClusterConnectionTimeout = .seconds(3)
+        #expect(ClusterGenerator.serviceCluster("echo", properties: properties).connectTimeout.nanos == 500_000_000)
+        let domain = DomainDependency(host: "example.com", port: 443, tls: true, explicitPort: false, settings: .init())
+        #expect(ClusterGenerator.domainCluster(domain, properties: properties).connectTimeout.seconds == 3)
+        #expect(ClusterGenerator.serviceCluster("echo").connectTimeout.seconds == 2, "envoy-control's default: 2 s")
+    }
+
     @Test("settings: envoy-control's keys; percentages above 100, negative limits and bad qualities are refused with their path")
     func settings() {
         for (yaml, problem) in [

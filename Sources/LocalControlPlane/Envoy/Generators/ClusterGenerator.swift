@@ -4,8 +4,6 @@ import Shared
 /// Builds CDS resources: one EDS cluster per service (shared by every group that depends on it) and the clusters
 /// of external domains. The local service is the bootstrap's static `local_service` cluster, never one of ours.
 enum ClusterGenerator {
-    static let connectTimeout: Duration = .seconds(1)
-
     /// The cluster named after the service; its endpoints come from EDS (over ADS, or from the control-plane cluster
     /// for `mode` xds). Under a cross-DC traffic split, localities are balanced by their weights. With other DCs'
     /// endpoints it ejects hosts that fail. With `http2` (every instance has a sidecar) it speaks HTTP/2. With a `certificate` (the Envoy's, from its bootstrap or our SDS) it speaks
@@ -19,7 +17,7 @@ enum ClusterGenerator {
         cluster.name = name
         cluster.type = .eds
         cluster.edsClusterConfig.edsConfig = EnvoyValues.configSource(mode, properties)
-        cluster.connectTimeout = EnvoyValues.duration(connectTimeout)
+        cluster.connectTimeout = EnvoyValues.duration(properties.edsConnectionTimeout)
         cluster.lbPolicy = lbPolicy(properties.loadBalancing.policy)
         let breakers = properties.egress.commonHttp.circuitBreakers
         cluster.circuitBreakers.thresholds = [circuitBreaker(.default, breakers.defaultThreshold), circuitBreaker(.high, breakers.highThreshold)]
@@ -128,13 +126,13 @@ enum ClusterGenerator {
     /// https with SNI, the server's certificate checked against `trustedCaFile` and required to name the host (a
     /// certificate for another name, or from an unknown CA, fails the connection: 503).
     static func domainCluster(
-        _ domain: DomainDependency, named name: String? = nil, trustedCaFile: String = SnapshotProperties().trustedCaFile
+        _ domain: DomainDependency, named name: String? = nil, properties: SnapshotProperties = SnapshotProperties()
     ) -> Envoy_Config_Cluster_V3_Cluster {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
         cluster.name = name ?? domain.clusterName
         cluster.type = .logicalDns
         cluster.dnsLookupFamily = .v4Only
-        cluster.connectTimeout = EnvoyValues.duration(connectTimeout)
+        cluster.connectTimeout = EnvoyValues.duration(properties.staticClusterConnectionTimeout)
         var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
         endpoint.endpoint.address = EnvoyValues.address(host: domain.host, port: domain.port)
         var locality = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
@@ -144,7 +142,7 @@ enum ClusterGenerator {
         if domain.tls {
             var tls = Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext()
             tls.sni = domain.host
-            tls.commonTlsContext.validationContext.trustedCa.filename = trustedCaFile
+            tls.commonTlsContext.validationContext.trustedCa.filename = properties.trustedCaFile
             var san = Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher()
             san.sanType = IPAddressText.isIPv4(domain.host) || IPAddressText.isIPv6(domain.host) ? .ipAddress : .dns
             san.matcher.exact = domain.host

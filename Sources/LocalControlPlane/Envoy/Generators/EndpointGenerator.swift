@@ -7,12 +7,12 @@ import SwiftProtobuf
 enum EndpointGenerator {
     /// With `subsets`, endpoints carry the metadata the subset load balancer selects on (canaries their canary key,
     /// every endpoint its routable tags); with `tls`, instances that accept mTLS carry the key that selects the
-    /// cluster's TLS socket.
+    /// cluster's TLS socket. Without `weights` (`loadBalancing.weights.enabled` off) every instance weighs the same.
     static func loadAssignment(
         name: String, local: [ServiceInstance], remote: RemoteService?, datacenter: String, subsets: SubsetRules? = nil,
-        tls: SnapshotProperties.TlsAuthenticationProperties? = nil
+        tls: SnapshotProperties.TlsAuthenticationProperties? = nil, weights: Bool = true
     ) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
-        let endpoint = { (instance: ServiceInstance) in lbEndpoint(instance, subsets: subsets, tls: tls) }
+        let endpoint = { (instance: ServiceInstance) in lbEndpoint(instance, subsets: subsets, tls: tls, weighted: weights) }
         var assignment = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
         assignment.clusterName = name
         // With remote localities the local one is kept even when empty, so priorities start at 0 without a gap.
@@ -34,12 +34,13 @@ enum EndpointGenerator {
     }
 
     static func lbEndpoint(
-        _ instance: ServiceInstance, subsets: SubsetRules? = nil, tls: SnapshotProperties.TlsAuthenticationProperties? = nil
+        _ instance: ServiceInstance, subsets: SubsetRules? = nil, tls: SnapshotProperties.TlsAuthenticationProperties? = nil,
+        weighted: Bool = true
     ) -> Envoy_Config_Endpoint_V3_LbEndpoint {
         var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
         endpoint.endpoint.address = EnvoyValues.address(host: instance.address, port: instance.port)
         endpoint.healthStatus = .healthy
-        endpoint.loadBalancingWeight = EnvoyValues.uint32(max(1, instance.weight))
+        if weighted { endpoint.loadBalancingWeight = EnvoyValues.uint32(max(1, instance.weight)) }
         if let tls, MutualTLSGenerator.acceptsMutualTLS(tags: instance.tags, tls) {
             endpoint.metadata.filterMetadata[MutualTLSGenerator.transportSocketMatchNamespace] = MutualTLSGenerator.endpointMatch(tls)
         }

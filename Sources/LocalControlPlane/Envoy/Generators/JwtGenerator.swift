@@ -39,7 +39,7 @@ enum JwtGenerator {
     static func clusters(_ endpoints: [OAuthEndpoint], _ properties: SnapshotProperties) -> [Envoy_Config_Cluster_V3_Cluster] {
         Set(endpoints.flatMap(\.providers)).sorted().compactMap { name in
             guard let provider = properties.jwt.providers[name], let jwks = provider.jwksCluster else { return nil }
-            return ClusterGenerator.domainCluster(jwks, named: provider.clusterName, trustedCaFile: properties.trustedCaFile)
+            return ClusterGenerator.domainCluster(jwks, named: provider.clusterName, properties: properties)
         }
     }
 

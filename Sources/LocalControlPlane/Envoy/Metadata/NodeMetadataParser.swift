@@ -28,6 +28,13 @@ public enum NodeMetadataParser {
         }
         var profile = ProxyProfile(serviceName: serviceName)
         profile.communicationMode = try root.child("ads")?.bool() == true ? .ads : .xds
+        let modes = properties.enabledCommunicationModes
+        guard profile.communicationMode == .ads ? modes.ads : modes.xds else {
+            throw NodeMetadataError(
+                field: "metadata.ads",
+                reason: "\(profile.communicationMode == .ads ? "ADS" : "separate xDS streams (ads: false)") is switched off on this control plane "
+                    + "(snapshot.enabledCommunicationModes)")
+        }
         profile.listeners = try ListenersParser.parse(root, properties: properties)
         let proxySettings = try root.child("proxy_settings")
         let outgoing = try OutgoingParser.parse(proxySettings?.child("outgoing"), properties: properties, unsupported: &unsupported)
@@ -35,7 +42,8 @@ public enum NodeMetadataParser {
            !properties.outgoingPermissions.servicesAllowedToUseWildcard.contains(serviceName) {
             throw NodeMetadataError(
                 field: "metadata.proxy_settings.outgoing.dependencies",
-                reason: "'*' (all services) is allowed only for the services in snapshot.outgoingPermissions.servicesAllowedToUseWildcard")
+                reason: "'\(properties.outgoingPermissions.allServicesDependencies.identifier)' (all services) is allowed only for the services in "
+                    + "snapshot.outgoingPermissions.servicesAllowedToUseWildcard")
         }
         profile.outgoing = outgoing
         if !properties.outgoingPermissions.enabled && profile.outgoing.allServices == nil {

@@ -9,15 +9,18 @@ public struct Outgoing: Hashable, Sendable {
     public var domains: [DomainDependency]
     /// `domainPattern` dependencies (dynamic forward proxy), sorted.
     public var domainPatterns: [String]
+    /// Services `allServices` leaves out (`allServicesDependencies.notIncludedByPrefix`); named ones still count.
+    public var notIncludedByPrefix: [String]
 
     public init(
         services: [ServiceDependency] = [], allServices: DependencySettings? = nil, domains: [DomainDependency] = [],
-        domainPatterns: [String] = []
+        domainPatterns: [String] = [], notIncludedByPrefix: [String] = []
     ) {
         self.services = services.sorted { $0.service < $1.service }
         self.allServices = allServices
         self.domains = domains.sorted { $0.clusterName < $1.clusterName }
         self.domainPatterns = domainPatterns.sorted()
+        self.notIncludedByPrefix = notIncludedByPrefix.sorted()
     }
 
     /// The dependencies that exist in `available` (sorted), each with its settings. With `keep`, named dependencies
@@ -28,7 +31,7 @@ public struct Outgoing: Hashable, Sendable {
         var names = Set(available)
         names.formUnion(kept.filter { named[$0] != nil || allServices != nil })
         return names.sorted().compactMap { name in
-            guard let settings = named[name] ?? allServices else { return nil }
+            guard let settings = named[name] ?? (notIncludedByPrefix.contains { name.hasPrefix($0) } ? nil : allServices) else { return nil }
             return ServiceDependency(service: name, settings: settings)
         }
     }

@@ -1,9 +1,9 @@
 import Shared
 
 /// Reads `proxy_settings.outgoing` as envoy-control does: `dependencies` of `service`, `domain` or `domainPattern`,
-/// each with settings over the defaults (the `"*"` dependency's settings are the default of every other service).
+/// each with settings over the defaults (the all-services dependency's settings, `service: "*"` unless
+/// `allServicesDependencies.identifier` says otherwise, are the default of every other service).
 enum OutgoingParser {
-    static let allServicesIdentifier = "*"
 
     static func defaultSettings(_ properties: SnapshotProperties) -> DependencySettings {
         let common = properties.egress.commonHttp
@@ -16,11 +16,12 @@ enum OutgoingParser {
         _ outgoing: MetadataReader?, properties: SnapshotProperties, unsupported: inout Set<String>
     ) throws(NodeMetadataError) -> Outgoing {
         let base = defaultSettings(properties)
+        let allServicesIdentifier = properties.outgoingPermissions.allServicesDependencies.identifier
         let dependencies = try outgoing?.child("dependencies")?.elements() ?? []
         var wildcard: (reader: MetadataReader, settings: DependencySettings)?
         for dependency in dependencies where try dependency.child("service")?.string() == allServicesIdentifier {
             guard wildcard == nil else {
-                throw dependency.error("defines a second 'service: \"*\"'; define at most one all-services dependency")
+                throw dependency.error("defines a second 'service: \"\(allServicesIdentifier)\"'; define at most one all-services dependency")
             }
             wildcard = (dependency, try settings(dependency, over: base, unsupported: &unsupported))
         }
@@ -61,7 +62,7 @@ enum OutgoingParser {
         }
         return Outgoing(
             services: Array(services.values), allServices: wildcard?.settings, domains: Array(domains.values),
-            domainPatterns: Array(patterns))
+            domainPatterns: Array(patterns), notIncludedByPrefix: properties.outgoingPermissions.allServicesDependencies.notIncludedByPrefix)
     }
 
     private static func nonBlank(_ reader: MetadataReader?) throws(NodeMetadataError) -> (reader: MetadataReader, text: String)? {

@@ -9,7 +9,8 @@ extension SnapshotProperties: Decodable {
         let keys = try decoder.settings(known: [
             "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing", "accessLog",
             "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies", "jwt",
-            "trustedCaFile", "clusterOutlierDetection", "compression", "dynamicForwardProxy",
+            "trustedCaFile", "clusterOutlierDetection", "compression", "dynamicForwardProxy", "enabledCommunicationModes",
+            "edsConnectionTimeout", "staticClusterConnectionTimeout",
         ])
         try keys.set(&incomingPermissions, "incomingPermissions")
         try keys.set(&outgoingPermissions, "outgoingPermissions")
@@ -30,6 +31,9 @@ extension SnapshotProperties: Decodable {
         try keys.set(&clusterOutlierDetection, "clusterOutlierDetection")
         try keys.set(&compression, "compression")
         try keys.set(&dynamicForwardProxy, "dynamicForwardProxy")
+        try keys.set(&enabledCommunicationModes, "enabledCommunicationModes")
+        try keys.setDuration(&edsConnectionTimeout, "edsConnectionTimeout")
+        try keys.setDuration(&staticClusterConnectionTimeout, "staticClusterConnectionTimeout")
     }
 }
 
@@ -98,9 +102,10 @@ extension SnapshotProperties.ClientsListsProperties: Decodable {
 extension SnapshotProperties.OutgoingPermissionsProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
-        let keys = try decoder.settings(known: ["enabled", "servicesAllowedToUseWildcard"])
+        let keys = try decoder.settings(known: ["enabled", "servicesAllowedToUseWildcard", "allServicesDependencies"])
         try keys.set(&enabled, "enabled")
         try keys.set(&servicesAllowedToUseWildcard, "servicesAllowedToUseWildcard")
+        try keys.set(&allServicesDependencies, "allServicesDependencies")
     }
 }
 
@@ -181,9 +186,37 @@ extension SnapshotProperties.LocalServiceProperties: Decodable {
 extension SnapshotProperties.LoadBalancingProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
-        let keys = try decoder.settings(known: ["policy", "canary"])
+        let keys = try decoder.settings(known: ["policy", "canary", "weights"])
         try keys.setCase(&policy, "policy")
         try keys.set(&canary, "canary")
+        try keys.set(&weights, "weights")
+    }
+}
+
+extension SnapshotProperties.WeightsProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled"])
+        try keys.set(&enabled, "enabled")
+    }
+}
+
+extension SnapshotProperties.EnabledCommunicationModes: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["ads", "xds"])
+        try keys.set(&ads, "ads")
+        try keys.set(&xds, "xds")
+    }
+}
+
+extension SnapshotProperties.AllServicesDependenciesProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["identifier", "notIncludedByPrefix"])
+        try keys.set(&identifier, "identifier")
+        guard !identifier.isEmpty else { throw keys.invalid("identifier", "must not be empty") }
+        try keys.set(&notIncludedByPrefix, "notIncludedByPrefix")
     }
 }
 

@@ -21,6 +21,10 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var clusterOutlierDetection = ClusterOutlierDetectionProperties()
     public var compression = CompressionProperties()
     public var dynamicForwardProxy = DynamicForwardProxyProperties()
+    public var enabledCommunicationModes = EnabledCommunicationModes()
+    /// The connect timeout of service clusters, and of domain and JWKS clusters.
+    public var edsConnectionTimeout: Duration = .seconds(2)
+    public var staticClusterConnectionTimeout: Duration = .seconds(2)
     /// The CA bundle (a path on the Envoy's host) that https domain dependencies' and JWKS endpoints' certificates
     /// must chain to.
     public var trustedCaFile = "/etc/ssl/certs/ca-certificates.crt"
@@ -65,6 +69,20 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var enabled = false
         /// The services that may depend on `service: "*"` while outgoing permissions are on.
         public var servicesAllowedToUseWildcard: Set<String> = []
+        public var allServicesDependencies = AllServicesDependenciesProperties()
+    }
+
+    /// `allServicesDependencies`: the dependency name that means every service, and the services it leaves out.
+    public struct AllServicesDependenciesProperties: Hashable, Sendable {
+        public var identifier = "*"
+        /// Services whose name starts with one of these are never part of "every service".
+        public var notIncludedByPrefix: [String] = []
+    }
+
+    /// `enabledCommunicationModes`: an Envoy in a mode switched off is refused (its metadata names the mode).
+    public struct EnabledCommunicationModes: Hashable, Sendable {
+        public var ads = true
+        public var xds = true
     }
 
     public struct EgressProperties: Hashable, Sendable {
@@ -120,6 +138,12 @@ public struct SnapshotProperties: Hashable, Sendable {
     public struct LoadBalancingProperties: Hashable, Sendable {
         public var policy = LoadBalancingPolicy.leastRequest
         public var canary = CanaryProperties()
+        /// `weights.enabled`: instances' weights (`weight:N`, Consul's `Weights.Passing`) reach Envoy; off, all weigh 1.
+        public var weights = WeightsProperties()
+    }
+
+    public struct WeightsProperties: Hashable, Sendable {
+        public var enabled = true
     }
 
     public enum LoadBalancingPolicy: String, Hashable, Sendable, CaseIterable {

@@ -66,7 +66,7 @@ struct SnapshotGenerator: Sendable {
         let traits = RoutingTraits(instances: localInstances + remoteInstances, rules: subsets)
         let assignment = EndpointGenerator.loadAssignment(
             name: name, local: localInstances, remote: remote, datacenter: datacenter, subsets: traits.usesSubsets ? subsets : nil,
-            tls: properties.incomingPermissions.tlsAuthentication)
+            tls: properties.incomingPermissions.tlsAuthentication, weights: properties.loadBalancing.weights.enabled)
         let addressAuthenticated = properties.incomingPermissions.sourceIpAuthentication.enabledForIncomingServices.contains(name)
         var resources = ServiceResources(
             clusters: [:], endpoints: EncodedResource(name: name, message: assignment, typeURL: ResourceType.endpoint.typeURL),
@@ -143,7 +143,7 @@ struct SnapshotGenerator: Sendable {
             routes: RouteGenerator.routes(for: profile, dependencies: dependencies, properties: properties, subsets: subsets).map {
                 EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.route.typeURL)
             },
-            staticClusters: (profile.outgoing.domains.map { ClusterGenerator.domainCluster($0, trustedCaFile: properties.trustedCaFile) }
+            staticClusters: (profile.outgoing.domains.map { ClusterGenerator.domainCluster($0, properties: properties) }
                 + JwtGenerator.clusters(profile.incoming.oauthEndpoints, properties)
                 + (profile.outgoing.domainPatterns.isEmpty ? [] : [ForwardProxyGenerator.cluster(properties)])).map {
                 EncodedResource(name: $0.name, message: $0, typeURL: ResourceType.cluster.typeURL)
