@@ -110,6 +110,16 @@ struct NodeMetadataParserTests {
         #expect(throws: NodeMetadataError.self, "'*' is no longer the identifier: it is not a service name") {
             try Fixtures.profile(#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "*"}]}}}"#, properties: all)
         }
+
+        var strict = Fixtures.strict
+        strict.requireServiceName = true
+        #expect(throws: NodeMetadataError.self) { try NodeMetadataParser.parse(metadata: Fixtures.metadata("{}"), properties: strict) }
+        #expect(try NodeMetadataParser.parse(metadata: Fixtures.metadata("{}"), nodeCluster: "echo", properties: strict).serviceName == "echo")
+        var noListeners = Fixtures.strict
+        noListeners.dynamicListeners.enabled = false
+        let listenerKeys = #"{"service_name": "a", "ingress_host": "0.0.0.0", "ingress_port": 5001, "egress_host": "0.0.0.0", "egress_port": 5000}"#
+        #expect(try Fixtures.profile(listenerKeys, properties: noListeners).listeners == nil)
+        #expect(try Fixtures.profile(listenerKeys).listeners != nil)
     }
 
     @Test("egress.handleInternalRedirect is the default of dependencies that do not set handleInternalRedirect")

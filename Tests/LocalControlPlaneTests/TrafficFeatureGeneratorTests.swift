@@ -117,6 +117,16 @@ struct TrafficFeatureGeneratorTests {
         #expect(ClusterGenerator.serviceCluster("echo").connectTimeout.seconds == 2, "envoy-control's default: 2 s")
     }
 
+    @Test("egress.domains: a service is also routed under each suffix, with any port")
+    func serviceDomains() throws {
+        var properties = Fixtures.strict
+        properties.egress.domains = [".service.consul"]
+        let routes = RouteGenerator.egress(
+            for: try Fixtures.profile(), dependencies: [RoutedDependency(dependency: .init(service: "backend", settings: .init()), traits: .init())],
+            properties: properties, subsets: SubsetRules(properties, tagFilter: TagFilter()))
+        #expect(routes.virtualHosts.first?.domains == ["backend", "backend:*", "backend.service.consul", "backend.service.consul:*"])
+    }
+
     @Test("settings: envoy-control's keys; percentages above 100, negative limits and bad qualities are refused with their path")
     func settings() {
         for (yaml, problem) in [

@@ -60,7 +60,7 @@ private struct EgressRouteRules {
         let settings = routed.dependency.settings
         var host = Envoy_Config_Route_V3_VirtualHost()
         host.name = service
-        host.domains = [service, "\(service):*"]
+        host.domains = ([service] + properties.egress.domains.map { service + $0 }).flatMap { [$0, "\($0):*"] }
         if let tags = subsets.tags {
             for tag in routed.traits.tags {
                 var route = forward(to: service, settings, subset: [tags.properties.metadataKey: tag])

@@ -26,6 +26,9 @@ public enum NodeMetadataParser {
         guard serviceName.isEmpty || ServiceName.isValid(serviceName) else {
             throw NodeMetadataError(field: "metadata.service_name", reason: "'\(serviceName)' is not a valid service name")
         }
+        if serviceName.isEmpty, properties.requireServiceName {
+            throw NodeMetadataError(field: "metadata.service_name", reason: "required on this control plane (snapshot.requireServiceName)")
+        }
         var profile = ProxyProfile(serviceName: serviceName)
         profile.communicationMode = try root.child("ads")?.bool() == true ? .ads : .xds
         let modes = properties.enabledCommunicationModes
@@ -71,7 +74,7 @@ enum ListenersParser {
         let egressHost = try root.child("egress_host")?.string()
         let egressPort = try root.child("egress_port")?.port()
         var config: ListenersConfig?
-        if let ingressHost, let ingressPort, let egressHost, let egressPort {
+        if properties.dynamicListeners.enabled, let ingressHost, let ingressPort, let egressHost, let egressPort {
             config = ListenersConfig(
                 ingress: ListenerAddress(host: ingressHost, port: ingressPort), egress: ListenerAddress(host: egressHost, port: egressPort))
         }

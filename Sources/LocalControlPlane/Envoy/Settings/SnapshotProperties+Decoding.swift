@@ -10,7 +10,7 @@ extension SnapshotProperties: Decodable {
             "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing", "accessLog",
             "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies", "jwt",
             "trustedCaFile", "clusterOutlierDetection", "compression", "dynamicForwardProxy", "enabledCommunicationModes",
-            "edsConnectionTimeout", "staticClusterConnectionTimeout",
+            "edsConnectionTimeout", "staticClusterConnectionTimeout", "requireServiceName", "dynamicListeners",
         ])
         try keys.set(&incomingPermissions, "incomingPermissions")
         try keys.set(&outgoingPermissions, "outgoingPermissions")
@@ -34,6 +34,8 @@ extension SnapshotProperties: Decodable {
         try keys.set(&enabledCommunicationModes, "enabledCommunicationModes")
         try keys.setDuration(&edsConnectionTimeout, "edsConnectionTimeout")
         try keys.setDuration(&staticClusterConnectionTimeout, "staticClusterConnectionTimeout")
+        try keys.set(&requireServiceName, "requireServiceName")
+        try keys.set(&dynamicListeners, "dynamicListeners")
     }
 }
 
@@ -114,7 +116,7 @@ extension SnapshotProperties.EgressProperties: Decodable {
         self.init()
         let keys = try decoder.settings(known: [
             "clusterNotFoundStatusCode", "neverRemoveClusters", "commonHttp", "hostHeaderRewriting", "headersToRemove", "http2",
-            "handleInternalRedirect",
+            "handleInternalRedirect", "domains",
         ])
         try keys.set(&clusterNotFoundStatusCode, "clusterNotFoundStatusCode")
         guard (200...599).contains(clusterNotFoundStatusCode) else {
@@ -126,6 +128,10 @@ extension SnapshotProperties.EgressProperties: Decodable {
         try keys.set(&headersToRemove, "headersToRemove")
         try keys.set(&http2, "http2")
         try keys.set(&handleInternalRedirect, "handleInternalRedirect")
+        try keys.set(&domains, "domains")
+        if let bad = domains.first(where: { $0.isEmpty || $0.contains(where: \.isWhitespace) }) {
+            throw keys.invalid("domains", "'\(bad)' is not a host suffix (like .service.consul)")
+        }
     }
 }
 
@@ -190,6 +196,14 @@ extension SnapshotProperties.LoadBalancingProperties: Decodable {
         try keys.setCase(&policy, "policy")
         try keys.set(&canary, "canary")
         try keys.set(&weights, "weights")
+    }
+}
+
+extension SnapshotProperties.DynamicListenersProperties: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["enabled"])
+        try keys.set(&enabled, "enabled")
     }
 }
 

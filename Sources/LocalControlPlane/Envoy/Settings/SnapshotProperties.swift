@@ -22,6 +22,10 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var compression = CompressionProperties()
     public var dynamicForwardProxy = DynamicForwardProxyProperties()
     public var enabledCommunicationModes = EnabledCommunicationModes()
+    /// An Envoy without `service_name` (and `node.cluster`) is refused.
+    public var requireServiceName = false
+    /// `dynamicListeners.enabled`: off, no Envoy gets listeners (every bootstrap brings static ones).
+    public var dynamicListeners = DynamicListenersProperties()
     /// The connect timeout of service clusters, and of domain and JWKS clusters.
     public var edsConnectionTimeout: Duration = .seconds(2)
     public var staticClusterConnectionTimeout: Duration = .seconds(2)
@@ -98,6 +102,12 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var http2 = Http2Properties()
         /// Dependencies that do not say `handleInternalRedirect` follow redirects when this is on.
         public var handleInternalRedirect = false
+        /// Suffixes a service is also reachable under (`backend` + `.service.consul`).
+        public var domains: [String] = []
+    }
+
+    public struct DynamicListenersProperties: Hashable, Sendable {
+        public var enabled = true
     }
 
     /// With `enabled`, a service whose every instance carries `tagName` (its sidecar) is called over HTTP/2.
