@@ -129,3 +129,20 @@ extension EnvoyControlTrafficTests {
         #expect(await caller.envoy.stat("cluster.echo.upstream_cx_http2_total") == 0)
     }
 }
+
+extension EnvoyControlTrafficTests {
+    @Test("localService.retryPolicy: a GET the local service fails once is retried by the ingress; a POST (no policy) is not")
+    func localServiceRetries() async throws {
+        let world = try await World("local-retries", settings: EnvoyControlCompatibilityTests.settings("""
+              localService: { retryPolicy: { perHttpMethod: { GET: { enabled: true, retryOn: [5xx], numRetries: 2 } } } }
+            """))
+        defer { world.stop() }
+        let envoy = try world.envoy("config_ads")
+        defer { envoy.stop() }
+        #expect(await TestEnvironment.waitUntil { (try? await envoy.callLocalService("/"))?.status == 200 })
+        #expect(try await envoy.callLocalService("/flaky?key=get&fail=1").status == 200, "retried after the first 503")
+        #expect(await envoy.envoy.stat("cluster.local_service.upstream_rq_retry") ?? 0 >= 1)
+        let post = try await HTTP.send(.POST, "http://127.0.0.1:\(envoy.ingressPort)/flaky?key=post&fail=1")
+        #expect(post.status == 503, "POST has no retry policy")
+    }
+}

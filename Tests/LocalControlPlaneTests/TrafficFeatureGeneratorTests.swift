@@ -127,6 +127,27 @@ struct TrafficFeatureGeneratorTests {
         #expect(routes.virtualHosts.first?.domains == ["backend", "backend:*", "backend.service.consul", "backend.service.consul:*"])
     }
 
+    @Test("localService.retryPolicy: the default on the ingress virtual host, a route per method with its own policy before the rest")
+    func localServiceRetries() throws {
+        var properties = Fixtures.strict
+        properties.routes.status.enabled = true
+        properties.localService.retryPolicy.default = .init(enabled: true, retryOn: ["connect-failure"], numRetries: 2)
+        properties.localService.retryPolicy.perHttpMethod = [
+            "GET": .init(enabled: true, retryOn: ["5xx"], numRetries: 3, perTryTimeout: .seconds(1), retriableStatusCodes: [503]),
+            "POST": .init(enabled: false, retryOn: ["5xx"]),
+        ]
+        let configuration = IngressRoutes.configuration(try Fixtures.profile(), properties)
+        let host = try #require(configuration.virtualHosts.first)
+        #expect(host.retryPolicy.retryOn == "connect-failure" && host.retryPolicy.numRetries.value == 2)
+        #expect(host.routes.map { $0.match.headers.first?.stringMatch.exact ?? "-" } == ["GET", "-", "GET", "-"], "status, then catch-all")
+        #expect(host.routes[2].route.retryPolicy.retriableStatusCodes == [503] && host.routes[2].route.retryPolicy.perTryTimeout.seconds == 1)
+        try Golden.check([configuration], named: "routes-local-retries")
+        #expect(!IngressRoutes.configuration(try Fixtures.profile(), Fixtures.strict).virtualHosts[0].hasRetryPolicy, "off by default")
+        let problems = LocalControlPlaneConfig.check(
+            yaml: "datacenter: dc1\nsnapshot:\n  localService: { retryPolicy: { perHttpMethod: { FETCH: { enabled: true } } } }\n").problems
+        #expect(problems.contains { $0.contains("'FETCH' is not an HTTP method") }, "\(problems)")
+    }
+
     @Test("settings: envoy-control's keys; percentages above 100, negative limits and bad qualities are refused with their path")
     func settings() {
         for (yaml, problem) in [

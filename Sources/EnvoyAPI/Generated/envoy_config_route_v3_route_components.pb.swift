@@ -23,24 +23,50 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-public nonisolated struct Envoy_Config_Route_V3_VirtualHost: Sendable {
+public nonisolated struct Envoy_Config_Route_V3_VirtualHost: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
-  public var domains: [String] = []
+  public var domains: [String] {
+    get {_storage._domains}
+    set {_uniqueStorage()._domains = newValue}
+  }
 
-  public var routes: [Envoy_Config_Route_V3_Route] = []
+  public var routes: [Envoy_Config_Route_V3_Route] {
+    get {_storage._routes}
+    set {_uniqueStorage()._routes = newValue}
+  }
 
-  public var virtualClusters: [Envoy_Config_Route_V3_VirtualCluster] = []
+  public var virtualClusters: [Envoy_Config_Route_V3_VirtualCluster] {
+    get {_storage._virtualClusters}
+    set {_uniqueStorage()._virtualClusters = newValue}
+  }
 
-  public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+  public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] {
+    get {_storage._requestHeadersToAdd}
+    set {_uniqueStorage()._requestHeadersToAdd = newValue}
+  }
+
+  public var retryPolicy: Envoy_Config_Route_V3_RetryPolicy {
+    get {_storage._retryPolicy ?? Envoy_Config_Route_V3_RetryPolicy()}
+    set {_uniqueStorage()._retryPolicy = newValue}
+  }
+  /// Returns true if `retryPolicy` has been explicitly set.
+  public var hasRetryPolicy: Bool {_storage._retryPolicy != nil}
+  /// Clears the value of `retryPolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearRetryPolicy() {_uniqueStorage()._retryPolicy = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Envoy_Config_Route_V3_Route: Sendable {
@@ -474,49 +500,104 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.route.v3"
 
 nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VirtualHost"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}domains\0\u{1}routes\0\u{4}\u{2}virtual_clusters\0\u{4}\u{2}request_headers_to_add\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}domains\0\u{1}routes\0\u{4}\u{2}virtual_clusters\0\u{4}\u{2}request_headers_to_add\0\u{4}\u{9}retry_policy\0")
+
+  fileprivate class _StorageClass {
+    var _name: String = String()
+    var _domains: [String] = []
+    var _routes: [Envoy_Config_Route_V3_Route] = []
+    var _virtualClusters: [Envoy_Config_Route_V3_VirtualCluster] = []
+    var _requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+    var _retryPolicy: Envoy_Config_Route_V3_RetryPolicy? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _name = source._name
+      _domains = source._domains
+      _routes = source._routes
+      _virtualClusters = source._virtualClusters
+      _requestHeadersToAdd = source._requestHeadersToAdd
+      _retryPolicy = source._retryPolicy
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 2: try { try decoder.decodeRepeatedStringField(value: &self.domains) }()
-      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.routes) }()
-      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.virtualClusters) }()
-      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.requestHeadersToAdd) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 2: try { try decoder.decodeRepeatedStringField(value: &_storage._domains) }()
+        case 3: try { try decoder.decodeRepeatedMessageField(value: &_storage._routes) }()
+        case 5: try { try decoder.decodeRepeatedMessageField(value: &_storage._virtualClusters) }()
+        case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestHeadersToAdd) }()
+        case 16: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicy) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
-    }
-    if !self.domains.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.domains, fieldNumber: 2)
-    }
-    if !self.routes.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.routes, fieldNumber: 3)
-    }
-    if !self.virtualClusters.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.virtualClusters, fieldNumber: 5)
-    }
-    if !self.requestHeadersToAdd.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.requestHeadersToAdd, fieldNumber: 7)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 1)
+      }
+      if !_storage._domains.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._domains, fieldNumber: 2)
+      }
+      if !_storage._routes.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._routes, fieldNumber: 3)
+      }
+      if !_storage._virtualClusters.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._virtualClusters, fieldNumber: 5)
+      }
+      if !_storage._requestHeadersToAdd.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._requestHeadersToAdd, fieldNumber: 7)
+      }
+      try { if let v = _storage._retryPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Config_Route_V3_VirtualHost, rhs: Envoy_Config_Route_V3_VirtualHost) -> Bool {
-    if lhs.name != rhs.name {return false}
-    if lhs.domains != rhs.domains {return false}
-    if lhs.routes != rhs.routes {return false}
-    if lhs.virtualClusters != rhs.virtualClusters {return false}
-    if lhs.requestHeadersToAdd != rhs.requestHeadersToAdd {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._domains != rhs_storage._domains {return false}
+        if _storage._routes != rhs_storage._routes {return false}
+        if _storage._virtualClusters != rhs_storage._virtualClusters {return false}
+        if _storage._requestHeadersToAdd != rhs_storage._requestHeadersToAdd {return false}
+        if _storage._retryPolicy != rhs_storage._retryPolicy {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

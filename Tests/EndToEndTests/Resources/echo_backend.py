@@ -1,16 +1,19 @@
 """A tiny HTTP backend for the end-to-end tests: answers every method and path with its own name.
 
-GET /slow?ms=N waits N milliseconds first; GET /long?bytes=N answers N bytes of hex text. Response headers echo what the caller's Envoy sent
+GET /slow?ms=N waits N milliseconds first; GET /long?bytes=N answers N bytes of hex text. /flaky?key=K&fail=N answers 503 to the first N requests for K. Response headers echo what the caller's Envoy sent
 (x-received-service-name), the path that arrived (x-received-path) and the verified caller certificate
 (x-received-client-cert, from x-forwarded-client-cert), so tests can see what the Envoys did.
 """
 import hashlib
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 NAME = sys.argv[2]
+FLAKY = {}
+FLAKY_LOCK = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -25,11 +28,19 @@ class Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         body = f"{NAME}\n".encode()
+        status = 200
+        if url.path == "/flaky":
+            query = parse_qs(url.query)
+            key = query.get("key", [""])[0]
+            with FLAKY_LOCK:
+                FLAKY[key] = FLAKY.get(key, 0) + 1
+                if FLAKY[key] <= int(query.get("fail", ["1"])[0]):
+                    status = 503
         if url.path == "/long":
             size = int(parse_qs(url.query).get("bytes", ["10000"])[0])
             # Hex digits of hashes: text that compresses about 2:1, not a thousandfold like a repeated word.
             body = "".join(hashlib.sha256(f"{NAME}{i}".encode()).hexdigest() for i in range(size // 64 + 1)).encode()[:size]
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("content-type", "text/plain")
         self.send_header("content-length", str(len(body)))
         self.send_header("x-backend", NAME)

@@ -2,7 +2,8 @@ import EnvoyAPI
 
 /// `ingress_secured_routes`: every request to the bootstrap's `local_service` with the ingress timeouts; first the
 /// custom health check (GET on `healthCheck.path` to its cluster), when the server enables them the status routes at
-/// high priority, and the rate-limited endpoints.
+/// high priority, and the rate-limited endpoints. `localService.retryPolicy`: the default policy on the virtual host,
+/// and for each method with its own policy a route of that method before each route to the local service.
 enum IngressRoutes {
     static func configuration(_ profile: ProxyProfile, _ properties: SnapshotProperties) -> Envoy_Config_Route_V3_RouteConfiguration {
         let status = properties.routes.status
@@ -16,7 +17,7 @@ enum IngressRoutes {
         }
         if status.enabled {
             for path in status.endpoints {
-                host.routes.append(forward(profile, properties, to: RouteGenerator.localServiceCluster, match: path, priority: .high))
+                host.routes += local(profile, properties, match: path, priority: .high)
             }
             if status.createVirtualCluster {
                 host.virtualClusters = status.endpoints.map { virtualCluster("status", $0) } + [virtualCluster("endpoints", .prefix("/"))]
@@ -25,7 +26,9 @@ enum IngressRoutes {
         host.routes += RateLimitGenerator.routes(profile.incoming.rateLimits, clientHeader: properties.incomingPermissions.serviceNameHeader) {
             forward(profile, properties, to: RouteGenerator.localServiceCluster, match: $0)
         }
-        host.routes.append(forward(profile, properties, to: RouteGenerator.localServiceCluster, match: .prefix("/")))
+        host.routes += local(profile, properties, match: .prefix("/"))
+        let retries = properties.localService.retryPolicy.default
+        if retries.enabled { host.retryPolicy = retryPolicy(retries) }
         var configuration = Envoy_Config_Route_V3_RouteConfiguration()
         configuration.name = RouteGenerator.ingressName
         configuration.virtualHosts = [host]
@@ -52,6 +55,31 @@ enum IngressRoutes {
         route.route.idleTimeout = EnvoyValues.duration(timeouts.idleTimeout ?? properties.localService.idleTimeout)
         route.route.priority = priority
         return route
+    }
+
+    /// The routes to the local service for `match`: one per method with a retry policy of its own, then the rest.
+    private static func local(
+        _ profile: ProxyProfile, _ properties: SnapshotProperties, match: PathMatch,
+        priority: Envoy_Config_Core_V3_RoutingPriority = .default
+    ) -> [Envoy_Config_Route_V3_Route] {
+        let plain = forward(profile, properties, to: RouteGenerator.localServiceCluster, match: match, priority: priority)
+        let perMethod = properties.localService.retryPolicy.perHttpMethod.filter(\.value.enabled).sorted { $0.key < $1.key }
+        return perMethod.map { method, policy in
+            var route = plain
+            route.match.headers.append(RouteMatching.exactHeader(":method", method))
+            route.route.retryPolicy = retryPolicy(policy)
+            return route
+        } + [plain]
+    }
+
+    private static func retryPolicy(_ policy: SnapshotProperties.LocalRetryPolicy) -> Envoy_Config_Route_V3_RetryPolicy {
+        var retry = Envoy_Config_Route_V3_RetryPolicy()
+        retry.retryOn = policy.retryOn.joined(separator: ",")
+        retry.numRetries = EnvoyValues.uint32(policy.numRetries)
+        if policy.perTryTimeout > .zero { retry.perTryTimeout = EnvoyValues.duration(policy.perTryTimeout) }
+        retry.hostSelectionRetryMaxAttempts = Int64(policy.hostSelectionRetryMaxAttempts)
+        retry.retriableStatusCodes = policy.retriableStatusCodes.map { UInt32($0) }
+        return retry
     }
 
     private static func virtualCluster(_ name: String, _ match: PathMatch) -> Envoy_Config_Route_V3_VirtualCluster {

@@ -182,10 +182,42 @@ extension SnapshotProperties.CommonHttpProperties: Decodable {
 extension SnapshotProperties.LocalServiceProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
-        let keys = try decoder.settings(known: ["responseTimeout", "idleTimeout", "connectionIdleTimeout"])
+        let keys = try decoder.settings(known: ["responseTimeout", "idleTimeout", "connectionIdleTimeout", "retryPolicy"])
         try keys.setDuration(&responseTimeout, "responseTimeout")
         try keys.setDuration(&idleTimeout, "idleTimeout")
         try keys.setDuration(&connectionIdleTimeout, "connectionIdleTimeout")
+        try keys.set(&retryPolicy, "retryPolicy")
+    }
+}
+
+extension SnapshotProperties.LocalRetryPolicies: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: ["default", "perHttpMethod"])
+        try keys.set(&self.default, "default")
+        try keys.set(&perHttpMethod, "perHttpMethod")
+        if let bad = perHttpMethod.keys.first(where: { !IncomingParser.httpMethods.contains($0) }) {
+            throw keys.invalid("perHttpMethod", "'\(bad)' is not an HTTP method (\(IncomingParser.httpMethods.sorted().joined(separator: ", ")))")
+        }
+    }
+}
+
+extension SnapshotProperties.LocalRetryPolicy: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let keys = try decoder.settings(known: [
+            "enabled", "retryOn", "numRetries", "perTryTimeout", "hostSelectionRetryMaxAttempts", "retriableStatusCodes",
+        ])
+        try keys.set(&enabled, "enabled")
+        try keys.set(&retryOn, "retryOn")
+        try keys.set(&numRetries, "numRetries")
+        guard numRetries >= 0 else { throw keys.invalid("numRetries", "must be 0 or more") }
+        try keys.setDuration(&perTryTimeout, "perTryTimeout")
+        try keys.set(&hostSelectionRetryMaxAttempts, "hostSelectionRetryMaxAttempts")
+        try keys.set(&retriableStatusCodes, "retriableStatusCodes")
+        if let bad = retriableStatusCodes.first(where: { !(100...599).contains($0) }) {
+            throw keys.invalid("retriableStatusCodes", "\(bad) is not an HTTP status")
+        }
     }
 }
 

@@ -142,7 +142,24 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var responseTimeout: Duration = .seconds(15)
         public var idleTimeout: Duration = .seconds(60)
         public var connectionIdleTimeout: Duration = .seconds(120)
-        public var circuitBreakers = CircuitBreakerProperties()
+        /// Retries towards the local service: `default` on every request, `perHttpMethod` for requests of a method.
+        public var retryPolicy = LocalRetryPolicies()
+    }
+
+    public struct LocalRetryPolicies: Hashable, Sendable {
+        public var `default` = LocalRetryPolicy()
+        public var perHttpMethod: [String: LocalRetryPolicy] = [:]
+    }
+
+    /// envoy-control's `LocalRetryPolicyProperties`.
+    public struct LocalRetryPolicy: Hashable, Sendable {
+        public var enabled = false
+        public var retryOn: [String] = []
+        public var numRetries = 1
+        /// Zero: Envoy's default (the route timeout).
+        public var perTryTimeout: Duration = .zero
+        public var hostSelectionRetryMaxAttempts = 1
+        public var retriableStatusCodes: [Int] = []
     }
 
     public struct LoadBalancingProperties: Hashable, Sendable {
