@@ -146,3 +146,24 @@ extension EnvoyControlTrafficTests {
         #expect(post.status == 503, "POST has no retry policy")
     }
 }
+
+extension EnvoyControlTrafficTests {
+    @Test("RetryPolicyTest: a dependency's retryPolicy with methods retries a failed GET on the egress, never a POST")
+    func retryPolicyMethods() async throws {
+        let world = try await World("retry-methods")
+        defer { world.stop() }
+        let envoy = try EnvoyControlBootstrap(
+            "config_ads", controlPlane: world.controlPlane, localServicePort: world.local.port, directory: world.directory, proxySettings: """
+                  outgoing:
+                    dependencies:
+                      - service: echo
+                        retryPolicy: { retryOn: [5xx], numberRetries: 2, methods: [GET] }
+            """)
+        defer { envoy.stop() }
+        #expect(await TestEnvironment.waitUntil { (try? await envoy.callService("echo"))?.body == "echo\n" })
+        #expect(try await envoy.callService("echo", "/flaky?key=get&fail=1").status == 200, "GET retried after a 503")
+        let post = try await HTTP.send(.POST, "http://127.0.0.1:\(envoy.egressPort)/flaky?key=post&fail=1", headers: [("Host", "echo")])
+        #expect(post.status == 503, "POST is not among the retried methods")
+        #expect(await envoy.envoy.stat("cluster.echo.upstream_rq_retry") == 1)
+    }
+}

@@ -148,6 +148,35 @@ struct TrafficFeatureGeneratorTests {
         #expect(problems.contains { $0.contains("'FETCH' is not an HTTP method") }, "\(problems)")
     }
 
+    @Test("retryPolicy: methods split the route (retrying GET/HEAD first), Retry-After back-off, retriable response headers")
+    func retryPolicyExtras() throws {
+        let metadata = #"""
+            {"service_name": "client", "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend", "retryPolicy": {
+              "retryOn": ["5xx", "retriable-headers"], "methods": ["HEAD", "GET"], "retryableHeaders": ["x-retry-me"],
+              "rateLimitedRetryBackOff": {"resetHeaders": [{"name": "X-RateLimit-Reset", "format": "UNIX_TIMESTAMP"}]}}}]}}}
+            """#
+        let profile = try Fixtures.profile(metadata)
+        let dependency = try #require(profile.outgoing.services.first)
+        let routes = RouteGenerator.egress(
+            for: profile, dependencies: [RoutedDependency(dependency: dependency, traits: .init())], properties: Fixtures.strict,
+            subsets: SubsetRules(Fixtures.strict, tagFilter: TagFilter()))
+        let forwarding = try #require(routes.virtualHosts.first).routes.filter { $0.route.cluster == "backend" }
+        #expect(forwarding.count == 2)
+        #expect(forwarding[0].match.headers.map(\.stringMatch.safeRegex.regex) == ["^(GET|HEAD)$"])
+        #expect(forwarding[0].route.retryPolicy.retriableHeaders.map(\.name) == ["x-retry-me"])
+        #expect(forwarding[0].route.retryPolicy.rateLimitedRetryBackOff.resetHeaders.map(\.format) == [.unixTimestamp])
+        #expect(!forwarding[1].route.hasRetryPolicy, "other methods are not retried")
+        try Golden.check([routes], named: "routes-retry-methods")
+        let defaults = try Fixtures.profile(#"""
+            {"service_name": "client", "proxy_settings": {"outgoing": {"dependencies": [{"service": "backend", "retryPolicy": {"retryOn": ["5xx"]}}]}}}
+            """#)
+        #expect(defaults.outgoing.services.first?.settings.retryPolicy?.resetHeaders == [.init(name: "Retry-After", format: .seconds)],
+                "envoy-control's default back-off header")
+        #expect(throws: NodeMetadataError.self) {
+            try Fixtures.profile(metadata.replacingOccurrences(of: #""HEAD", "GET""#, with: #""head""#))
+        }
+    }
+
     @Test("settings: envoy-control's keys; percentages above 100, negative limits and bad qualities are refused with their path")
     func settings() {
         for (yaml, problem) in [

@@ -325,9 +325,52 @@ public nonisolated struct Envoy_Config_Route_V3_RetryPolicy: Sendable {
   /// Clears the value of `retryBackOff`. Subsequent reads from it will return its default value.
   public mutating func clearRetryBackOff() {self._retryBackOff = nil}
 
+  public var rateLimitedRetryBackOff: Envoy_Config_Route_V3_RetryPolicy.RateLimitedRetryBackOff {
+    get {_rateLimitedRetryBackOff ?? Envoy_Config_Route_V3_RetryPolicy.RateLimitedRetryBackOff()}
+    set {_rateLimitedRetryBackOff = newValue}
+  }
+  /// Returns true if `rateLimitedRetryBackOff` has been explicitly set.
+  public var hasRateLimitedRetryBackOff: Bool {self._rateLimitedRetryBackOff != nil}
+  /// Clears the value of `rateLimitedRetryBackOff`. Subsequent reads from it will return its default value.
+  public mutating func clearRateLimitedRetryBackOff() {self._rateLimitedRetryBackOff = nil}
+
   public var retriableHeaders: [Envoy_Config_Route_V3_HeaderMatcher] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum ResetHeaderFormat: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case seconds // = 0
+    case unixTimestamp // = 1
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .seconds
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .seconds
+      case 1: self = .unixTimestamp
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .seconds: return 0
+      case .unixTimestamp: return 1
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Config_Route_V3_RetryPolicy.ResetHeaderFormat] = [
+      .seconds,
+      .unixTimestamp,
+    ]
+
+  }
 
   public nonisolated struct RetryHostPredicate: Sendable {
     // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -387,11 +430,49 @@ public nonisolated struct Envoy_Config_Route_V3_RetryPolicy: Sendable {
     fileprivate var _maxInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
   }
 
+  public nonisolated struct ResetHeader: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var name: String = String()
+
+    public var format: Envoy_Config_Route_V3_RetryPolicy.ResetHeaderFormat = .seconds
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  public nonisolated struct RateLimitedRetryBackOff: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var resetHeaders: [Envoy_Config_Route_V3_RetryPolicy.ResetHeader] = []
+
+    public var maxInterval: SwiftProtobuf.Google_Protobuf_Duration {
+      get {_maxInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+      set {_maxInterval = newValue}
+    }
+    /// Returns true if `maxInterval` has been explicitly set.
+    public var hasMaxInterval: Bool {self._maxInterval != nil}
+    /// Clears the value of `maxInterval`. Subsequent reads from it will return its default value.
+    public mutating func clearMaxInterval() {self._maxInterval = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _maxInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  }
+
   public init() {}
 
   fileprivate var _numRetries: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
   fileprivate var _perTryTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
   fileprivate var _retryBackOff: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff? = nil
+  fileprivate var _rateLimitedRetryBackOff: Envoy_Config_Route_V3_RetryPolicy.RateLimitedRetryBackOff? = nil
 }
 
 public nonisolated struct Envoy_Config_Route_V3_DirectResponseAction: Sendable {
@@ -945,7 +1026,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
 
 nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RetryPolicy"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}retry_on\0\u{3}num_retries\0\u{3}per_try_timeout\0\u{4}\u{2}retry_host_predicate\0\u{3}host_selection_retry_max_attempts\0\u{3}retriable_status_codes\0\u{3}retry_back_off\0\u{3}retriable_headers\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}retry_on\0\u{3}num_retries\0\u{3}per_try_timeout\0\u{4}\u{2}retry_host_predicate\0\u{3}host_selection_retry_max_attempts\0\u{3}retriable_status_codes\0\u{3}retry_back_off\0\u{3}retriable_headers\0\u{4}\u{2}rate_limited_retry_back_off\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -961,6 +1042,7 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
       case 7: try { try decoder.decodeRepeatedUInt32Field(value: &self.retriableStatusCodes) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._retryBackOff) }()
       case 9: try { try decoder.decodeRepeatedMessageField(value: &self.retriableHeaders) }()
+      case 11: try { try decoder.decodeSingularMessageField(value: &self._rateLimitedRetryBackOff) }()
       default: break
       }
     }
@@ -995,6 +1077,9 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
     if !self.retriableHeaders.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.retriableHeaders, fieldNumber: 9)
     }
+    try { if let v = self._rateLimitedRetryBackOff {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1006,10 +1091,15 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
     if lhs.hostSelectionRetryMaxAttempts != rhs.hostSelectionRetryMaxAttempts {return false}
     if lhs.retriableStatusCodes != rhs.retriableStatusCodes {return false}
     if lhs._retryBackOff != rhs._retryBackOff {return false}
+    if lhs._rateLimitedRetryBackOff != rhs._rateLimitedRetryBackOff {return false}
     if lhs.retriableHeaders != rhs.retriableHeaders {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RetryPolicy.ResetHeaderFormat: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SECONDS\0\u{1}UNIX_TIMESTAMP\0")
 }
 
 nonisolated extension Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1096,6 +1186,80 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy.RetryBackOff: SwiftProto
 
   public static func ==(lhs: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff, rhs: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff) -> Bool {
     if lhs._baseInterval != rhs._baseInterval {return false}
+    if lhs._maxInterval != rhs._maxInterval {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RetryPolicy.ResetHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RetryPolicy.protoMessageName + ".ResetHeader"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}format\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.format) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.format != .seconds {
+      try visitor.visitSingularEnumField(value: self.format, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RetryPolicy.ResetHeader, rhs: Envoy_Config_Route_V3_RetryPolicy.ResetHeader) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.format != rhs.format {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RetryPolicy.RateLimitedRetryBackOff: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RetryPolicy.protoMessageName + ".RateLimitedRetryBackOff"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}reset_headers\0\u{3}max_interval\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.resetHeaders) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._maxInterval) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.resetHeaders.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.resetHeaders, fieldNumber: 1)
+    }
+    try { if let v = self._maxInterval {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RetryPolicy.RateLimitedRetryBackOff, rhs: Envoy_Config_Route_V3_RetryPolicy.RateLimitedRetryBackOff) -> Bool {
+    if lhs.resetHeaders != rhs.resetHeaders {return false}
     if lhs._maxInterval != rhs._maxInterval {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

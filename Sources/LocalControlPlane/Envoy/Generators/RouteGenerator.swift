@@ -63,18 +63,17 @@ private struct EgressRouteRules {
         host.domains = ([service] + properties.egress.domains.map { service + $0 }).flatMap { [$0, "\($0):*"] }
         if let tags = subsets.tags {
             for tag in routed.traits.tags {
-                var route = forward(to: service, settings, subset: [tags.properties.metadataKey: tag])
-                route.match.headers = [RouteMatching.exactHeader(tags.properties.header, tag)]
-                host.routes.append(route)
+                host.routes += forwarding(
+                    to: service, settings, subset: [tags.properties.metadataKey: tag], when: RouteMatching.exactHeader(tags.properties.header, tag))
             }
             host.routes.append(unknownTag(service, header: tags.properties.header))
         }
         if routed.traits.hasCanary, let canary = subsets.canary {
-            var route = forward(to: service, settings, subset: [canary.metadataKey: canary.headerValue])
-            route.match.headers = [RouteMatching.exactHeader(SubsetRules.canaryHeader, canary.headerValue)]
-            host.routes.append(route)
+            host.routes += forwarding(
+                to: service, settings, subset: [canary.metadataKey: canary.headerValue],
+                when: RouteMatching.exactHeader(SubsetRules.canaryHeader, canary.headerValue))
         }
-        host.routes.append(forward(to: service, settings))
+        host.routes += forwarding(to: service, settings)
         return host
     }
 
@@ -82,7 +81,7 @@ private struct EgressRouteRules {
         var host = Envoy_Config_Route_V3_VirtualHost()
         host.name = domain.clusterName
         host.domains = (bareHost ? [domain.host] : []) + ["\(domain.host):\(domain.port)"]
-        host.routes = [forward(to: domain.clusterName, domain.settings)]
+        host.routes = forwarding(to: domain.clusterName, domain.settings)
         return host
     }
 
@@ -92,7 +91,7 @@ private struct EgressRouteRules {
         var host = Envoy_Config_Route_V3_VirtualHost()
         host.name = properties.dynamicForwardProxy.clusterName
         host.domains = patterns
-        host.routes = [forward(to: properties.dynamicForwardProxy.clusterName, OutgoingParser.defaultSettings(properties))]
+        host.routes = forwarding(to: properties.dynamicForwardProxy.clusterName, OutgoingParser.defaultSettings(properties))
         return host
     }
 
@@ -143,6 +142,21 @@ private struct EgressRouteRules {
             route.route.metadataMatch.filterMetadata[SubsetRules.namespace] = values
         }
         return route
+    }
+
+    /// The routes to `cluster` (for requests matching `header`, when given): with a retry policy limited to some
+    /// `methods`, a route of those methods that retries, then one that does not (envoy-control's split).
+    private func forwarding(
+        to cluster: String, _ settings: DependencySettings, subset: [String: String] = [:],
+        when header: Envoy_Config_Route_V3_HeaderMatcher? = nil
+    ) -> [Envoy_Config_Route_V3_Route] {
+        var route = forward(to: cluster, settings, subset: subset)
+        if let header { route.match.headers = [header] }
+        guard let methods = settings.retryPolicy?.methods, route.route.hasRetryPolicy else { return [route] }
+        var retrying = route
+        retrying.match.headers.append(RouteMatching.methods(methods))
+        route.route.clearRetryPolicy()
+        return [retrying, route]
     }
 
     /// A tag no instance has: a clear 503 instead of traffic to an instance without the tag.
@@ -216,6 +230,18 @@ enum RouteMatching {
             if let max = retry.backOffMaxInterval { policy.retryBackOff.maxInterval = EnvoyValues.duration(max) }
         }
         policy.retriableStatusCodes = retry.retriableStatusCodes.map(UInt32.init)
+        policy.rateLimitedRetryBackOff.resetHeaders = retry.resetHeaders.map { header in
+            var reset = Envoy_Config_Route_V3_RetryPolicy.ResetHeader()
+            reset.name = header.name
+            reset.format = header.format == .seconds ? .seconds : .unixTimestamp
+            return reset
+        }
+        policy.retriableHeaders = retry.retriableHeaders.map { name in
+            var matcher = Envoy_Config_Route_V3_HeaderMatcher()
+            matcher.name = name
+            matcher.presentMatch = true
+            return matcher
+        }
         return policy
     }
 }

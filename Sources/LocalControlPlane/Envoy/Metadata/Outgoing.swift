@@ -94,12 +94,36 @@ public struct RetryPolicy: Hashable, Sendable {
     public var backOffBaseInterval: Duration?
     public var backOffMaxInterval: Duration?
     public var retriableStatusCodes: [Int]
+    /// `rateLimitedRetryBackOff.resetHeaders`: the response headers (`Retry-After`) that say when to retry.
+    public var resetHeaders: [ResetHeader]
+    /// `retryableHeaders`: response headers that make a response retriable (with `retryOn: retriable-headers`).
+    public var retriableHeaders: [String]
+    /// `methods`: only requests of these methods are retried (nil: all).
+    public var methods: [String]?
+
+    public struct ResetHeader: Hashable, Sendable {
+        public enum Format: String, Hashable, Sendable, CaseIterable {
+            case seconds = "SECONDS"
+            case unixTimestamp = "UNIX_TIMESTAMP"
+        }
+
+        public var name: String
+        public var format: Format
+
+        public init(name: String, format: Format) {
+            self.name = name
+            self.format = format
+        }
+    }
 
     public init(
         retryOn: [String] = [], numberRetries: Int = 1, perTryTimeout: Duration? = nil, hostSelectionRetryMaxAttempts: Int? = nil,
         retryHostPredicates: [String] = [], backOffBaseInterval: Duration? = nil, backOffMaxInterval: Duration? = nil,
-        retriableStatusCodes: [Int] = []
+        retriableStatusCodes: [Int] = [], resetHeaders: [ResetHeader] = [], retriableHeaders: [String] = [], methods: [String]? = nil
     ) {
+        self.resetHeaders = resetHeaders
+        self.retriableHeaders = retriableHeaders
+        self.methods = methods
         self.retryOn = retryOn
         self.numberRetries = numberRetries
         self.perTryTimeout = perTryTimeout

@@ -132,8 +132,22 @@ enum RetryPolicyParser {
         if let codes = try retry.child("retryableStatusCodes") {
             policy.retriableStatusCodes = try codes.elements().map { code throws(NodeMetadataError) in try code.integer(in: 100...599) }
         }
-        for key in ["rateLimitedRetryBackOff", "retryableHeaders", "methods"] where try retry.child(key) != nil {
-            unsupported.insert("proxy_settings.outgoing.dependencies[].retryPolicy.\(key)")
+        if let backOff = try retry.child("rateLimitedRetryBackOff") {
+            policy.resetHeaders = try (backOff.child("resetHeaders")?.elements() ?? []).map { header throws(NodeMetadataError) in
+                let name = try header.child("name")?.string() ?? ""
+                let format = try header.child("format")?.string() ?? ""
+                guard !name.isEmpty, let parsed = RetryPolicy.ResetHeader.Format(rawValue: format) else {
+                    throw header.error("needs a 'name' and a 'format' (SECONDS or UNIX_TIMESTAMP)")
+                }
+                return RetryPolicy.ResetHeader(name: name, format: parsed)
+            }
+        }
+        if let headers = try retry.child("retryableHeaders")?.stringList() { policy.retriableHeaders = headers }
+        if let methods = try retry.child("methods")?.stringList() {
+            if let bad = methods.first(where: { !IncomingParser.httpMethods.contains($0) }) {
+                throw retry.error("methods: '\(bad)' is not an HTTP method")
+            }
+            policy.methods = methods.sorted()
         }
         return policy
     }

@@ -342,6 +342,7 @@ extension SnapshotProperties.RetryPolicyProperties: Decodable {
         self.init()
         let keys = try decoder.settings(known: [
             "enabled", "retryOn", "numberOfRetries", "hostSelectionRetryMaxAttempts", "retryHostPredicate", "retryBackOff",
+            "rateLimitedRetryBackOff",
         ])
         try keys.set(&enabled, "enabled")
         try keys.set(&retryOn, "retryOn")
@@ -358,6 +359,16 @@ extension SnapshotProperties.RetryPolicyProperties: Decodable {
         if try keys.container.contains(SettingKey("retryBackOff")) {
             let backOff = try keys.container.superDecoder(forKey: SettingKey("retryBackOff")).settings(known: ["baseInterval"])
             try backOff.setDuration(&retryBackOffBaseInterval, "baseInterval")
+        }
+        if try keys.container.contains(SettingKey("rateLimitedRetryBackOff")) {
+            let backOff = try keys.container.superDecoder(forKey: SettingKey("rateLimitedRetryBackOff")).settings(known: ["resetHeaders"])
+            let headers = try backOff.container.decodeIfPresent([[String: String]].self, forKey: SettingKey("resetHeaders")) ?? []
+            resetHeaders = try headers.map { header in
+                guard let name = header["name"], !name.isEmpty, let format = header["format"].flatMap(RetryPolicy.ResetHeader.Format.init) else {
+                    throw backOff.invalid("resetHeaders", "each needs a name and a format (SECONDS or UNIX_TIMESTAMP)")
+                }
+                return RetryPolicy.ResetHeader(name: name, format: format)
+            }
         }
     }
 }

@@ -219,13 +219,15 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var hostSelectionRetryMaxAttempts = 3
         public var retryHostPredicate = ["envoy.retry_host_predicates.previous_hosts"]
         public var retryBackOffBaseInterval: Duration = .milliseconds(25)
+        /// `rateLimitedRetryBackOff.resetHeaders`: envoy-control's `Retry-After` in seconds.
+        public var resetHeaders = [RetryPolicy.ResetHeader(name: "Retry-After", format: .seconds)]
 
         var policy: RetryPolicy? {
             guard enabled else { return nil }
             return RetryPolicy(
                 retryOn: retryOn, numberRetries: numberOfRetries, hostSelectionRetryMaxAttempts: hostSelectionRetryMaxAttempts,
                 retryHostPredicates: retryHostPredicate, backOffBaseInterval: retryBackOffBaseInterval,
-                backOffMaxInterval: retryBackOffBaseInterval * 10)
+                backOffMaxInterval: retryBackOffBaseInterval * 10, resetHeaders: resetHeaders)
         }
     }
 
