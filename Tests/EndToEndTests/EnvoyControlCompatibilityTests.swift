@@ -313,6 +313,7 @@ struct EnvoyControlCompatibilityTests {
         #expect(try await status("/rbac-clients-test", authorities: ["team3"]) == 403)
         #expect(try await status("/rbac-clients-test", authorities: nil) == 401, "strict oauth without a token (envoy-control answers 403)")
         #expect(await echo.rejectedUpdates() == 0, "config_oauth configured with no rejected update")
+        #expect(await echo.envoy.configDump().contains("jwt_failure_reason"), "jwt.failedStatusInMetadata on an Envoy new enough for it")
     }
 
     /// `name` → how many of `total` calls it answered (serially, as envoy-control's `callServiceRepeatedly`).

@@ -53,6 +53,7 @@ struct EnvoyControlTrafficTests {
     func compression() async throws {
         let world = try await World("compression", settings: EnvoyControlCompatibilityTests.settings("""
               compression: { minContentLength: 100, responseCompressionEnabled: true }
+              ignoreTLSUpgradeEnabled: true
             """))
         defer { world.stop() }
         let compressing = try world.envoy("config_xds_compression")
@@ -68,7 +69,8 @@ struct EnvoyControlTrafficTests {
         // The test's HTTP client always offers gzip unless told otherwise: `identity` is a client that accepts no encoding.
         #expect(try await encoding(compressing, accepting: "identity") == "none", "no encoding accepted, none used")
         #expect(await TestEnvironment.waitUntil { (try? await encoding(plain, accepting: "gzip")) == "none" }, "an Envoy without compression metadata")
-        #expect(await compressing.rejectedUpdates() == 0)
+        #expect(await compressing.rejectedUpdates() == 0, "compressors and ignore_http_11_upgrade accepted")
+        #expect(await compressing.envoy.configDump().contains("\"ignore_http_11_upgrade\""), "this Envoy is new enough for it")
     }
 }
 

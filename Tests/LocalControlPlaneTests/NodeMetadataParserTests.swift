@@ -1,3 +1,4 @@
+import EnvoyAPI
 import Testing
 
 @testable import LocalControlPlane
@@ -120,6 +121,22 @@ struct NodeMetadataParserTests {
         let listenerKeys = #"{"service_name": "a", "ingress_host": "0.0.0.0", "ingress_port": 5001, "egress_host": "0.0.0.0", "egress_port": 5000}"#
         #expect(try Fixtures.profile(listenerKeys, properties: noListeners).listeners == nil)
         #expect(try Fixtures.profile(listenerKeys).listeners != nil)
+    }
+
+    @Test("the node's Envoy release decides the features older Envoys would refuse: ignore_http_11_upgrade (1.34), JWT failure status (1.26)")
+    func envoyVersionFeatures() throws {
+        let metadata = try Fixtures.metadata(#"{"service_name": "a", "ingress_host": "0.0.0.0", "ingress_port": 5001, "egress_host": "0.0.0.0", "egress_port": 5000}"#)
+        func listeners(_ version: EnvoyVersion?) throws -> ListenersConfig? {
+            try NodeMetadataParser.parse(metadata: metadata, envoyVersion: version, properties: Fixtures.strict).listeners
+        }
+        #expect(try listeners(.init(major: 1, minor: 34)).map { ($0.ignoreHttp11Upgrades, $0.jwtFailureStatus) } ?? (false, false) == (true, true))
+        #expect(try listeners(.init(major: 1, minor: 26)).map { ($0.ignoreHttp11Upgrades, $0.jwtFailureStatus) } ?? (true, false) == (false, true))
+        #expect(try listeners(nil).map { ($0.ignoreHttp11Upgrades, $0.jwtFailureStatus) } ?? (true, true) == (false, false))
+        var node = Envoy_Config_Core_V3_Node()
+        node.userAgentBuildVersion.version.majorNumber = 1
+        node.userAgentBuildVersion.version.minorNumber = 35
+        #expect(EnvoyVersion(node) == .init(major: 1, minor: 35))
+        #expect(EnvoyVersion(Envoy_Config_Core_V3_Node()) == nil)
     }
 
     @Test("egress.handleInternalRedirect is the default of dependencies that do not set handleInternalRedirect")

@@ -116,6 +116,27 @@ public nonisolated struct Envoy_Config_Core_V3_Locality: Sendable {
   public init() {}
 }
 
+public nonisolated struct Envoy_Config_Core_V3_BuildVersion: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var version: Envoy_Type_V3_SemanticVersion {
+    get {_version ?? Envoy_Type_V3_SemanticVersion()}
+    set {_version = newValue}
+  }
+  /// Returns true if `version` has been explicitly set.
+  public var hasVersion: Bool {self._version != nil}
+  /// Clears the value of `version`. Subsequent reads from it will return its default value.
+  public mutating func clearVersion() {self._version = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _version: Envoy_Type_V3_SemanticVersion? = nil
+}
+
 public nonisolated struct Envoy_Config_Core_V3_Node: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -155,12 +176,21 @@ public nonisolated struct Envoy_Config_Core_V3_Node: Sendable {
     set {userAgentVersionType = .userAgentVersion(newValue)}
   }
 
+  public var userAgentBuildVersion: Envoy_Config_Core_V3_BuildVersion {
+    get {
+      if case .userAgentBuildVersion(let v)? = userAgentVersionType {return v}
+      return Envoy_Config_Core_V3_BuildVersion()
+    }
+    set {userAgentVersionType = .userAgentBuildVersion(newValue)}
+  }
+
   public var clientFeatures: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_UserAgentVersionType: Equatable, Sendable {
     case userAgentVersion(String)
+    case userAgentBuildVersion(Envoy_Config_Core_V3_BuildVersion)
 
   }
 
@@ -466,9 +496,43 @@ nonisolated extension Envoy_Config_Core_V3_Locality: SwiftProtobuf.Message, Swif
   }
 }
 
+nonisolated extension Envoy_Config_Core_V3_BuildVersion: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BuildVersion"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._version) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._version {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_BuildVersion, rhs: Envoy_Config_Core_V3_BuildVersion) -> Bool {
+    if lhs._version != rhs._version {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Envoy_Config_Core_V3_Node: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Node"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}cluster\0\u{1}metadata\0\u{1}locality\0\u{4}\u{2}user_agent_name\0\u{3}user_agent_version\0\u{4}\u{3}client_features\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}cluster\0\u{1}metadata\0\u{1}locality\0\u{4}\u{2}user_agent_name\0\u{3}user_agent_version\0\u{3}user_agent_build_version\0\u{4}\u{2}client_features\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -487,6 +551,19 @@ nonisolated extension Envoy_Config_Core_V3_Node: SwiftProtobuf.Message, SwiftPro
         if let v = v {
           if self.userAgentVersionType != nil {try decoder.handleConflictingOneOf()}
           self.userAgentVersionType = .userAgentVersion(v)
+        }
+      }()
+      case 8: try {
+        var v: Envoy_Config_Core_V3_BuildVersion?
+        var hadOneofValue = false
+        if let current = self.userAgentVersionType {
+          hadOneofValue = true
+          if case .userAgentBuildVersion(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.userAgentVersionType = .userAgentBuildVersion(v)
         }
       }()
       case 10: try { try decoder.decodeRepeatedStringField(value: &self.clientFeatures) }()
@@ -515,9 +592,17 @@ nonisolated extension Envoy_Config_Core_V3_Node: SwiftProtobuf.Message, SwiftPro
     if !self.userAgentName.isEmpty {
       try visitor.visitSingularStringField(value: self.userAgentName, fieldNumber: 6)
     }
-    try { if case .userAgentVersion(let v)? = self.userAgentVersionType {
+    switch self.userAgentVersionType {
+    case .userAgentVersion?: try {
+      guard case .userAgentVersion(let v)? = self.userAgentVersionType else { preconditionFailure() }
       try visitor.visitSingularStringField(value: v, fieldNumber: 7)
-    } }()
+    }()
+    case .userAgentBuildVersion?: try {
+      guard case .userAgentBuildVersion(let v)? = self.userAgentVersionType else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    }()
+    case nil: break
+    }
     if !self.clientFeatures.isEmpty {
       try visitor.visitRepeatedStringField(value: self.clientFeatures, fieldNumber: 10)
     }

@@ -86,6 +86,8 @@ public nonisolated struct Envoy_Config_Core_V3_Http1ProtocolOptions: Sendable {
 
   public var defaultHostForHTTP10: String = String()
 
+  public var ignoreHTTP11Upgrade: [Envoy_Type_Matcher_V3_StringMatcher] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -194,7 +196,7 @@ nonisolated extension Envoy_Config_Core_V3_HttpProtocolOptions: SwiftProtobuf.Me
 
 nonisolated extension Envoy_Config_Core_V3_Http1ProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Http1ProtocolOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}allow_absolute_url\0\u{3}accept_http_10\0\u{3}default_host_for_http_10\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}allow_absolute_url\0\u{3}accept_http_10\0\u{3}default_host_for_http_10\0\u{4}\u{8}ignore_http_11_upgrade\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -205,6 +207,7 @@ nonisolated extension Envoy_Config_Core_V3_Http1ProtocolOptions: SwiftProtobuf.M
       case 1: try { try decoder.decodeSingularMessageField(value: &self._allowAbsoluteURL) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.acceptHTTP10) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.defaultHostForHTTP10) }()
+      case 11: try { try decoder.decodeRepeatedMessageField(value: &self.ignoreHTTP11Upgrade) }()
       default: break
       }
     }
@@ -224,6 +227,9 @@ nonisolated extension Envoy_Config_Core_V3_Http1ProtocolOptions: SwiftProtobuf.M
     if !self.defaultHostForHTTP10.isEmpty {
       try visitor.visitSingularStringField(value: self.defaultHostForHTTP10, fieldNumber: 3)
     }
+    if !self.ignoreHTTP11Upgrade.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.ignoreHTTP11Upgrade, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -231,6 +237,7 @@ nonisolated extension Envoy_Config_Core_V3_Http1ProtocolOptions: SwiftProtobuf.M
     if lhs._allowAbsoluteURL != rhs._allowAbsoluteURL {return false}
     if lhs.acceptHTTP10 != rhs.acceptHTTP10 {return false}
     if lhs.defaultHostForHTTP10 != rhs.defaultHostForHTTP10 {return false}
+    if lhs.ignoreHTTP11Upgrade != rhs.ignoreHTTP11Upgrade {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -48,6 +48,8 @@ public nonisolated struct Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtProvider:
 
   public var payloadInMetadata: String = String()
 
+  public var failedStatusInMetadata: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_JwksSourceSpecifier: Equatable, Sendable {
@@ -209,7 +211,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.extensions.filters.http.j
 
 nonisolated extension Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtProvider: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JwtProvider"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}issuer\0\u{4}\u{2}remote_jwks\0\u{2}\u{2}forward\0\u{4}\u{3}forward_payload_header\0\u{3}payload_in_metadata\0\u{4}\u{b}require_expiration\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}issuer\0\u{4}\u{2}remote_jwks\0\u{2}\u{2}forward\0\u{4}\u{3}forward_payload_header\0\u{3}payload_in_metadata\0\u{4}\u{7}failed_status_in_metadata\0\u{4}\u{4}require_expiration\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -234,6 +236,7 @@ nonisolated extension Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtProvider: Swi
       case 5: try { try decoder.decodeSingularBoolField(value: &self.forward) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.forwardPayloadHeader) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.payloadInMetadata) }()
+      case 16: try { try decoder.decodeSingularStringField(value: &self.failedStatusInMetadata) }()
       case 20: try { try decoder.decodeSingularBoolField(value: &self.requireExpiration) }()
       default: break
       }
@@ -260,6 +263,9 @@ nonisolated extension Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtProvider: Swi
     if !self.payloadInMetadata.isEmpty {
       try visitor.visitSingularStringField(value: self.payloadInMetadata, fieldNumber: 9)
     }
+    if !self.failedStatusInMetadata.isEmpty {
+      try visitor.visitSingularStringField(value: self.failedStatusInMetadata, fieldNumber: 16)
+    }
     if self.requireExpiration != false {
       try visitor.visitSingularBoolField(value: self.requireExpiration, fieldNumber: 20)
     }
@@ -273,6 +279,7 @@ nonisolated extension Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtProvider: Swi
     if lhs.forward != rhs.forward {return false}
     if lhs.forwardPayloadHeader != rhs.forwardPayloadHeader {return false}
     if lhs.payloadInMetadata != rhs.payloadInMetadata {return false}
+    if lhs.failedStatusInMetadata != rhs.failedStatusInMetadata {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -23,43 +23,54 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-public nonisolated struct Envoy_Service_Discovery_V3_DiscoveryRequest: Sendable {
+public nonisolated struct Envoy_Service_Discovery_V3_DiscoveryRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var versionInfo: String = String()
+  public var versionInfo: String {
+    get {_storage._versionInfo}
+    set {_uniqueStorage()._versionInfo = newValue}
+  }
 
   public var node: Envoy_Config_Core_V3_Node {
-    get {_node ?? Envoy_Config_Core_V3_Node()}
-    set {_node = newValue}
+    get {_storage._node ?? Envoy_Config_Core_V3_Node()}
+    set {_uniqueStorage()._node = newValue}
   }
   /// Returns true if `node` has been explicitly set.
-  public var hasNode: Bool {self._node != nil}
+  public var hasNode: Bool {_storage._node != nil}
   /// Clears the value of `node`. Subsequent reads from it will return its default value.
-  public mutating func clearNode() {self._node = nil}
+  public mutating func clearNode() {_uniqueStorage()._node = nil}
 
-  public var resourceNames: [String] = []
+  public var resourceNames: [String] {
+    get {_storage._resourceNames}
+    set {_uniqueStorage()._resourceNames = newValue}
+  }
 
-  public var typeURL: String = String()
+  public var typeURL: String {
+    get {_storage._typeURL}
+    set {_uniqueStorage()._typeURL = newValue}
+  }
 
-  public var responseNonce: String = String()
+  public var responseNonce: String {
+    get {_storage._responseNonce}
+    set {_uniqueStorage()._responseNonce = newValue}
+  }
 
   public var errorDetail: Google_Rpc_Status {
-    get {_errorDetail ?? Google_Rpc_Status()}
-    set {_errorDetail = newValue}
+    get {_storage._errorDetail ?? Google_Rpc_Status()}
+    set {_uniqueStorage()._errorDetail = newValue}
   }
   /// Returns true if `errorDetail` has been explicitly set.
-  public var hasErrorDetail: Bool {self._errorDetail != nil}
+  public var hasErrorDetail: Bool {_storage._errorDetail != nil}
   /// Clears the value of `errorDetail`. Subsequent reads from it will return its default value.
-  public mutating func clearErrorDetail() {self._errorDetail = nil}
+  public mutating func clearErrorDetail() {_uniqueStorage()._errorDetail = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _node: Envoy_Config_Core_V3_Node? = nil
-  fileprivate var _errorDetail: Google_Rpc_Status? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Envoy_Service_Discovery_V3_DiscoveryResponse: Sendable {
@@ -212,56 +223,102 @@ nonisolated extension Envoy_Service_Discovery_V3_DiscoveryRequest: SwiftProtobuf
   public static let protoMessageName: String = _protobuf_package + ".DiscoveryRequest"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}version_info\0\u{1}node\0\u{3}resource_names\0\u{3}type_url\0\u{3}response_nonce\0\u{3}error_detail\0")
 
+  fileprivate class _StorageClass {
+    var _versionInfo: String = String()
+    var _node: Envoy_Config_Core_V3_Node? = nil
+    var _resourceNames: [String] = []
+    var _typeURL: String = String()
+    var _responseNonce: String = String()
+    var _errorDetail: Google_Rpc_Status? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _versionInfo = source._versionInfo
+      _node = source._node
+      _resourceNames = source._resourceNames
+      _typeURL = source._typeURL
+      _responseNonce = source._responseNonce
+      _errorDetail = source._errorDetail
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.versionInfo) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._node) }()
-      case 3: try { try decoder.decodeRepeatedStringField(value: &self.resourceNames) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.typeURL) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.responseNonce) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._errorDetail) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._versionInfo) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._node) }()
+        case 3: try { try decoder.decodeRepeatedStringField(value: &_storage._resourceNames) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._typeURL) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._responseNonce) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._errorDetail) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.versionInfo.isEmpty {
-      try visitor.visitSingularStringField(value: self.versionInfo, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._versionInfo.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._versionInfo, fieldNumber: 1)
+      }
+      try { if let v = _storage._node {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if !_storage._resourceNames.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._resourceNames, fieldNumber: 3)
+      }
+      if !_storage._typeURL.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._typeURL, fieldNumber: 4)
+      }
+      if !_storage._responseNonce.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._responseNonce, fieldNumber: 5)
+      }
+      try { if let v = _storage._errorDetail {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
     }
-    try { if let v = self._node {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    if !self.resourceNames.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.resourceNames, fieldNumber: 3)
-    }
-    if !self.typeURL.isEmpty {
-      try visitor.visitSingularStringField(value: self.typeURL, fieldNumber: 4)
-    }
-    if !self.responseNonce.isEmpty {
-      try visitor.visitSingularStringField(value: self.responseNonce, fieldNumber: 5)
-    }
-    try { if let v = self._errorDetail {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Service_Discovery_V3_DiscoveryRequest, rhs: Envoy_Service_Discovery_V3_DiscoveryRequest) -> Bool {
-    if lhs.versionInfo != rhs.versionInfo {return false}
-    if lhs._node != rhs._node {return false}
-    if lhs.resourceNames != rhs.resourceNames {return false}
-    if lhs.typeURL != rhs.typeURL {return false}
-    if lhs.responseNonce != rhs.responseNonce {return false}
-    if lhs._errorDetail != rhs._errorDetail {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._versionInfo != rhs_storage._versionInfo {return false}
+        if _storage._node != rhs_storage._node {return false}
+        if _storage._resourceNames != rhs_storage._resourceNames {return false}
+        if _storage._typeURL != rhs_storage._typeURL {return false}
+        if _storage._responseNonce != rhs_storage._responseNonce {return false}
+        if _storage._errorDetail != rhs_storage._errorDetail {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -10,15 +10,19 @@ enum JwtGenerator {
 
     private typealias Requirement = Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtRequirement
 
-    /// nil when no endpoint of the Envoy requires a token.
+    /// nil when no endpoint of the Envoy requires a token. `failureStatus`: the Envoy can put a failure's reason in
+    /// the request's metadata (`failedStatusInMetadata`).
     static func filter(
-        _ endpoints: [OAuthEndpoint], _ properties: SnapshotProperties.JwtProperties
+        _ endpoints: [OAuthEndpoint], _ properties: SnapshotProperties.JwtProperties, failureStatus: Bool = false
     ) -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter? {
         guard !endpoints.isEmpty else { return nil }
         var config = Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtAuthentication()
         for name in Set(endpoints.flatMap(\.providers)) {
             guard let provider = properties.providers[name] else { continue }  // the parser refuses unknown providers
             config.providers[name] = self.provider(provider, properties)
+            if failureStatus, properties.failedStatusInMetadataEnabled {
+                config.providers[name]?.failedStatusInMetadata = properties.failedStatusInMetadata
+            }
         }
         config.rules = endpoints.flatMap { endpoint in
             endpoint.paths.map { path in

@@ -35,6 +35,11 @@ enum ListenerGenerator {
         var manager = baseManager(
             profile, config, properties, statPrefix: "egress_http", routes: RouteGenerator.egressName, initialFetchTimeout: .seconds(20))
         manager.httpProtocolOptions.allowAbsoluteURL = .init(true)
+        if properties.ignoreTLSUpgradeEnabled, config.ignoreHttp11Upgrades {
+            var tls = Envoy_Type_Matcher_V3_StringMatcher()
+            tls.prefix = "TLS/"
+            manager.httpProtocolOptions.ignoreHTTP11Upgrade = [tls]
+        }
         let forwardProxy = profile.outgoing.domainPatterns.isEmpty ? [] : [ForwardProxyGenerator.filter(properties.dynamicForwardProxy)]
         manager.httpFilters = forwardProxy + CompressionGenerator.filters(profile.compression, properties.compression) + [router]
         manager.accessLog = accessLogs(config, direction: "egress")
@@ -63,7 +68,9 @@ enum ListenerGenerator {
         manager.httpProtocolOptions.acceptHTTP10 = true
         manager.httpProtocolOptions.defaultHostForHTTP10 = profile.serviceName
         // Tokens first (401), then RBAC (403): a refused caller spends no token of an endpoint's rate limit.
-        manager.httpFilters = [JwtGenerator.filter(profile.incoming.oauthEndpoints, properties.jwt)].compactMap { $0 }
+        manager.httpFilters = [
+            JwtGenerator.filter(profile.incoming.oauthEndpoints, properties.jwt, failureStatus: config.jwtFailureStatus),
+        ].compactMap { $0 }
             + (profile.incoming.permissions.map { [PermissionsGenerator.rbacFilter($0, identity: identity)] } ?? [])
             + (profile.incoming.rateLimits.isEmpty ? [] : [RateLimitGenerator.filter]) + [router]
         var logs = accessLogs(config, direction: "ingress")

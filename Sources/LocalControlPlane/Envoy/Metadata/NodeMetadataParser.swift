@@ -12,13 +12,16 @@ public enum NodeMetadataParser {
     }
 
     public static func parse(
-        metadata: Google_Protobuf_Struct, nodeCluster: String = "", properties: SnapshotProperties = SnapshotProperties()
+        metadata: Google_Protobuf_Struct, nodeCluster: String = "", envoyVersion: EnvoyVersion? = nil,
+        properties: SnapshotProperties = SnapshotProperties()
     ) throws(NodeMetadataError) -> ProxyProfile {
-        try read(metadata: metadata, nodeCluster: nodeCluster, properties: properties).profile
+        try read(metadata: metadata, nodeCluster: nodeCluster, envoyVersion: envoyVersion, properties: properties).profile
     }
 
+    /// `envoyVersion`: the node's release, which decides the features an older Envoy would refuse.
     public static func read(
-        metadata: Google_Protobuf_Struct, nodeCluster: String = "", properties: SnapshotProperties = SnapshotProperties()
+        metadata: Google_Protobuf_Struct, nodeCluster: String = "", envoyVersion: EnvoyVersion? = nil,
+        properties: SnapshotProperties = SnapshotProperties()
     ) throws(NodeMetadataError) -> ParsedNode {
         let root = MetadataReader(path: "metadata", structValue: metadata)
         var unsupported = Set<String>()
@@ -39,6 +42,8 @@ public enum NodeMetadataParser {
                     + "(snapshot.enabledCommunicationModes)")
         }
         profile.listeners = try ListenersParser.parse(root, properties: properties)
+        profile.listeners?.ignoreHttp11Upgrades = envoyVersion.map { $0 >= .ignoreHttp11Upgrades } ?? false
+        profile.listeners?.jwtFailureStatus = envoyVersion.map { $0 >= .jwtFailureStatus } ?? false
         let proxySettings = try root.child("proxy_settings")
         let outgoing = try OutgoingParser.parse(proxySettings?.child("outgoing"), properties: properties, unsupported: &unsupported)
         if outgoing.allServices != nil, properties.outgoingPermissions.enabled,

@@ -83,6 +83,9 @@ public struct ListenersConfig: Hashable, Sendable {
     /// `has_static_secrets_defined`: the bootstrap defines the sidecar's certificate and trusted CA as static
     /// secrets (`server_cert`, `validation_context`), so the ingress accepts TLS and clusters may use mTLS.
     public var hasStaticSecretsDefined = false
+    /// The Envoy is new enough for `ignore_http_11_upgrade` (1.34) and the JWT filter's failure status (1.26).
+    public var ignoreHttp11Upgrades = false
+    public var jwtFailureStatus = false
 
     public init(ingress: ListenerAddress, egress: ListenerAddress) {
         self.ingress = ingress

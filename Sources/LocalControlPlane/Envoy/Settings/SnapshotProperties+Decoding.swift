@@ -11,6 +11,7 @@ extension SnapshotProperties: Decodable {
             "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies", "jwt",
             "trustedCaFile", "clusterOutlierDetection", "compression", "dynamicForwardProxy", "enabledCommunicationModes",
             "edsConnectionTimeout", "staticClusterConnectionTimeout", "requireServiceName", "dynamicListeners",
+            "ignoreTLSUpgradeEnabled",
         ])
         try keys.set(&incomingPermissions, "incomingPermissions")
         try keys.set(&outgoingPermissions, "outgoingPermissions")
@@ -35,6 +36,7 @@ extension SnapshotProperties: Decodable {
         try keys.setDuration(&edsConnectionTimeout, "edsConnectionTimeout")
         try keys.setDuration(&staticClusterConnectionTimeout, "staticClusterConnectionTimeout")
         try keys.set(&requireServiceName, "requireServiceName")
+        try keys.set(&ignoreTLSUpgradeEnabled, "ignoreTLSUpgradeEnabled")
         try keys.set(&dynamicListeners, "dynamicListeners")
     }
 }

@@ -16,6 +16,9 @@ extension SnapshotProperties {
         public var defaultVerificationType = OAuth.Verification.offline
         public var defaultOAuthPolicy = OAuth.Policy.strict
         public var providers: [String: OAuthProvider] = [:]
+        /// Where a token's verification failure goes in the request's metadata (Envoy 1.26 and later).
+        public var failedStatusInMetadata = "jwt_failure_reason"
+        public var failedStatusInMetadataEnabled = true
     }
 
     public struct OAuthProvider: Hashable, Sendable {
@@ -64,7 +67,7 @@ extension SnapshotProperties.JwtProperties: Decodable {
         self.init()
         let keys = try decoder.settings(known: [
             "forwardJwt", "forwardPayloadHeader", "payloadInMetadata", "fieldRequiredInToken", "defaultVerificationType",
-            "defaultOAuthPolicy", "providers",
+            "defaultOAuthPolicy", "providers", "failedStatusInMetadata", "failedStatusInMetadataEnabled",
         ])
         try keys.set(&forwardJwt, "forwardJwt")
         try keys.set(&forwardPayloadHeader, "forwardPayloadHeader")
@@ -73,6 +76,8 @@ extension SnapshotProperties.JwtProperties: Decodable {
         try keys.setCase(&defaultVerificationType, "defaultVerificationType")
         try keys.setCase(&defaultOAuthPolicy, "defaultOAuthPolicy")
         try keys.set(&providers, "providers")
+        try keys.set(&failedStatusInMetadata, "failedStatusInMetadata")
+        try keys.set(&failedStatusInMetadataEnabled, "failedStatusInMetadataEnabled")
     }
 }
 

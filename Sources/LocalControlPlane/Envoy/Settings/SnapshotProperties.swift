@@ -24,6 +24,8 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var enabledCommunicationModes = EnabledCommunicationModes()
     /// An Envoy without `service_name` (and `node.cluster`) is refused.
     public var requireServiceName = false
+    /// The egress ignores `Upgrade: TLS/…` requests (HTTP/1.1 TLS upgrades it cannot proxy), on Envoy 1.34 and later.
+    public var ignoreTLSUpgradeEnabled = false
     /// `dynamicListeners.enabled`: off, no Envoy gets listeners (every bootstrap brings static ones).
     public var dynamicListeners = DynamicListenersProperties()
     /// The connect timeout of service clusters, and of domain and JWKS clusters.

@@ -90,7 +90,8 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         }
         let parsed: NodeMetadataParser.ParsedNode
         do {
-            parsed = try NodeMetadataParser.read(metadata: node.metadata, nodeCluster: node.cluster, properties: context.properties)
+            parsed = try NodeMetadataParser.read(
+                metadata: node.metadata, nodeCluster: node.cluster, envoyVersion: EnvoyVersion(node), properties: context.properties)
         } catch {
             metrics.rejectedStreams.increment()
             logger.warning("stream rejected", metadata: ["node": "\(node.id)", "error": "\(error)"])
