@@ -153,7 +153,7 @@ struct EnvoyControlCompatibilityTests {
         #expect(await envoy.envoy.stat("cluster.local_service.upstream_rq_200") == 1)
     }
 
-    @Test("StatusRouteTest: a custom status prefix gets its own route and virtual cluster")
+    @Test("StatusRouteTest: a custom status prefix gets its virtual cluster")
     func statusRoute() async throws {
         let world = try await World("status-route", settings: Self.settings("""
               routes: { status: { enabled: true, endpoints: [{ path: /my-status/ }], createVirtualCluster: true } }

@@ -130,7 +130,7 @@ struct TrafficFeatureGeneratorTests {
     @Test("localService.retryPolicy: the default on the ingress virtual host, a route per method with its own policy before the rest")
     func localServiceRetries() throws {
         var properties = Fixtures.strict
-        properties.routes.status.enabled = true
+        properties.routes.status.separatedRouteWhiteList = ["*"]
         properties.localService.retryPolicy.default = .init(enabled: true, retryOn: ["connect-failure"], numRetries: 2)
         properties.localService.retryPolicy.perHttpMethod = [
             "GET": .init(enabled: true, retryOn: ["5xx"], numRetries: 3, perTryTimeout: .seconds(1), retriableStatusCodes: [503]),
@@ -175,6 +175,22 @@ struct TrafficFeatureGeneratorTests {
         #expect(throws: NodeMetadataError.self) {
             try Fixtures.profile(metadata.replacingOccurrences(of: #""HEAD", "GET""#, with: #""head""#))
         }
+    }
+
+    @Test("routes.status: high-priority status routes only for separatedRouteWhiteList services, virtual clusters for every service")
+    func statusRoutes() throws {
+        var properties = Fixtures.strict
+        properties.routes.status.enabled = true
+        properties.routes.status.createVirtualCluster = true
+        properties.routes.status.separatedRouteWhiteList = ["listed"]
+        func host(_ service: String) throws -> Envoy_Config_Route_V3_VirtualHost {
+            try #require(IngressRoutes.configuration(try Fixtures.profile(#"{"service_name": "\#(service)"}"#), properties).virtualHosts.first)
+        }
+        #expect(try host("listed").routes.map(\.route.priority) == [.high, .default])
+        #expect(try host("other").routes.map(\.route.priority) == [.default])
+        #expect(try host("other").virtualClusters.map(\.name) == ["status", "endpoints"])
+        properties.routes.status.separatedRouteWhiteList = ["*"]
+        #expect(try host("other").routes.count == 2, "* lists every service")
     }
 
     @Test("settings: envoy-control's keys; percentages above 100, negative limits and bad qualities are refused with their path")

@@ -1,8 +1,8 @@
 import EnvoyAPI
 
 /// `ingress_secured_routes`: every request to the bootstrap's `local_service` with the ingress timeouts; first the
-/// custom health check (GET on `healthCheck.path` to its cluster), when the server enables them the status routes at
-/// high priority, and the rate-limited endpoints. `localService.retryPolicy`: the default policy on the virtual host,
+/// custom health check (GET on `healthCheck.path` to its cluster), for the services in
+/// `routes.status.separatedRouteWhiteList` the status routes at high priority, and the rate-limited endpoints. `localService.retryPolicy`: the default policy on the virtual host,
 /// and for each method with its own policy a route of that method before each route to the local service.
 enum IngressRoutes {
     static func configuration(_ profile: ProxyProfile, _ properties: SnapshotProperties) -> Envoy_Config_Route_V3_RouteConfiguration {
@@ -15,13 +15,14 @@ enum IngressRoutes {
             route.match.headers = [RouteMatching.exactHeader(":method", "GET")]
             host.routes.append(route)
         }
-        if status.enabled {
+        // As envoy-control: own high-priority routes only for the listed services, virtual clusters for all.
+        if status.separatesRoutes(of: profile.serviceName) {
             for path in status.endpoints {
                 host.routes += local(profile, properties, match: path, priority: .high)
             }
-            if status.createVirtualCluster {
-                host.virtualClusters = status.endpoints.map { virtualCluster("status", $0) } + [virtualCluster("endpoints", .prefix("/"))]
-            }
+        }
+        if status.enabled, status.createVirtualCluster {
+            host.virtualClusters = status.endpoints.map { virtualCluster("status", $0) } + [virtualCluster("endpoints", .prefix("/"))]
         }
         host.routes += RateLimitGenerator.routes(profile.incoming.rateLimits, clientHeader: properties.incomingPermissions.serviceNameHeader) {
             forward(profile, properties, to: RouteGenerator.localServiceCluster, match: $0)

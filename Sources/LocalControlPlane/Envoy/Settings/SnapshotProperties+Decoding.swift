@@ -305,9 +305,10 @@ extension SnapshotProperties.RoutesProperties: Decodable {
 extension SnapshotProperties.StatusRouteProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
-        let keys = try decoder.settings(known: ["enabled", "endpoints", "createVirtualCluster"])
+        let keys = try decoder.settings(known: ["enabled", "endpoints", "createVirtualCluster", "separatedRouteWhiteList"])
         try keys.set(&enabled, "enabled")
         try keys.set(&createVirtualCluster, "createVirtualCluster")
+        try keys.set(&separatedRouteWhiteList, "separatedRouteWhiteList")
         if let list = try keys.container.decodeIfPresent([EndpointMatchSetting].self, forKey: SettingKey("endpoints")) {
             endpoints = list.map(\.match)
         }

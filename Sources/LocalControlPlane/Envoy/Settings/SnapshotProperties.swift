@@ -210,6 +210,12 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var enabled = false
         public var endpoints: [PathMatch] = [.prefix("/status/")]
         public var createVirtualCluster = false
+        /// The services whose status endpoints get routes of their own at high priority (`*`: every service).
+        public var separatedRouteWhiteList: [String] = []
+
+        func separatesRoutes(of service: String) -> Bool {
+            separatedRouteWhiteList.contains("*") || separatedRouteWhiteList.contains(service)
+        }
     }
 
     /// envoy-control's default retry policy: on, but with no `retryOn` condition, so nothing is retried until a
