@@ -169,3 +169,24 @@ extension EnvoyControlTrafficTests {
         #expect(await envoy.envoy.stat("cluster.echo.upstream_rq_retry") == 1)
     }
 }
+
+extension EnvoyControlTrafficTests {
+    @Test("RequestIdTest and AddUpstreamHeaderTest with config_ads: x-request-id kept or generated on egress and ingress (with any x-forwarded-for); the upstream's address in the response")
+    func requestIdAndUpstreamAddress() async throws {
+        let world = try await World("request-id")
+        defer { world.stop() }
+        let envoy = try world.envoy("config_ads")
+        defer { envoy.stop() }
+        #expect(await TestEnvironment.waitUntil { (try? await envoy.callService("echo"))?.body == "echo\n" })
+        for extra in [[], [("x-forwarded-for", "123.321.231.111")], [("x-forwarded-for", "111.111.222.222,123.123.231.231")]] {
+            let kept = try await envoy.callService("echo", headers: [("x-request-id", "egress-fake-request-id")] + extra)
+            #expect(kept.headers.first(name: "x-received-request-id") == "egress-fake-request-id", "egress keeps it, \(extra)")
+            let generated = try await envoy.callService("echo", headers: extra)
+            #expect(!["-", "", nil].contains(generated.headers.first(name: "x-received-request-id")), "egress generates one, \(extra)")
+            let ingress = try await envoy.callLocalService("/", headers: [("x-request-id", "ingress-fake-request-id")] + extra)
+            #expect(ingress.headers.first(name: "x-received-request-id") == "ingress-fake-request-id", "ingress keeps it, \(extra)")
+        }
+        let reply = try await envoy.callService("echo", "/endpoint")
+        #expect(reply.headers.first(name: "x-envoy-upstream-remote-address") == "127.0.0.1:\(world.echo.port)")
+    }
+}
