@@ -190,3 +190,29 @@ extension EnvoyControlTrafficTests {
         #expect(reply.headers.first(name: "x-envoy-upstream-remote-address") == "127.0.0.1:\(world.echo.port)")
     }
 }
+
+extension EnvoyControlTrafficTests {
+    @Test("HostHeaderRewritingTest: with egress.hostHeaderRewriting on, a dependency with rewriteHostHeader takes Host from the custom header; others keep theirs")
+    func hostHeaderRewriting() async throws {
+        let world = try await World("host-rewrite", settings: EnvoyControlCompatibilityTests.settings("""
+              egress: { hostHeaderRewriting: { enabled: true, customHostHeader: x-envoy-original-host-test } }
+            """))
+        defer { world.stop() }
+        let other = try Backend(name: "service-1", directory: world.directory)
+        defer { other.process.stop() }
+        try world.controlPlane.writeRegistry(EnvoyControlCompatibilityTests.registry(echo: [world.echo], others: ["service-1": other]))
+        let envoy = try EnvoyControlBootstrap(
+            "config_ads", controlPlane: world.controlPlane, localServicePort: world.local.port, directory: world.directory, proxySettings: """
+                  outgoing:
+                    dependencies:
+                      - { service: echo, rewriteHostHeader: true }
+                      - service: service-1
+            """)
+        defer { envoy.stop() }
+        let custom = [("x-envoy-original-host-test", "some-original-host")]
+        #expect(await TestEnvironment.waitUntil { (try? await envoy.callService("echo", "/headers", headers: custom))?.status == 200 })
+        #expect(try await envoy.callService("echo", "/headers", headers: custom).headers.first(name: "x-received-host") == "some-original-host")
+        #expect(await TestEnvironment.waitUntil { (try? await envoy.callService("service-1", "/headers", headers: custom))?.status == 200 })
+        #expect(try await envoy.callService("service-1", "/headers", headers: custom).headers.first(name: "x-received-host") == "service-1")
+    }
+}

@@ -1,7 +1,7 @@
 """A tiny HTTP backend for the end-to-end tests: answers every method and path with its own name.
 
 GET /slow?ms=N waits N milliseconds first; GET /long?bytes=N answers N bytes of hex text. /flaky?key=K&fail=N answers 503 to the first N requests for K. Response headers echo what the caller's Envoy sent
-(x-received-service-name), the path that arrived (x-received-path), the request id (x-received-request-id) and the verified caller certificate
+(x-received-service-name), the path that arrived (x-received-path), the request id (x-received-request-id), the Host (x-received-host) and the verified caller certificate
 (x-received-client-cert, from x-forwarded-client-cert), so tests can see what the Envoys did.
 """
 import hashlib
@@ -47,6 +47,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("x-received-service-name", self.headers.get("x-service-name", "-"))
         self.send_header("x-received-path", self.path)
         self.send_header("x-received-request-id", self.headers.get("x-request-id", "-"))
+        self.send_header("x-received-host", self.headers.get("host", "-"))
         self.send_header("x-received-client-cert", self.headers.get("x-forwarded-client-cert", "-"))
         self.end_headers()
         if self.command != "HEAD":
