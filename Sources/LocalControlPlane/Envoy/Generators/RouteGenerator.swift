@@ -230,11 +230,14 @@ enum RouteMatching {
             if let max = retry.backOffMaxInterval { policy.retryBackOff.maxInterval = EnvoyValues.duration(max) }
         }
         policy.retriableStatusCodes = retry.retriableStatusCodes.map(UInt32.init)
-        policy.rateLimitedRetryBackOff.resetHeaders = retry.resetHeaders.map { header in
-            var reset = Envoy_Config_Route_V3_RetryPolicy.ResetHeader()
-            reset.name = header.name
-            reset.format = header.format == .seconds ? .seconds : .unixTimestamp
-            return reset
+        // Set only with headers: an empty back-off message is invalid (Envoy needs at least one reset header).
+        if !retry.resetHeaders.isEmpty {
+            policy.rateLimitedRetryBackOff.resetHeaders = retry.resetHeaders.map { header in
+                var reset = Envoy_Config_Route_V3_RetryPolicy.ResetHeader()
+                reset.name = header.name
+                reset.format = header.format == .seconds ? .seconds : .unixTimestamp
+                return reset
+            }
         }
         policy.retriableHeaders = retry.retriableHeaders.map { name in
             var matcher = Envoy_Config_Route_V3_HeaderMatcher()
