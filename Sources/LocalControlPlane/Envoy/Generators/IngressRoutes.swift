@@ -29,7 +29,7 @@ enum IngressRoutes {
         }
         host.routes += local(profile, properties, match: .prefix("/"))
         let retries = properties.localService.retryPolicy.default
-        if retries.enabled { host.retryPolicy = retryPolicy(retries) }
+        if retries.enabled { host.retryPolicy = RouteMatching.retryPolicy(retries.policy) }
         var configuration = Envoy_Config_Route_V3_RouteConfiguration()
         configuration.name = RouteGenerator.ingressName
         configuration.virtualHosts = [host]
@@ -68,19 +68,9 @@ enum IngressRoutes {
         return perMethod.map { method, policy in
             var route = plain
             route.match.headers.append(RouteMatching.exactHeader(":method", method))
-            route.route.retryPolicy = retryPolicy(policy)
+            route.route.retryPolicy = RouteMatching.retryPolicy(policy.policy)
             return route
         } + [plain]
-    }
-
-    private static func retryPolicy(_ policy: SnapshotProperties.LocalRetryPolicy) -> Envoy_Config_Route_V3_RetryPolicy {
-        var retry = Envoy_Config_Route_V3_RetryPolicy()
-        retry.retryOn = policy.retryOn.joined(separator: ",")
-        retry.numRetries = EnvoyValues.uint32(policy.numRetries)
-        if policy.perTryTimeout > .zero { retry.perTryTimeout = EnvoyValues.duration(policy.perTryTimeout) }
-        retry.hostSelectionRetryMaxAttempts = Int64(policy.hostSelectionRetryMaxAttempts)
-        retry.retriableStatusCodes = policy.retriableStatusCodes.map { UInt32($0) }
-        return retry
     }
 
     private static func virtualCluster(_ name: String, _ match: PathMatch) -> Envoy_Config_Route_V3_VirtualCluster {

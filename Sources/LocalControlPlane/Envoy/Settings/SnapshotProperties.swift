@@ -162,6 +162,13 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var perTryTimeout: Duration = .zero
         public var hostSelectionRetryMaxAttempts = 1
         public var retriableStatusCodes: [Int] = []
+
+        /// The same policy in the form egress routes use, so both directions build Envoy's retry policy one way.
+        var policy: RetryPolicy {
+            RetryPolicy(
+                retryOn: retryOn, numberRetries: numRetries, perTryTimeout: perTryTimeout > .zero ? perTryTimeout : nil,
+                hostSelectionRetryMaxAttempts: hostSelectionRetryMaxAttempts, retriableStatusCodes: retriableStatusCodes)
+        }
     }
 
     public struct LoadBalancingProperties: Hashable, Sendable {
