@@ -87,9 +87,11 @@ struct NodeMetadataParserTests {
              "proxy_settings": {"incoming": {"endpoints": [{"path": "/x", "clients": ["b"]}],
                                              "rateLimitEndpoints": [{"path": "/y", "rateLimit": "10/s"}]},
                "outgoing": {"dependencies": [{"domainPattern": "*.example.com"},
-                 {"service": "b", "routingPolicy": {"autoServiceTag": true}}]}}}
+                 {"service": "b", "retryPolicy": {"retryHostPredicate": [{"name": "OMIT_CANARY_HOST"}, {"name": "x"}]}}]},
+               "customData": {"team": "x"}}}
             """#), properties: Fixtures.strict)
-        #expect(parsed.unsupported == ["proxy_settings.outgoing.dependencies[].routingPolicy"])
+        #expect(parsed.unsupported == ["proxy_settings.customData", "proxy_settings.outgoing.dependencies[].retryPolicy.retryHostPredicate: x"])
+        #expect(parsed.profile.outgoing.services.first?.settings.retryPolicy?.retryHostPredicates == [RetryHostPredicateName.omitCanaryHosts])
         #expect(parsed.profile.outgoing.domainPatterns == ["*.example.com"])
     }
 
@@ -196,8 +198,8 @@ struct NodeMetadataParserTests {
              "metadata.proxy_settings.outgoing.dependencies[0].timeoutPolicy.requestTimeout"),
             (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "b", "retryPolicy": {"numberRetries": "two"}}]}}}"#,
              "metadata.proxy_settings.outgoing.dependencies[0].retryPolicy.numberRetries"),
-            (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "b", "retryPolicy": {"retryHostPredicate": [{"name": "x"}]}}]}}}"#,
-             "metadata.proxy_settings.outgoing.dependencies[0].retryPolicy.retryHostPredicate[0]"),
+            (#"{"service_name": "a", "proxy_settings": {"outgoing": {"dependencies": [{"service": "b", "retryPolicy": {"retryHostPredicate": [{"name": 3}]}}]}}}"#,
+             "metadata.proxy_settings.outgoing.dependencies[0].retryPolicy.retryHostPredicate[0].name"),
         ])
     func namesTheField(json: String, field: String) throws {
         let error = #expect(throws: NodeMetadataError.self) { try Fixtures.profile(json) }

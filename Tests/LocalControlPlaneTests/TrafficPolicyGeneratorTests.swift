@@ -1,4 +1,5 @@
 import Testing
+import Yams
 
 @testable import LocalControlPlane
 @testable import Shared
@@ -13,20 +14,20 @@ struct TrafficPolicyGeneratorTests {
 
     @Test("routing traits: routable tags (minus canary, weight:N and tags the filter refuses) and canary presence")
     func traits() throws {
-        let all = RoutingTraits(instances: instances, rules: SubsetRules(Fixtures.strict, tagFilter: TagFilter()))
+        let all = RoutingTraits(service: "backend", instances: instances, rules: SubsetRules(Fixtures.strict, tagFilter: TagFilter()))
         #expect(all == RoutingTraits(tags: ["blue", "green", "internal-only"], hasCanary: true))
-        let restricted = RoutingTraits(instances: instances, rules: SubsetRules(Fixtures.strict, tagFilter: try TagFilter(pattern: "blue|green")))
+        let restricted = RoutingTraits(service: "backend", instances: instances, rules: SubsetRules(Fixtures.strict, tagFilter: try TagFilter(pattern: "blue|green")))
         #expect(restricted.tags == ["blue", "green"])
-        let plain = RoutingTraits(instances: [Fixtures.instance("10.0.0.9", 80)], rules: SubsetRules(Fixtures.strict, tagFilter: TagFilter()))
+        let plain = RoutingTraits(service: "backend", instances: [Fixtures.instance("10.0.0.9", 80)], rules: SubsetRules(Fixtures.strict, tagFilter: TagFilter()))
         #expect(plain.usesSubsets == false)
-        let off = RoutingTraits(instances: instances, rules: SubsetRules(SnapshotProperties(), tagFilter: TagFilter()))
+        let off = RoutingTraits(service: "backend", instances: instances, rules: SubsetRules(SnapshotProperties(), tagFilter: TagFilter()))
         #expect(off.usesSubsets == false, "canary and service tags are off by default, as in envoy-control")
     }
 
     @Test("subsets: canaries carry the canary key, every endpoint its routable tags; the cluster selects on them")
     func subsets() throws {
         let rules = SubsetRules(Fixtures.strict, tagFilter: try TagFilter(pattern: "blue|green"))
-        let traits = RoutingTraits(instances: instances, rules: rules)
+        let traits = RoutingTraits(service: "backend", instances: instances, rules: rules)
         try Golden.check(
             [EndpointGenerator.loadAssignment(name: "backend", local: instances, remote: nil, datacenter: "dc1", subsets: rules),
              ClusterGenerator.serviceCluster("backend", properties: Fixtures.strict, traits: traits, subsets: rules)],
@@ -97,10 +98,33 @@ struct TrafficPolicyGeneratorTests {
                "response_flag_filter": "UF,UH"}}
             """)
         #expect(profile.listeners?.accessLog.filter?.clauses == [
-            .statusCode(.atLeast(500)), .duration(.atLeast(1000)), .headerRegex(name: "x-debug", regex: "^1$"),
-            .responseFlags(["UF", "UH"]), .notHealthCheck,
+            .statusCode(.atLeast(500)), .duration(.atLeast(1000)), .notHealthCheck, .responseFlags(["UF", "UH"]),
+            .headerRegex(name: "x-debug", regex: "^1$"),
         ])
         try Golden.check(ListenerGenerator.listeners(for: profile, properties: Fixtures.strict), named: "listeners-access-log")
+    }
+
+    @Test("access log: the server's filters fill the keys the metadata leaves out; custom fields join envoy-control's JSON line")
+    func accessLogServerDefaults() throws {
+        let settings = try YAMLDecoder().decode(SnapshotProperties.self, from: """
+            dynamicListeners:
+              httpFilters:
+                accessLog:
+                  enabled: true
+                  customFields: { team: "%REQ(x-team)%", level: INFO }
+                  filters: { statusCode: "GE:400", notHealthCheck: false, responseFlag: "UH" }
+            """)
+        let listeners = #""ingress_host": "0.0.0.0", "ingress_port": 5001, "egress_host": "0.0.0.0", "egress_port": 5000"#
+        let profile = try Fixtures.profile(
+            #"{"service_name": "c", \#(listeners), "access_log_filter": {"status_code_filter": "EQ:503"}}"#, properties: settings)
+        #expect(profile.listeners?.accessLog.enabled == true)
+        #expect(profile.listeners?.accessLog.filter?.clauses == [.statusCode(.equal(503)), .responseFlags(["UH"])])
+        let manager = try #require(ListenerGenerator.listeners(for: profile, properties: settings).first?.filterChains.first?.filters.first)
+        let json = try manager.typedConfig.jsonString()
+        #expect(json.contains(#""team":"%REQ(x-team)%""#) && json.contains(#""level":"INFO""#) && json.contains(#""access_log_type":"ingress""#))
+        #expect(throws: DecodingError.self) {
+            try YAMLDecoder().decode(SnapshotProperties.self, from: "dynamicListeners: { httpFilters: { accessLog: { filters: { duration: \"GT:5\" } } } }")
+        }
     }
 
     @Test("access log: our earlier string form still turns logging on; without access_log_enabled nothing is logged")

@@ -412,6 +412,8 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
 
     public var listAsAny: Bool = false
 
+    public var metadataFallbackPolicy: Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetMetadataFallbackPolicy = .metadataNoFallback
+
     public var unknownFields = SwiftProtobuf.UnknownStorage()
 
     public nonisolated enum LbSubsetFallbackPolicy: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -448,6 +450,40 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
         .noFallback,
         .anyEndpoint,
         .defaultSubset,
+      ]
+
+    }
+
+    public nonisolated enum LbSubsetMetadataFallbackPolicy: SwiftProtobuf.Enum, Swift.CaseIterable {
+      public typealias RawValue = Int
+      case metadataNoFallback // = 0
+      case fallbackList // = 1
+      case UNRECOGNIZED(Int)
+
+      public init() {
+        self = .metadataNoFallback
+      }
+
+      public init?(rawValue: Int) {
+        switch rawValue {
+        case 0: self = .metadataNoFallback
+        case 1: self = .fallbackList
+        default: self = .UNRECOGNIZED(rawValue)
+        }
+      }
+
+      public var rawValue: Int {
+        switch self {
+        case .metadataNoFallback: return 0
+        case .fallbackList: return 1
+        case .UNRECOGNIZED(let i): return i
+        }
+      }
+
+      // The compiler won't synthesize support with the UNRECOGNIZED case.
+      public static let allCases: [Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetMetadataFallbackPolicy] = [
+        .metadataNoFallback,
+        .fallbackList,
       ]
 
     }
@@ -901,7 +937,7 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.EdsClusterConfig: SwiftPro
 
 nonisolated extension Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".LbSubsetConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}fallback_policy\0\u{3}default_subset\0\u{3}subset_selectors\0\u{3}locality_weight_aware\0\u{3}scale_locality_weight\0\u{4}\u{2}list_as_any\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}fallback_policy\0\u{3}default_subset\0\u{3}subset_selectors\0\u{3}locality_weight_aware\0\u{3}scale_locality_weight\0\u{4}\u{2}list_as_any\0\u{3}metadata_fallback_policy\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -915,6 +951,7 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig: SwiftProto
       case 4: try { try decoder.decodeSingularBoolField(value: &self.localityWeightAware) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.scaleLocalityWeight) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.listAsAny) }()
+      case 8: try { try decoder.decodeSingularEnumField(value: &self.metadataFallbackPolicy) }()
       default: break
       }
     }
@@ -943,6 +980,9 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig: SwiftProto
     if self.listAsAny != false {
       try visitor.visitSingularBoolField(value: self.listAsAny, fieldNumber: 7)
     }
+    if self.metadataFallbackPolicy != .metadataNoFallback {
+      try visitor.visitSingularEnumField(value: self.metadataFallbackPolicy, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -953,6 +993,7 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig: SwiftProto
     if lhs.localityWeightAware != rhs.localityWeightAware {return false}
     if lhs.scaleLocalityWeight != rhs.scaleLocalityWeight {return false}
     if lhs.listAsAny != rhs.listAsAny {return false}
+    if lhs.metadataFallbackPolicy != rhs.metadataFallbackPolicy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -960,6 +1001,10 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig: SwiftProto
 
 nonisolated extension Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetFallbackPolicy: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0NO_FALLBACK\0\u{1}ANY_ENDPOINT\0\u{1}DEFAULT_SUBSET\0")
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetMetadataFallbackPolicy: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0METADATA_NO_FALLBACK\0\u{1}FALLBACK_LIST\0")
 }
 
 nonisolated extension Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetSelector: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -175,6 +175,15 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
     set {_uniqueStorage()._pathWithEscapedSlashesAction = newValue}
   }
 
+  public var localReplyConfig: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig {
+    get {_storage._localReplyConfig ?? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig()}
+    set {_uniqueStorage()._localReplyConfig = newValue}
+  }
+  /// Returns true if `localReplyConfig` has been explicitly set.
+  public var hasLocalReplyConfig: Bool {_storage._localReplyConfig != nil}
+  /// Clears the value of `localReplyConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearLocalReplyConfig() {_uniqueStorage()._localReplyConfig = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_RouteSpecifier: Equatable, Sendable {
@@ -351,6 +360,82 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var mappers: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_ResponseMapper] = []
+
+  public var bodyFormat: Envoy_Config_Core_V3_SubstitutionFormatString {
+    get {_bodyFormat ?? Envoy_Config_Core_V3_SubstitutionFormatString()}
+    set {_bodyFormat = newValue}
+  }
+  /// Returns true if `bodyFormat` has been explicitly set.
+  public var hasBodyFormat: Bool {self._bodyFormat != nil}
+  /// Clears the value of `bodyFormat`. Subsequent reads from it will return its default value.
+  public mutating func clearBodyFormat() {self._bodyFormat = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _bodyFormat: Envoy_Config_Core_V3_SubstitutionFormatString? = nil
+}
+
+public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_ResponseMapper: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var filter: Envoy_Config_Accesslog_V3_AccessLogFilter {
+    get {_filter ?? Envoy_Config_Accesslog_V3_AccessLogFilter()}
+    set {_filter = newValue}
+  }
+  /// Returns true if `filter` has been explicitly set.
+  public var hasFilter: Bool {self._filter != nil}
+  /// Clears the value of `filter`. Subsequent reads from it will return its default value.
+  public mutating func clearFilter() {self._filter = nil}
+
+  public var statusCode: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_statusCode ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_statusCode = newValue}
+  }
+  /// Returns true if `statusCode` has been explicitly set.
+  public var hasStatusCode: Bool {self._statusCode != nil}
+  /// Clears the value of `statusCode`. Subsequent reads from it will return its default value.
+  public mutating func clearStatusCode() {self._statusCode = nil}
+
+  public var body: Envoy_Config_Core_V3_DataSource {
+    get {_body ?? Envoy_Config_Core_V3_DataSource()}
+    set {_body = newValue}
+  }
+  /// Returns true if `body` has been explicitly set.
+  public var hasBody: Bool {self._body != nil}
+  /// Clears the value of `body`. Subsequent reads from it will return its default value.
+  public mutating func clearBody() {self._body = nil}
+
+  public var bodyFormatOverride: Envoy_Config_Core_V3_SubstitutionFormatString {
+    get {_bodyFormatOverride ?? Envoy_Config_Core_V3_SubstitutionFormatString()}
+    set {_bodyFormatOverride = newValue}
+  }
+  /// Returns true if `bodyFormatOverride` has been explicitly set.
+  public var hasBodyFormatOverride: Bool {self._bodyFormatOverride != nil}
+  /// Clears the value of `bodyFormatOverride`. Subsequent reads from it will return its default value.
+  public mutating func clearBodyFormatOverride() {self._bodyFormatOverride = nil}
+
+  public var headersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _filter: Envoy_Config_Accesslog_V3_AccessLogFilter? = nil
+  fileprivate var _statusCode: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _body: Envoy_Config_Core_V3_DataSource? = nil
+  fileprivate var _bodyFormatOverride: Envoy_Config_Core_V3_SubstitutionFormatString? = nil
+}
+
 public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_Rds: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -407,7 +492,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.extensions.filters.networ
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpConnectionManager"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{4}\u{3}http_protocol_options\0\u{4}\u{5}access_log\0\u{3}use_remote_address\0\u{3}generate_request_id\0\u{3}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{4}\u{2}xff_num_trusted_hops\0\u{4}\u{5}stream_idle_timeout\0\u{4}\u{2}delayed_close_timeout\0\u{4}\u{2}request_timeout\0\u{4}\u{2}normalize_path\0\u{4}\u{2}preserve_external_request_id\0\u{3}merge_slashes\0\u{4}\u{2}common_http_protocol_options\0\u{4}\u{a}path_with_escaped_slashes_action\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{4}\u{3}http_protocol_options\0\u{4}\u{5}access_log\0\u{3}use_remote_address\0\u{3}generate_request_id\0\u{3}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{4}\u{2}xff_num_trusted_hops\0\u{4}\u{5}stream_idle_timeout\0\u{4}\u{2}delayed_close_timeout\0\u{4}\u{2}request_timeout\0\u{4}\u{2}normalize_path\0\u{4}\u{2}preserve_external_request_id\0\u{3}merge_slashes\0\u{4}\u{2}common_http_protocol_options\0\u{4}\u{3}local_reply_config\0\u{4}\u{7}path_with_escaped_slashes_action\0")
 
   fileprivate class _StorageClass {
     var _codecType: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.CodecType = .auto
@@ -429,6 +514,7 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
     var _normalizePath: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
     var _mergeSlashes: Bool = false
     var _pathWithEscapedSlashesAction: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.PathWithEscapedSlashesAction = .implementationSpecificDefault
+    var _localReplyConfig: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -458,6 +544,7 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       _normalizePath = source._normalizePath
       _mergeSlashes = source._mergeSlashes
       _pathWithEscapedSlashesAction = source._pathWithEscapedSlashesAction
+      _localReplyConfig = source._localReplyConfig
     }
   }
 
@@ -519,6 +606,7 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
         case 32: try { try decoder.decodeSingularBoolField(value: &_storage._preserveExternalRequestID) }()
         case 33: try { try decoder.decodeSingularBoolField(value: &_storage._mergeSlashes) }()
         case 35: try { try decoder.decodeSingularMessageField(value: &_storage._commonHTTPProtocolOptions) }()
+        case 38: try { try decoder.decodeSingularMessageField(value: &_storage._localReplyConfig) }()
         case 45: try { try decoder.decodeSingularEnumField(value: &_storage._pathWithEscapedSlashesAction) }()
         default: break
         }
@@ -594,6 +682,9 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       try { if let v = _storage._commonHTTPProtocolOptions {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
       } }()
+      try { if let v = _storage._localReplyConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 38)
+      } }()
       if _storage._pathWithEscapedSlashesAction != .implementationSpecificDefault {
         try visitor.visitSingularEnumField(value: _storage._pathWithEscapedSlashesAction, fieldNumber: 45)
       }
@@ -625,6 +716,7 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
         if _storage._normalizePath != rhs_storage._normalizePath {return false}
         if _storage._mergeSlashes != rhs_storage._mergeSlashes {return false}
         if _storage._pathWithEscapedSlashesAction != rhs_storage._pathWithEscapedSlashesAction {return false}
+        if _storage._localReplyConfig != rhs_storage._localReplyConfig {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -695,6 +787,99 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
     if lhs.chain != rhs.chain {return false}
     if lhs.dns != rhs.dns {return false}
     if lhs.uri != rhs.uri {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LocalReplyConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}mappers\0\u{3}body_format\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.mappers) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._bodyFormat) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.mappers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.mappers, fieldNumber: 1)
+    }
+    try { if let v = self._bodyFormat {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig) -> Bool {
+    if lhs.mappers != rhs.mappers {return false}
+    if lhs._bodyFormat != rhs._bodyFormat {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_ResponseMapper: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResponseMapper"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}filter\0\u{3}status_code\0\u{1}body\0\u{3}body_format_override\0\u{3}headers_to_add\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._filter) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._statusCode) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._body) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._bodyFormatOverride) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.headersToAdd) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._filter {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._statusCode {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._body {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._bodyFormatOverride {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if !self.headersToAdd.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.headersToAdd, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_ResponseMapper, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_ResponseMapper) -> Bool {
+    if lhs._filter != rhs._filter {return false}
+    if lhs._statusCode != rhs._statusCode {return false}
+    if lhs._body != rhs._body {return false}
+    if lhs._bodyFormatOverride != rhs._bodyFormatOverride {return false}
+    if lhs.headersToAdd != rhs.headersToAdd {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

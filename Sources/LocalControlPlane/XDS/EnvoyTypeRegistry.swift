@@ -20,6 +20,11 @@ enum EnvoyTypeRegistry {
         Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext.self,
         Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.self,
         Envoy_Extensions_Retry_Host_PreviousHosts_V3_PreviousHostsPredicate.self,
+        Envoy_Extensions_Retry_Host_OmitCanaryHosts_V3_OmitCanaryHostsPredicate.self,
+        Envoy_Extensions_Retry_Host_OmitHostMetadata_V3_OmitHostMetadataConfig.self,
+        Envoy_Extensions_Filters_Http_Lua_V3_Lua.self, Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtAuthentication.self,
+        Envoy_Extensions_Filters_Http_LocalRatelimit_V3_LocalRateLimit.self,
+        Envoy_Extensions_Filters_Listener_TlsInspector_V3_TlsInspector.self,
     ]
 
     private static let registered: Bool = {

@@ -28,7 +28,7 @@ enum ClusterGenerator {
         if localityWeighted {
             cluster.commonLbConfig.localityWeightedLbConfig = .init()
         }
-        if traits.usesSubsets, let subsets {
+        if let subsets, traits.usesSubsets || subsets.tags?.properties.choosesFromPreferences == true {
             cluster.lbSubsetConfig = self.subsets(traits, subsets)
         }
         if properties.clusterOutlierDetection.enabled {
@@ -113,11 +113,13 @@ enum ClusterGenerator {
             selector.keys = [canary.metadataKey]
             config.subsetSelectors.append(selector)
         }
-        if !traits.tags.isEmpty, let tags = rules.tags {
+        if let tags = rules.tags, !traits.tags.isEmpty || tags.properties.choosesFromPreferences {
+            // Always present when preferences apply: a preferred tag no endpoint has must match nothing, not fall back.
             var selector = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetSelector()
             selector.keys = [tags.properties.metadataKey]
             selector.fallbackPolicy = .noFallback
             config.subsetSelectors.append(selector)
+            if tags.properties.choosesFromPreferences { config.metadataFallbackPolicy = .fallbackList }
         }
         return config
     }

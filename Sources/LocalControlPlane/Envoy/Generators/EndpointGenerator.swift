@@ -12,7 +12,7 @@ enum EndpointGenerator {
         name: String, local: [ServiceInstance], remote: RemoteService?, datacenter: String, subsets: SubsetRules? = nil,
         tls: SnapshotProperties.TlsAuthenticationProperties? = nil, weights: Bool = true
     ) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
-        let endpoint = { (instance: ServiceInstance) in lbEndpoint(instance, subsets: subsets, tls: tls, weighted: weights) }
+        let endpoint = { (instance: ServiceInstance) in lbEndpoint(instance, service: name, subsets: subsets, tls: tls, weighted: weights) }
         var assignment = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
         assignment.clusterName = name
         // With remote localities the local one is kept even when empty, so priorities start at 0 without a gap.
@@ -34,7 +34,7 @@ enum EndpointGenerator {
     }
 
     static func lbEndpoint(
-        _ instance: ServiceInstance, subsets: SubsetRules? = nil, tls: SnapshotProperties.TlsAuthenticationProperties? = nil,
+        _ instance: ServiceInstance, service: String, subsets: SubsetRules? = nil, tls: SnapshotProperties.TlsAuthenticationProperties? = nil,
         weighted: Bool = true
     ) -> Envoy_Config_Endpoint_V3_LbEndpoint {
         var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
@@ -51,10 +51,31 @@ enum EndpointGenerator {
         }
         if let tags = subsets.tags {
             fields.fields[tags.properties.metadataKey] = Google_Protobuf_Value(listValue: Google_Protobuf_ListValue(
-                values: tags.filter.routableTags(of: instance).map { Google_Protobuf_Value(stringValue: $0) }))
+                values: tags.routingTags(service: service, of: instance).map { Google_Protobuf_Value(stringValue: $0) }))
         }
         if !fields.fields.isEmpty { endpoint.metadata.filterMetadata[SubsetRules.namespace] = fields }
         return endpoint
+    }
+
+    /// envoy-control's automatic service tag: only the endpoints with the first tag of the preference any endpoint
+    /// has (in every locality); when none has any, all endpoints with `fallbackToAnyInstance`, else none.
+    static func preferring(
+        _ preference: DependencySettings.RoutingPolicy, metadataKey: String, in assignment: Envoy_Config_Endpoint_V3_ClusterLoadAssignment
+    ) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
+        for tag in preference.serviceTagPreference {
+            let tagged = Google_Protobuf_Value(stringValue: tag)
+            var narrowed = assignment
+            for index in narrowed.endpoints.indices {
+                narrowed.endpoints[index].lbEndpoints.removeAll { endpoint in
+                    endpoint.metadata.filterMetadata[SubsetRules.namespace]?.fields[metadataKey]?.listValue.values.contains(tagged) != true
+                }
+            }
+            if narrowed.endpoints.contains(where: { !$0.lbEndpoints.isEmpty }) { return narrowed }
+        }
+        if preference.fallbackToAnyInstance { return assignment }
+        var empty = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
+        empty.clusterName = assignment.clusterName
+        return empty
     }
 
     private static func locality(

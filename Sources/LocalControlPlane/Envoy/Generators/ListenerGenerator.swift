@@ -41,8 +41,10 @@ enum ListenerGenerator {
             manager.httpProtocolOptions.ignoreHTTP11Upgrade = [tls]
         }
         let forwardProxy = profile.outgoing.domainPatterns.isEmpty ? [] : [ForwardProxyGenerator.filter(properties.dynamicForwardProxy)]
-        manager.httpFilters = forwardProxy + CompressionGenerator.filters(profile.compression, properties.compression) + [router]
-        manager.accessLog = accessLogs(config, direction: "egress")
+        let preference = ServiceTagPreferenceGenerator.egressFilter(for: profile.serviceName, properties.routing.serviceTags)
+        manager.httpFilters = [preference].compactMap { $0 } + forwardProxy
+            + CompressionGenerator.filters(profile.compression, properties.compression) + [router]
+        manager.accessLog = accessLogs(config, properties, direction: "egress")
         return manager
     }
 
@@ -72,8 +74,9 @@ enum ListenerGenerator {
             JwtGenerator.filter(profile.incoming.oauthEndpoints, properties.jwt, failureStatus: config.jwtFailureStatus),
         ].compactMap { $0 }
             + (profile.incoming.permissions.map { [PermissionsGenerator.rbacFilter($0, identity: identity)] } ?? [])
-            + (profile.incoming.rateLimits.isEmpty ? [] : [RateLimitGenerator.filter]) + [router]
-        var logs = accessLogs(config, direction: "ingress")
+            + (profile.incoming.rateLimits.isEmpty ? [] : [RateLimitGenerator.filter])
+            + [ServiceTagPreferenceGenerator.ingressFilter(for: profile.serviceName, properties.routing.serviceTags)].compactMap { $0 } + [router]
+        var logs = accessLogs(config, properties, direction: "ingress")
         if profile.incoming.permissions?.unlistedEndpointsPolicy == .log { logs.append(AccessLogGenerator.shadowVerdicts()) }
         manager.accessLog = logs
         return manager
@@ -100,12 +103,15 @@ enum ListenerGenerator {
         manager.rds.routeConfigName = routes
         manager.generateRequestID = .init(config.generateRequestId)
         manager.preserveExternalRequestID = config.preserveExternalRequestId
+        if let localReply = LocalReplyGenerator.config(properties.dynamicListeners.localReplyMapper) { manager.localReplyConfig = localReply }
         return manager
     }
 
-    private static func accessLogs(_ config: ListenersConfig, direction: String) -> [Envoy_Config_Accesslog_V3_AccessLog] {
+    private static func accessLogs(
+        _ config: ListenersConfig, _ properties: SnapshotProperties, direction: String
+    ) -> [Envoy_Config_Accesslog_V3_AccessLog] {
         guard config.accessLog.enabled else { return [] }
-        return [AccessLogGenerator.file(config.accessLog, direction: direction)]
+        return [AccessLogGenerator.file(config.accessLog, direction: direction, format: properties.dynamicListeners.httpFilters.accessLog)]
     }
 
     private static let router: HTTPFilter = {

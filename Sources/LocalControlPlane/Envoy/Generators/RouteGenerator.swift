@@ -44,6 +44,11 @@ enum RouteGenerator {
         if profile.listeners?.addUpstreamExternalAddressHeader == true {
             configuration.responseHeadersToAdd = [EnvoyValues.header("x-envoy-upstream-remote-address", "%UPSTREAM_REMOTE_ADDRESS%")]
         }
+        if let tags = subsets.tags?.properties, tags.addUpstreamServiceTagsHeader {
+            var header = EnvoyValues.header("x-envoy-upstream-service-tags", "%UPSTREAM_METADATA(\(SubsetRules.namespace):\(tags.metadataKey))%")
+            header.keepEmptyValue = false
+            configuration.responseHeadersToAdd.append(header)
+        }
         configuration.requestHeadersToRemove = properties.egress.headersToRemove
         configuration.validateClusters = .init(false)
         return configuration
@@ -61,12 +66,22 @@ private struct EgressRouteRules {
         var host = Envoy_Config_Route_V3_VirtualHost()
         host.name = service
         host.domains = ([service] + properties.egress.domains.map { service + $0 }).flatMap { [$0, "\($0):*"] }
-        if let tags = subsets.tags {
-            for tag in routed.traits.tags {
-                host.routes += forwarding(
-                    to: service, settings, subset: [tags.properties.metadataKey: tag], when: RouteMatching.exactHeader(tags.properties.header, tag))
+        if let tags = subsets.tags?.properties {
+            if let policy = tags.automaticTags(settings.routingPolicy) {
+                // The endpoints this group receives are already those of the preferred tag (`EndpointGenerator.preferring`).
+                if tags.rejectRequestsWithDuplicatedAutoServiceTag {
+                    host.routes += policy.serviceTagPreference.map { duplicatedAutoTag($0, header: tags.header) }
+                }
+                if !tags.preferenceRouting.enableForAll {
+                    var preference = EnvoyValues.header(tags.preferenceRouting.header, policy.serviceTagPreference.joined(separator: "|"))
+                    preference.appendAction = .addIfAbsent
+                    host.requestHeadersToAdd = [preference]
+                }
             }
-            host.routes.append(unknownTag(service, header: tags.properties.header))
+            for tag in routed.traits.tags {
+                host.routes += forwarding(to: service, settings, subset: [tags.metadataKey: tag], when: RouteMatching.exactHeader(tags.header, tag))
+            }
+            host.routes.append(unknownTag(service, header: tags.header))
         }
         if routed.traits.hasCanary, let canary = subsets.canary {
             host.routes += forwarding(
@@ -159,6 +174,17 @@ private struct EgressRouteRules {
         return [retrying, route]
     }
 
+    /// envoy-control's answer to a request naming a tag its automatic service tag already prefers.
+    private func duplicatedAutoTag(_ tag: String, header: String) -> Envoy_Config_Route_V3_Route {
+        var route = Envoy_Config_Route_V3_Route()
+        route.match.prefix = "/"
+        route.match.headers = [RouteMatching.exactHeader(header, tag)]
+        route.directResponse.status = 400
+        route.directResponse.body.inlineString =
+            "Request service-tag '\(tag)' duplicates auto service-tag preference. Remove service-tag parameter from the request"
+        return route
+    }
+
     /// A tag no instance has: a clear 503 instead of traffic to an instance without the tag.
     private func unknownTag(_ service: String, header: String) -> Envoy_Config_Route_V3_Route {
         var route = Envoy_Config_Route_V3_Route()
@@ -222,7 +248,7 @@ enum RouteMatching {
         policy.retryHostPredicate = retry.retryHostPredicates.map { name in
             var predicate = Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate()
             predicate.name = name
-            predicate.typedConfig = EnvoyValues.typedConfig(Envoy_Extensions_Retry_Host_PreviousHosts_V3_PreviousHostsPredicate())
+            predicate.typedConfig = hostPredicateConfig(name)
             return predicate
         }
         if let base = retry.backOffBaseInterval {
@@ -246,5 +272,17 @@ enum RouteMatching {
             return matcher
         }
         return policy
+    }
+
+    /// envoy-control's predicate configs: empty ones (`omit_host_metadata` without a match, as it sends it).
+    private static func hostPredicateConfig(_ name: String) -> Google_Protobuf_Any {
+        switch name {
+        case RetryHostPredicateName.omitCanaryHosts:
+            EnvoyValues.typedConfig(Envoy_Extensions_Retry_Host_OmitCanaryHosts_V3_OmitCanaryHostsPredicate())
+        case RetryHostPredicateName.omitHostMetadata:
+            EnvoyValues.typedConfig(Envoy_Extensions_Retry_Host_OmitHostMetadata_V3_OmitHostMetadataConfig())
+        default:
+            EnvoyValues.typedConfig(Envoy_Extensions_Retry_Host_PreviousHosts_V3_PreviousHostsPredicate())
+        }
     }
 }

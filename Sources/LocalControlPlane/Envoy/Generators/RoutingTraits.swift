@@ -11,23 +11,12 @@ struct SubsetRules: Hashable, Sendable {
     static let tagErrorHeader = "x-service-tag-error"
 
     var canary: SnapshotProperties.CanaryProperties?
-    var tags: (properties: SnapshotProperties.ServiceTagsProperties, filter: TagFilter)?
+    var tags: ServiceTagRouting?
 
     init(_ properties: SnapshotProperties, tagFilter: TagFilter) {
         canary = properties.loadBalancing.canary.enabled ? properties.loadBalancing.canary : nil
-        tags = properties.routing.serviceTags.enabled ? (properties.routing.serviceTags, tagFilter) : nil
+        tags = properties.routing.serviceTags.enabled ? ServiceTagRouting(properties.routing.serviceTags, filter: tagFilter) : nil
     }
-
-    static func == (lhs: SubsetRules, rhs: SubsetRules) -> Bool {
-        lhs.canary == rhs.canary && lhs.tags?.properties == rhs.tags?.properties && lhs.tags?.filter == rhs.tags?.filter
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(canary)
-        hasher.combine(tags?.properties)
-        hasher.combine(tags?.filter)
-    }
-
 }
 
 /// What routing features a service needs, from its instances (local and remote): the tags a request may
@@ -43,8 +32,8 @@ struct RoutingTraits: Hashable, Sendable {
         self.hasCanary = hasCanary
     }
 
-    init(instances: [ServiceInstance], rules: SubsetRules) {
-        tags = rules.tags.map { tags in Set(instances.flatMap { tags.filter.routableTags(of: $0) }).sorted() } ?? []
+    init(service: String, instances: [ServiceInstance], rules: SubsetRules) {
+        tags = rules.tags.map { tags in Set(instances.flatMap { tags.routingTags(service: service, of: $0) }).sorted() } ?? []
         hasCanary = rules.canary != nil && instances.contains { $0.tags.contains(SubsetRules.canaryTag) }
     }
 }

@@ -24,48 +24,69 @@ public struct AccessLogFilterSpec: Hashable, Sendable {
         self.clauses = clauses
     }
 
-    /// Either form. In the struct form an absent `not_health_check_filter` takes the server's default, as in
-    /// envoy-control.
-    static func parse(_ reader: MetadataReader, notHealthCheckDefault: Bool) throws(NodeMetadataError) -> AccessLogFilterSpec {
-        if case .stringValue(let text) = reader.value.kind { return try parse(text) }
+    /// Either form. In the struct form each absent key takes the server's `accessLog.filters` value, as in
+    /// envoy-control; `defaults` are checked when the settings are read.
+    static func parse(
+        _ reader: MetadataReader?, defaults: SnapshotProperties.AccessLogFilterProperties
+    ) throws(NodeMetadataError) -> AccessLogFilterSpec {
+        if let reader, case .stringValue(let text) = reader.value.kind { return try parse(text) }
         var clauses: [Clause] = []
-        for (key, make) in [("status_code_filter", Clause.statusCode), ("duration_filter", Clause.duration)] as [(String, (Comparison) -> Clause)] {
-            guard let field = try reader.child(key) else { continue }
-            let text = try field.string().uppercased()
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            let operators: [Substring: (Int) -> Comparison] = ["GE": Comparison.atLeast, "LE": Comparison.atMost, "EQ": Comparison.equal]
-            guard parts.count == 2, let op = operators[parts[0]], parts[1].allSatisfy(\.isNumber),
-                  let value = Int(parts[1]), value <= Int(UInt32.max) else {
-                throw field.error("'\(text)' is not OPERATOR:VALUE with OPERATOR one of GE, LE, EQ (e.g. GE:500)")
+        for key in StructKey.allCases {
+            if let field = try reader?.child(key.rawValue) {
+                let value: StructValue = key == .notHealthCheck ? .flag(try field.bool()) : .text(try field.string())
+                switch clause(key, value) {
+                case .success(let clause): clauses += clause.map { [$0] } ?? []
+                case .failure(let reason): throw field.error(reason.text)
+                }
+            } else if let value = defaults.value(of: key), case .success(let clause?) = self.clause(key, value) {
+                clauses.append(clause)
             }
-            clauses.append(make(op(value)))
         }
-        if let field = try reader.child("header_filter") {
-            let text = try field.string()
-            let parts = text.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, (try? Regex(String(parts[1]))) != nil else {
-                throw field.error("'\(text)' is not HEADER_NAME:REGEX")
-            }
-            clauses.append(.headerRegex(name: parts[0].lowercased(), regex: String(parts[1])))
-        }
-        if let field = try reader.child("response_flag_filter") {
-            let text = try field.string().uppercased()
-            let flags = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard let bad = flags.first(where: { !Self.responseFlags.contains($0) }) else {
-                clauses.append(.responseFlags(flags))
-                return try finish(clauses, reader, notHealthCheckDefault)
-            }
-            throw field.error("'\(bad)' is not an Envoy response flag (\(Self.responseFlags.joined(separator: ",")))")
-        }
-        return try finish(clauses, reader, notHealthCheckDefault)
+        return AccessLogFilterSpec(clauses: clauses)
     }
 
-    private static func finish(
-        _ clauses: [Clause], _ reader: MetadataReader, _ notHealthCheckDefault: Bool
-    ) throws(NodeMetadataError) -> AccessLogFilterSpec {
-        var clauses = clauses
-        if try reader.child("not_health_check_filter")?.bool() ?? notHealthCheckDefault { clauses.append(.notHealthCheck) }
-        return AccessLogFilterSpec(clauses: clauses)
+    /// The struct form's keys, in the order envoy-control builds its filters.
+    enum StructKey: String, CaseIterable {
+        case statusCode = "status_code_filter", duration = "duration_filter", notHealthCheck = "not_health_check_filter"
+        case responseFlag = "response_flag_filter", header = "header_filter"
+    }
+
+    enum StructValue {
+        case text(String)
+        case flag(Bool)
+    }
+
+    struct InvalidClause: Error {
+        let text: String
+    }
+
+    /// One key of the struct form (`GE:500`, `HEADER:REGEX`, `UF,NR`, a flag): nil for a false flag.
+    static func clause(_ key: StructKey, _ value: StructValue) -> Result<Clause?, InvalidClause> {
+        switch (key, value) {
+        case (.notHealthCheck, .flag(let on)): return .success(on ? .notHealthCheck : nil)
+        case (.statusCode, .text(let text)), (.duration, .text(let text)):
+            let parts = text.uppercased().split(separator: ":", omittingEmptySubsequences: false)
+            let operators: [Substring: (Int) -> Comparison] = ["GE": Comparison.atLeast, "LE": Comparison.atMost, "EQ": Comparison.equal]
+            guard parts.count == 2, let op = operators[parts[0]], !parts[1].isEmpty, parts[1].allSatisfy(\.isNumber),
+                  let value = Int(parts[1]), value <= Int(UInt32.max) else {
+                return .failure(InvalidClause(text: "'\(text)' is not OPERATOR:VALUE with OPERATOR one of GE, LE, EQ (e.g. GE:500)"))
+            }
+            return .success(key == .statusCode ? .statusCode(op(value)) : .duration(op(value)))
+        case (.header, .text(let text)):
+            let parts = text.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, (try? Regex(String(parts[1]))) != nil else {
+                return .failure(InvalidClause(text: "'\(text)' is not HEADER_NAME:REGEX"))
+            }
+            return .success(.headerRegex(name: parts[0].lowercased(), regex: String(parts[1])))
+        case (.responseFlag, .text(let text)):
+            let flags = text.uppercased().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if let bad = flags.first(where: { !Self.responseFlags.contains($0) }) {
+                return .failure(InvalidClause(text: "'\(bad)' is not an Envoy response flag (\(Self.responseFlags.joined(separator: ",")))"))
+            }
+            return .success(.responseFlags(flags))
+        default:
+            return .failure(InvalidClause(text: "has the wrong type"))
+        }
     }
 
     /// The flags envoy-control's validator knows.

@@ -89,15 +89,14 @@ enum ListenersParser {
         let preserveExternalRequestId = try root.child("preserve_external_request_id")?.bool() ?? false
         let upstreamAddressHeader = try root.child("add_upstream_external_address_header")?.bool() ?? false
         let staticSecrets = try root.child("has_static_secrets_defined")?.bool() ?? false
-        var accessLog = AccessLogSettings(enabled: try root.child("access_log_enabled")?.bool() ?? properties.accessLog.enabled)
+        let logProperties = properties.dynamicListeners.httpFilters.accessLog
+        var accessLog = AccessLogSettings(enabled: try root.child("access_log_enabled")?.bool() ?? logProperties.enabled)
         accessLog.path = try root.child("access_log_path")?.string() ?? accessLog.path
-        if let filter = try root.child("access_log_filter") {
-            accessLog.filter = try AccessLogFilterSpec.parse(filter, notHealthCheckDefault: properties.accessLog.notHealthCheck)
-            // Our earlier string form turned logging on by itself.
-            if case .stringValue = filter.value.kind, try root.child("access_log_enabled") == nil { accessLog.enabled = true }
-        } else if properties.accessLog.notHealthCheck {
-            accessLog.filter = AccessLogFilterSpec(clauses: [.notHealthCheck])
-        }
+        let filter = try root.child("access_log_filter")
+        let spec = try AccessLogFilterSpec.parse(filter, defaults: logProperties.filters)
+        accessLog.filter = spec.clauses.isEmpty ? nil : spec
+        // Our earlier string form turned logging on by itself.
+        if let filter, case .stringValue = filter.value.kind, try root.child("access_log_enabled") == nil { accessLog.enabled = true }
         guard var config else { return nil }
         config.useRemoteAddress = useRemoteAddress
         config.generateRequestId = generateRequestId

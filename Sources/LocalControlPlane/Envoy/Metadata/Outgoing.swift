@@ -59,15 +59,32 @@ public struct DependencySettings: Hashable, Sendable {
     public var rewriteHostHeader: Bool
     /// nil: no retries.
     public var retryPolicy: RetryPolicy?
+    public var routingPolicy: RoutingPolicy
 
     public init(
         timeoutPolicy: TimeoutPolicy = TimeoutPolicy(), handleInternalRedirect: Bool = false, rewriteHostHeader: Bool = false,
-        retryPolicy: RetryPolicy? = nil
+        retryPolicy: RetryPolicy? = nil, routingPolicy: RoutingPolicy = RoutingPolicy()
     ) {
         self.timeoutPolicy = timeoutPolicy
         self.handleInternalRedirect = handleInternalRedirect
         self.rewriteHostHeader = rewriteHostHeader
         self.retryPolicy = retryPolicy
+        self.routingPolicy = routingPolicy
+    }
+
+    /// envoy-control's `routingPolicy`: with `autoServiceTag` (and the server's `autoServiceTagEnabled`), requests
+    /// without `x-service-tag` go to the instances of the first tag of `serviceTagPreference` any instance has;
+    /// when none has any, to any instance with `fallbackToAnyInstance`, else nowhere (503).
+    public struct RoutingPolicy: Hashable, Sendable {
+        public var autoServiceTag = false
+        public var serviceTagPreference: [String] = []
+        public var fallbackToAnyInstance = false
+
+        public init(autoServiceTag: Bool = false, serviceTagPreference: [String] = [], fallbackToAnyInstance: Bool = false) {
+            self.autoServiceTag = autoServiceTag
+            self.serviceTagPreference = serviceTagPreference
+            self.fallbackToAnyInstance = fallbackToAnyInstance
+        }
     }
 
     public struct TimeoutPolicy: Hashable, Sendable {

@@ -15,7 +15,9 @@ enum OutgoingParser {
     static func parse(
         _ outgoing: MetadataReader?, properties: SnapshotProperties, unsupported: inout Set<String>
     ) throws(NodeMetadataError) -> Outgoing {
-        let base = defaultSettings(properties)
+        // Settings written on `outgoing` itself are every dependency's defaults, as in envoy-control.
+        var base = defaultSettings(properties)
+        if let outgoing { base = try settings(outgoing, over: base, unsupported: &unsupported) }
         let allServicesIdentifier = properties.outgoingPermissions.allServicesDependencies.identifier
         let dependencies = try outgoing?.child("dependencies")?.elements() ?? []
         var wildcard: (reader: MetadataReader, settings: DependencySettings)?
@@ -90,10 +92,9 @@ enum OutgoingParser {
             settings.retryPolicy = try RetryPolicyParser.parse(retry, over: defaults.retryPolicy, unsupported: &unsupported)
         }
         if let routing = try dependency.child("routingPolicy") {
-            _ = try routing.child("autoServiceTag")?.bool()
-            _ = try routing.child("serviceTagPreference")?.stringList()
-            _ = try routing.child("fallbackToAnyInstance")?.bool()
-            unsupported.insert("proxy_settings.outgoing.dependencies[].routingPolicy")
+            if let value = try routing.child("autoServiceTag")?.bool() { settings.routingPolicy.autoServiceTag = value }
+            if let value = try routing.child("serviceTagPreference")?.stringList() { settings.routingPolicy.serviceTagPreference = value }
+            if let value = try routing.child("fallbackToAnyInstance")?.bool() { settings.routingPolicy.fallbackToAnyInstance = value }
         }
         return settings
     }
@@ -115,14 +116,12 @@ enum RetryPolicyParser {
             policy.retryHostPredicates = []
             for predicate in try predicates.elements() {
                 let name = try predicate.child("name")?.string() ?? ""
+                // envoy-control drops names it does not know; so do we, reported.
                 guard let known = RetryHostPredicateName.resolve(name) else {
-                    throw predicate.error("name '\(name)' is not a retry host predicate (\(RetryHostPredicateName.known.joined(separator: ", ")))")
+                    unsupported.insert("proxy_settings.outgoing.dependencies[].retryPolicy.retryHostPredicate: \(name)")
+                    continue
                 }
-                if known == RetryHostPredicateName.previousHosts {
-                    policy.retryHostPredicates.append(known)
-                } else {
-                    unsupported.insert("proxy_settings.outgoing.dependencies[].retryPolicy.retryHostPredicate: \(known)")
-                }
+                policy.retryHostPredicates.append(known)
             }
         }
         if let backOff = try retry.child("retryBackOff") {
@@ -156,12 +155,14 @@ enum RetryPolicyParser {
 /// envoy-control accepts a predicate by its Envoy name or its enum name (`PREVIOUS_HOSTS`).
 enum RetryHostPredicateName {
     static let previousHosts = "envoy.retry_host_predicates.previous_hosts"
-    static let known = [
-        previousHosts, "envoy.retry_host_predicates.omit_canary_hosts",
-        "envoy.retry_host_predicates.omit_host_metadata",
-    ]
+    static let omitCanaryHosts = "envoy.retry_host_predicates.omit_canary_hosts"
+    static let omitHostMetadata = "envoy.retry_host_predicates.omit_host_metadata"
+    /// envoy-control's enum names for them.
+    private static let aliases = ["previous_hosts": previousHosts, "omit_canary_host": omitCanaryHosts, "omit_host_metadata": omitHostMetadata]
 
+    /// The Envoy name of a predicate named either way, case-insensitively.
     static func resolve(_ name: String) -> String? {
-        known.first { $0.caseInsensitiveCompare(name) == .orderedSame || $0.hasSuffix(".\(name.lowercased())") }
+        let lowered = name.lowercased()
+        return [previousHosts, omitCanaryHosts, omitHostMetadata].first { $0 == lowered } ?? aliases[lowered]
     }
 }

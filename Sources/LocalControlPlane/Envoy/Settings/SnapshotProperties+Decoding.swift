@@ -7,7 +7,7 @@ extension SnapshotProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
         let keys = try decoder.settings(known: [
-            "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing", "accessLog",
+            "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing",
             "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies", "jwt",
             "trustedCaFile", "clusterOutlierDetection", "compression", "dynamicForwardProxy", "enabledCommunicationModes",
             "edsConnectionTimeout", "staticClusterConnectionTimeout", "requireServiceName", "dynamicListeners",
@@ -21,7 +21,6 @@ extension SnapshotProperties: Decodable {
         try keys.set(&loadBalancing, "loadBalancing")
         try keys.set(&routes, "routes")
         try keys.set(&routing, "routing")
-        try keys.set(&accessLog, "accessLog")
         try keys.set(&retryPolicy, "retryPolicy")
         try keys.set(&xdsClusterName, "xdsClusterName")
         try keys.set(&deltaXdsEnabled, "deltaXdsEnabled")
@@ -233,14 +232,6 @@ extension SnapshotProperties.LoadBalancingProperties: Decodable {
     }
 }
 
-extension SnapshotProperties.DynamicListenersProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled"])
-        try keys.set(&enabled, "enabled")
-    }
-}
-
 extension SnapshotProperties.WeightsProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
@@ -285,16 +276,6 @@ extension SnapshotProperties.RoutingProperties: Decodable {
     }
 }
 
-extension SnapshotProperties.ServiceTagsProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "metadataKey", "header"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&metadataKey, "metadataKey")
-        try keys.set(&header, "header")
-    }
-}
-
 extension SnapshotProperties.RoutesProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
@@ -328,15 +309,6 @@ extension SnapshotProperties.StatusRouteProperties: Decodable {
             case let other: throw keys.invalid("matchingType", "'\(other)' is not PATH, PATH_PREFIX or PATH_REGEX")
             }
         }
-    }
-}
-
-extension SnapshotProperties.AccessLogProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "notHealthCheck"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&notHealthCheck, "notHealthCheck")
     }
 }
 

@@ -10,7 +10,6 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var loadBalancing = LoadBalancingProperties()
     public var routes = RoutesProperties()
     public var routing = RoutingProperties()
-    public var accessLog = AccessLogProperties()
     public var pathNormalization = PathNormalization()
     /// Dependencies every Envoy gets besides its own (envoy-control's `defaultDependencies`).
     public var defaultDependencies = DefaultDependencies()
@@ -108,10 +107,6 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var domains: [String] = []
     }
 
-    public struct DynamicListenersProperties: Hashable, Sendable {
-        public var enabled = true
-    }
-
     /// With `enabled`, a service whose every instance carries `tagName` (its sidecar) is called over HTTP/2.
     public struct Http2Properties: Hashable, Sendable {
         public var enabled = true
@@ -200,14 +195,6 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var serviceTags = ServiceTagsProperties()
     }
 
-    /// Service-tag routing: a request with `x-service-tag: <tag>` goes only to instances with that tag (503 when
-    /// none has it). Which tags count is `--routable-tags`.
-    public struct ServiceTagsProperties: Hashable, Sendable {
-        public var enabled = false
-        public var metadataKey = "tag"
-        public var header = "x-service-tag"
-    }
-
     public struct RoutesProperties: Hashable, Sendable {
         public var status = StatusRouteProperties()
     }
@@ -250,13 +237,6 @@ public struct SnapshotProperties: Hashable, Sendable {
         public var services: [String] = []
         /// `http(s)://host[:port]`, as `domain` dependencies.
         public var domains: [String] = []
-    }
-
-    public struct AccessLogProperties: Hashable, Sendable {
-        /// Whether listeners log when the Envoy's metadata does not say (`access_log_enabled`).
-        public var enabled = false
-        /// `access_log_filter.not_health_check_filter` when the metadata does not say.
-        public var notHealthCheck = true
     }
 }
 

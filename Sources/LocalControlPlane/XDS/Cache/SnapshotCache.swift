@@ -27,6 +27,8 @@ public actor SnapshotCache {
     private var serviceResources: [String: SnapshotGenerator.ServiceResources] = [:]
     /// The cluster forms the groups have needed so far; each service's cluster is built in these only.
     private var clusterVariants: Set<SnapshotGenerator.ClusterVariant> = []
+    /// The automatic tag preferences the groups have needed so far; each service's endpoints are narrowed for these.
+    private var tagPreferences: Set<SnapshotGenerator.TagPreference> = []
     private var groups: [ProxyProfile: Group] = [:]
     /// The sidecar certificates this control plane issues (`sidecarCertificates`), nil when it issues none.
     private var certificates: IssuedCertificates?
@@ -80,7 +82,7 @@ public actor SnapshotCache {
             let known = serviceResources[name] != nil
             serviceResources[name] = generator.serviceResources(
                 name, local: catalog?[name], remote: remote[name], keepVacant: keepVacant && known, variants: clusterVariants,
-                previous: serviceResources[name])
+                preferences: tagPreferences, previous: serviceResources[name])
         }
         vacant = keepVacant ? Set(serviceResources.keys).subtracting(serviceNames) : []
         var rebuilt = 0
@@ -162,12 +164,14 @@ public actor SnapshotCache {
         profile.outgoing.dependsOn(anyOf: changed) || !generator.addressAuthenticated(by: profile).isDisjoint(with: changed)
     }
 
-    /// The first group that needs a form of cluster gets it built for every service.
+    /// The first group that needs a form of cluster, or a tag preference of endpoints, gets it built for every service.
     private func buildClusters(for profile: ProxyProfile) {
         let variant = SnapshotGenerator.ClusterVariant(profile)
-        guard clusterVariants.insert(variant).inserted else { return }
-        for (name, resources) in serviceResources {
-            serviceResources[name] = generator.adding(variant, to: resources)
+        if clusterVariants.insert(variant).inserted {
+            for (name, resources) in serviceResources { serviceResources[name] = generator.adding(variant, to: resources) }
+        }
+        for preference in generator.tagPreferences(of: profile) where tagPreferences.insert(preference).inserted {
+            for (name, resources) in serviceResources { serviceResources[name] = generator.adding(preference, to: resources) }
         }
     }
 

@@ -18,10 +18,16 @@ struct SnapshotGenerator: Sendable {
         }
     }
 
+    /// A dependency's automatic service-tag policy (`routingPolicy` with `autoServiceTag`): groups with one receive
+    /// the service's endpoints narrowed to the preferred tag.
+    typealias TagPreference = DependencySettings.RoutingPolicy
+
     /// A service's cluster and endpoints, encoded once and shared by every group that depends on the service.
     struct ServiceResources: Sendable {
         fileprivate(set) var clusters: [ClusterVariant: EncodedResource]
         let endpoints: EncodedResource
+        /// The endpoints under each tag preference some group uses, encoded once per preference.
+        fileprivate(set) var preferredEndpoints: [TagPreference: EncodedResource] = [:]
         /// The tags and canaries the service's routes must know about.
         let traits: RoutingTraits
         /// The IP addresses of its instances (every DC's), sorted, when RBAC authenticates it by source IP.
@@ -58,12 +64,12 @@ struct SnapshotGenerator: Sendable {
     /// a service that vanished). `previous`: the service's resources before this change.
     func serviceResources(
         _ name: String, local: CatalogService?, remote: RemoteService?, keepVacant: Bool = false, variants: Set<ClusterVariant>,
-        previous: ServiceResources? = nil
+        preferences: Set<TagPreference> = [], previous: ServiceResources? = nil
     ) -> ServiceResources? {
         guard local != nil || remote != nil || keepVacant else { return nil }
         let localInstances = local?.instances ?? []
         let remoteInstances = (remote?.localities ?? []).flatMap { $0.instances.map(\.instance) }
-        let traits = RoutingTraits(instances: localInstances + remoteInstances, rules: subsets)
+        let traits = RoutingTraits(service: name, instances: localInstances + remoteInstances, rules: subsets)
         let assignment = EndpointGenerator.loadAssignment(
             name: name, local: localInstances, remote: remote, datacenter: datacenter, subsets: traits.usesSubsets ? subsets : nil,
             tls: properties.incomingPermissions.tlsAuthentication, weights: properties.loadBalancing.weights.enabled)
@@ -75,7 +81,30 @@ struct SnapshotGenerator: Sendable {
             localityWeighted: EndpointGenerator.usesLocalityWeights(remote), crossDatacenter: remote?.localities.isEmpty == false,
             http2: speaksHTTP2(localInstances + remoteInstances, previously: previous?.http2 ?? false))
         for variant in variants { resources = adding(variant, to: resources) }
+        for preference in preferences { resources.preferredEndpoints[preference] = preferred(assignment, preference) }
         return resources
+    }
+
+    /// `resources` with the endpoints also under `preference` (a group needing a preference no group needed before).
+    func adding(_ preference: TagPreference, to resources: ServiceResources) -> ServiceResources {
+        guard let assignment = try? Envoy_Config_Endpoint_V3_ClusterLoadAssignment(serializedBytes: resources.endpoints.any.value) else {
+            return resources
+        }
+        var updated = resources
+        updated.preferredEndpoints[preference] = preferred(assignment, preference)
+        return updated
+    }
+
+    private func preferred(_ assignment: Envoy_Config_Endpoint_V3_ClusterLoadAssignment, _ preference: TagPreference) -> EncodedResource {
+        let narrowed = EndpointGenerator.preferring(preference, metadataKey: properties.routing.serviceTags.metadataKey, in: assignment)
+        return EncodedResource(name: assignment.clusterName, message: narrowed, typeURL: ResourceType.endpoint.typeURL)
+    }
+
+    /// The automatic tag preferences of a profile's dependencies.
+    func tagPreferences(of profile: ProxyProfile) -> Set<TagPreference> {
+        let tags = properties.routing.serviceTags
+        return Set((profile.outgoing.services.map(\.settings) + [profile.outgoing.allServices].compactMap { $0 })
+            .compactMap { tags.automaticTags($0.routingPolicy) })
     }
 
     /// `resources` with the cluster also in `variant` (a group needing a form no group needed before).
@@ -122,11 +151,17 @@ struct SnapshotGenerator: Sendable {
         let shape = shape.flatMap { $0.dependencies == dependencies && $0.sourceAddresses == sourceAddresses ? $0 : nil }
             ?? self.shape(of: profile, dependencies, sourceAddresses)
         let variant = ClusterVariant(profile)
+        let tags = properties.routing.serviceTags
+        let endpoints = dependencies.compactMap { routed -> EncodedResource? in
+            guard let resources = services[routed.service] else { return nil }
+            guard let preference = tags.automaticTags(routed.dependency.settings.routingPolicy) else { return resources.endpoints }
+            return resources.preferredEndpoints[preference] ?? resources.endpoints
+        }
         let snapshot = Snapshot(
             [
                 .secret: secrets,
                 .cluster: names.compactMap { services[$0]?.clusters[variant] } + shape.staticClusters,
-                .endpoint: names.compactMap { services[$0]?.endpoints },
+                .endpoint: endpoints,
                 .listener: shape.listeners,
                 .route: shape.routes,
             ],

@@ -1,0 +1,75 @@
+import Foundation
+import Shared
+
+/// Which tags of an instance a request can select, per service (envoy-control's `ServiceTagMetadataGenerator`):
+/// the tags `--routable-tags` allows and `routingExcludedTags` does not exclude, and, for services with
+/// `allowedTagsCombinations`, the sorted comma-joined pairs and triples of them those combinations allow
+/// (`x-service-tag: c32,v1.5`).
+struct ServiceTagRouting: Hashable, Sendable {
+    let properties: SnapshotProperties.ServiceTagsProperties
+    let filter: TagFilter
+    private let pairs: [String: [[PatternMatch]]]
+    private let triples: [String: [[PatternMatch]]]
+
+    init(_ properties: SnapshotProperties.ServiceTagsProperties, filter: TagFilter) {
+        self.properties = properties
+        self.filter = filter
+        var pairs: [String: [[PatternMatch]]] = [:]
+        var triples: [String: [[PatternMatch]]] = [:]
+        for combination in properties.allowedTagsCombinations {
+            // Patterns in sorted order meet tags in sorted order, as envoy-control compares them.
+            let patterns = combination.tags.sorted().map(PatternMatch.init)
+            if patterns.count == 3 {
+                triples[combination.serviceName, default: []].append(patterns)
+                pairs[combination.serviceName, default: []] += [[patterns[0], patterns[1]], [patterns[0], patterns[2]], [patterns[1], patterns[2]]]
+            } else {
+                pairs[combination.serviceName, default: []].append(patterns)
+            }
+        }
+        self.pairs = pairs
+        self.triples = triples
+    }
+
+    static func == (lhs: ServiceTagRouting, rhs: ServiceTagRouting) -> Bool {
+        lhs.properties == rhs.properties && lhs.filter == rhs.filter
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(properties)
+        hasher.combine(filter)
+    }
+
+    func routingTags(service: String, of instance: ServiceInstance) -> [String] {
+        let tags = filter.routableTags(of: instance).filter { tag in !properties.routingExcludedTags.contains { $0.matches(tag) } }
+        guard let pairPatterns = pairs[service] else { return tags }
+        let sorted = Array(Set(tags)).sorted()
+        var joined: [String] = []
+        var allowedPairs: [(String, String)] = []
+        for (index, first) in sorted.enumerated() {
+            for second in sorted[(index + 1)...] where pairPatterns.contains(where: { $0[0].matches(first) && $0[1].matches(second) }) {
+                allowedPairs.append((first, second))
+            }
+        }
+        joined += allowedPairs.map { "\($0.0),\($0.1)" }
+        for tripleList in [triples[service]].compactMap({ $0 }) {
+            for (first, second) in allowedPairs {
+                for third in sorted where third > second
+                    && tripleList.contains(where: { $0[0].matches(first) && $0[1].matches(second) && $0[2].matches(third) }) {
+                    joined.append("\(first),\(second),\(third)")
+                }
+            }
+        }
+        return tags + joined
+    }
+
+    /// A whole-tag regex of a combination (checked when the settings are read).
+    private struct PatternMatch: @unchecked Sendable {
+        let regex: NSRegularExpression?
+
+        init(_ pattern: String) { regex = try? NSRegularExpression(pattern: "^(?:\(pattern))$") }
+
+        func matches(_ tag: String) -> Bool {
+            regex?.firstMatch(in: tag, range: NSRange(tag.startIndex..., in: tag)) != nil
+        }
+    }
+}
