@@ -160,7 +160,7 @@ struct TrafficFeatureGeneratorTests {
         let routes = RouteGenerator.egress(
             for: profile, dependencies: [RoutedDependency(dependency: dependency, traits: .init())], properties: Fixtures.strict,
             subsets: SubsetRules(Fixtures.strict, tagFilter: TagFilter()))
-        let forwarding = try #require(routes.virtualHosts.first).routes.filter { $0.route.cluster == "backend" }
+        let forwarding = try #require(routes.virtualHosts.first).routes.filter { $0.route.cluster == "backend" && !$0.route.hasMetadataMatch }
         #expect(forwarding.count == 2)
         #expect(forwarding[0].match.headers.map(\.stringMatch.safeRegex.regex) == ["^(GET|HEAD)$"])
         #expect(forwarding[0].route.retryPolicy.retriableHeaders.map(\.name) == ["x-retry-me"])

@@ -34,7 +34,7 @@ struct TrafficPolicyGeneratorTests {
             named: "subsets")
     }
 
-    @Test("routes: tag routes, 503 with x-service-tag-error for unknown tags, canary only with x-canary: 1, domains")
+    @Test("routes: tag routes, unknown tags to no endpoint (Envoy's 503) with x-service-tag-error, canary only with x-canary: 1, domains")
     func taggedRoutes() throws {
         let profile = try Fixtures.profile("""
             {"service_name": "client", "egress_host": "127.0.0.1", "egress_port": 5000,

@@ -28,3 +28,27 @@ extension ServiceInstance {
         }.first
     }
 }
+
+extension ServiceInstance {
+    /// envoy-control's `InstanceMerger`: instances of one service at the same address and port are one endpoint,
+    /// with the ids joined, the tags of all, the weights summed (Envoy keeps one host per address).
+    public static func mergingSameAddress(_ instances: [ServiceInstance]) -> [ServiceInstance] {
+        var merged: [ServiceInstance] = []
+        var index: [String: Int] = [:]
+        for instance in instances {
+            let key = "\(instance.address):\(instance.port)"
+            guard let position = index[key] else {
+                index[key] = merged.count
+                merged.append(instance)
+                continue
+            }
+            var first = merged[position]
+            first.id += ",\(instance.id)"
+            first.tags += instance.tags.filter { !first.tags.contains($0) }
+            first.weight += instance.weight
+            first.meta.merge(instance.meta) { kept, _ in kept }
+            merged[position] = first
+        }
+        return merged
+    }
+}

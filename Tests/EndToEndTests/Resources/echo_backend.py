@@ -1,7 +1,7 @@
 """A tiny HTTP backend for the end-to-end tests: answers every method and path with its own name.
 
-GET /slow?ms=N waits N milliseconds first; GET /long?bytes=N answers N bytes of hex text. /flaky?key=K&fail=N answers 503 to the first N requests for K. Response headers echo what the caller's Envoy sent
-(x-received-service-name), the path that arrived (x-received-path), the request id (x-received-request-id), the Host (x-received-host) and the verified caller certificate
+GET /slow?ms=N waits N milliseconds first; /redirect?to=URL&code=302 redirects; GET /long?bytes=N answers N bytes of hex text. /flaky?key=K&fail=N answers 503 to the first N requests for K. Response headers echo what the caller's Envoy sent
+(x-received-service-name), the path that arrived (x-received-path), the request id (x-received-request-id), the Host (x-received-host), the tag preference (x-received-service-tag-preference) and the verified caller certificate
 (x-received-client-cert, from x-forwarded-client-cert), so tests can see what the Envoys did.
 """
 import hashlib
@@ -40,6 +40,13 @@ class Handler(BaseHTTPRequestHandler):
             size = int(parse_qs(url.query).get("bytes", ["10000"])[0])
             # Hex digits of hashes: text that compresses about 2:1, not a thousandfold like a repeated word.
             body = "".join(hashlib.sha256(f"{NAME}{i}".encode()).hexdigest() for i in range(size // 64 + 1)).encode()[:size]
+        if url.path == "/redirect":
+            query = parse_qs(url.query)
+            self.send_response(int(query.get("code", ["302"])[0]))
+            self.send_header("location", query.get("to", ["/"])[0])
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
         self.send_response(status)
         self.send_header("content-type", "text/plain")
         self.send_header("content-length", str(len(body)))
@@ -48,6 +55,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("x-received-path", self.path)
         self.send_header("x-received-request-id", self.headers.get("x-request-id", "-"))
         self.send_header("x-received-host", self.headers.get("host", "-"))
+        self.send_header("x-received-service-tag-preference", self.headers.get("x-service-tag-preference", "-"))
         self.send_header("x-received-client-cert", self.headers.get("x-forwarded-client-cert", "-"))
         self.end_headers()
         if self.command != "HEAD":

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 
 /// A real Envoy started from one of envoy-control's test bootstraps (`Resources/envoy-control/`), placeholders filled
@@ -13,10 +14,10 @@ struct EnvoyControlBootstrap {
     /// `deltaXDS`: every xDS subscription of the bootstrap over delta (`api_type: DELTA_GRPC`); `certificate`: the
     /// static secrets of `config_auth` (`CERTIFICATE_CHAIN`, `PRIVATE_KEY`, `TRUSTED_CA`); `proxySettings`: replaces
     /// the bootstrap's `proxy_settings` (YAML indented by 6, below `proxy_settings:`), as envoy-control's tests'
-    /// `configOverride` does.
+    /// `configOverride` does; `environment`: the Envoy process's extra variables.
     init(
         _ file: String, controlPlane: ControlPlaneProcess, serviceName: String = "echo2", localServicePort: Int, directory: URL,
-        deltaXDS: Bool = false, certificate: TestPKI.Credentials? = nil, proxySettings: String? = nil
+        deltaXDS: Bool = false, certificate: TestPKI.Credentials? = nil, proxySettings: String? = nil, environment: [String: String] = [:]
     ) throws {
         let adminPort = TestEnvironment.freePort()
         egressPort = TestEnvironment.freePort()
@@ -36,12 +37,15 @@ struct EnvoyControlBootstrap {
            let end = bootstrap.range(of: "\nstatic_resources:", range: start.upperBound..<bootstrap.endIndex) {
             bootstrap.replaceSubrange(start.upperBound..<end.lowerBound, with: proxySettings + "\n")
         }
-        envoy = try EnvoyProxy(nodeId: "\(file)-\(adminPort)", bootstrap: bootstrap, adminPort: adminPort, directory: directory)
+        envoy = try EnvoyProxy(
+            nodeId: "\(file)-\(adminPort)", bootstrap: bootstrap, adminPort: adminPort, directory: directory, environment: environment)
     }
 
     /// A call through the egress listener with `Host: host`, as envoy-control's `callService`.
-    func callService(_ host: String, _ path: String = "/", headers: [(String, String)] = []) async throws -> HTTP.Reply {
-        try await HTTP.send(.GET, "http://127.0.0.1:\(egressPort)\(path)", headers: [("Host", host)] + headers, timeout: .seconds(5))
+    func callService(
+        _ host: String, _ path: String = "/", headers: [(String, String)] = [], client: HTTPClient = .shared
+    ) async throws -> HTTP.Reply {
+        try await HTTP.send(.GET, "http://127.0.0.1:\(egressPort)\(path)", headers: [("Host", host)] + headers, timeout: .seconds(5), client: client)
     }
 
     /// A call to the ingress listener, as envoy-control's `callLocalService`.

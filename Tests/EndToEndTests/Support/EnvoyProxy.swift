@@ -108,14 +108,14 @@ final class EnvoyProxy: Sendable {
     }
 
     /// Starts Envoy with a whole bootstrap whose admin listens on `adminPort`.
-    init(nodeId: String, bootstrap: String, adminPort: Int, directory: URL) throws {
+    init(nodeId: String, bootstrap: String, adminPort: Int, directory: URL, environment: [String: String] = [:]) throws {
         self.adminPort = adminPort
         let file = directory.appendingPathComponent("\(nodeId)-envoy.yaml")
         try bootstrap.write(to: file, atomically: true, encoding: .utf8)
         process = try ManagedProcess(
             name: "envoy-\(nodeId)", executable: TestEnvironment.envoy,
             arguments: ["-c", file.path, "--base-id", "\(adminPort)", "-l", "info", "--drain-time-s", "1", "--file-flush-interval-msec", "200"],
-            directory: directory)
+            directory: directory, environment: environment)
     }
 
     var admin: String { "http://127.0.0.1:\(adminPort)" }

@@ -11,6 +11,9 @@ enum HTTP {
         let headers: HTTPHeaders
     }
 
+    /// A client that returns redirects instead of following them (the shared one follows).
+    static let noRedirects = HTTPClient(configuration: .init(redirectConfiguration: .disallow))
+
     static func send(
         _ method: HTTPMethod, _ url: String, body: String? = nil, headers: [(String, String)] = [], timeout: Duration = .seconds(5),
         client: HTTPClient = .shared

@@ -6,7 +6,8 @@ final class ManagedProcess: @unchecked Sendable {
     let logFile: URL
     private let process = Process()
 
-    init(name: String, executable: String, arguments: [String], directory: URL) throws {
+    /// `environment`: variables added to the test runner's own.
+    init(name: String, executable: String, arguments: [String], directory: URL, environment: [String: String] = [:]) throws {
         self.name = name
         logFile = directory.appendingPathComponent("\(name).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
@@ -14,6 +15,7 @@ final class ManagedProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added } }
         process.standardOutput = log
         process.standardError = log
         try process.run()

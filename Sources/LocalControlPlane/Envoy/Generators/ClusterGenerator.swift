@@ -28,7 +28,7 @@ enum ClusterGenerator {
         if localityWeighted {
             cluster.commonLbConfig.localityWeightedLbConfig = .init()
         }
-        if let subsets, traits.usesSubsets || subsets.tags?.properties.choosesFromPreferences == true {
+        if let subsets, traits.usesSubsets || subsets.tags != nil {
             cluster.lbSubsetConfig = self.subsets(traits, subsets)
         }
         if properties.clusterOutlierDetection.enabled {
@@ -102,8 +102,8 @@ enum ClusterGenerator {
         return detection
     }()
 
-    /// Canary and tag subsets. A request for a tag no instance has gets no fallback (the route answers 503 with
-    /// `x-service-tag-error`); a canary request with no canary instance, and every other request, may use any endpoint.
+    /// Canary and tag subsets. A request for a tag no instance has gets no fallback (Envoy's own 503, no healthy
+    /// upstream); a canary request with no canary instance, and every other request, may use any endpoint.
     private static func subsets(_ traits: RoutingTraits, _ rules: SubsetRules) -> Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig {
         var config = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig()
         config.fallbackPolicy = .anyEndpoint
@@ -113,8 +113,8 @@ enum ClusterGenerator {
             selector.keys = [canary.metadataKey]
             config.subsetSelectors.append(selector)
         }
-        if let tags = rules.tags, !traits.tags.isEmpty || tags.properties.choosesFromPreferences {
-            // Always present when preferences apply: a preferred tag no endpoint has must match nothing, not fall back.
+        if let tags = rules.tags {
+            // Present even before any endpoint has a tag, as in envoy-control: a tag no endpoint has matches nothing.
             var selector = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetSelector()
             selector.keys = [tags.properties.metadataKey]
             selector.fallbackPolicy = .noFallback

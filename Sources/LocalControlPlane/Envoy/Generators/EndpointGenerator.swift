@@ -17,13 +17,14 @@ enum EndpointGenerator {
         assignment.clusterName = name
         // With remote localities the local one is kept even when empty, so priorities start at 0 without a gap.
         if !local.isEmpty || remote != nil {
-            assignment.endpoints.append(locality(datacenter, priority: 0, weight: remote?.localWeight, local.map(endpoint)))
+            let instances = ServiceInstance.mergingSameAddress(local)
+            assignment.endpoints.append(locality(datacenter, priority: 0, weight: remote?.localWeight, instances.map(endpoint)))
         }
         let remoteLocalities = (remote?.localities ?? []).sorted { ($0.priority, $0.datacenter) < ($1.priority, $1.datacenter) }
         for remoteLocality in remoteLocalities {
             assignment.endpoints.append(locality(
                 remoteLocality.datacenter, priority: remoteLocality.priority, weight: remoteLocality.weight,
-                remoteLocality.instances.map { endpoint($0.instance) }))
+                ServiceInstance.mergingSameAddress(remoteLocality.instances.map(\.instance)).map(endpoint)))
         }
         return assignment
     }

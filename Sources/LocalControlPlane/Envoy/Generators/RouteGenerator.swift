@@ -81,7 +81,7 @@ private struct EgressRouteRules {
             for tag in routed.traits.tags {
                 host.routes += forwarding(to: service, settings, subset: [tags.metadataKey: tag], when: RouteMatching.exactHeader(tags.header, tag))
             }
-            host.routes.append(unknownTag(service, header: tags.header))
+            host.routes += unknownTag(service, settings, header: tags.header, key: tags.metadataKey)
         }
         if routed.traits.hasCanary, let canary = subsets.canary {
             host.routes += forwarding(
@@ -185,18 +185,17 @@ private struct EgressRouteRules {
         return route
     }
 
-    /// A tag no instance has: a clear 503 instead of traffic to an instance without the tag.
-    private func unknownTag(_ service: String, header: String) -> Envoy_Config_Route_V3_Route {
-        var route = Envoy_Config_Route_V3_Route()
-        route.match.prefix = "/"
+    /// A tag no instance has: to the cluster under a tag no endpoint can carry (the empty one), so Envoy answers
+    /// as envoy-control's Envoys do (503, no healthy upstream, flag UH), with `x-service-tag-error` saying why.
+    private func unknownTag(_ service: String, _ settings: DependencySettings, header: String, key: String) -> [Envoy_Config_Route_V3_Route] {
         var present = Envoy_Config_Route_V3_HeaderMatcher()
         present.name = header
         present.presentMatch = true
-        route.match.headers = [present]
-        route.directResponse.status = 503
-        route.directResponse.body.inlineString = "no instance of '\(service)' has the requested \(header)\n"
-        route.responseHeadersToAdd = [EnvoyValues.header(SubsetRules.tagErrorHeader, "no instance of \(service) has the requested tag")]
-        return route
+        return forwarding(to: service, settings, subset: [key: ServiceTagRouting.unroutableTag], when: present).map { route in
+            var route = route
+            route.responseHeadersToAdd = [EnvoyValues.header(SubsetRules.tagErrorHeader, "no instance of \(service) has the requested tag")]
+            return route
+        }
     }
 }
 

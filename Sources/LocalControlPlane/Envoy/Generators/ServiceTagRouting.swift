@@ -39,8 +39,13 @@ struct ServiceTagRouting: Hashable, Sendable {
         hasher.combine(filter)
     }
 
+    /// What routes for a tag no instance has ask for: no endpoint carries it.
+    static let unroutableTag = ""
+
     func routingTags(service: String, of instance: ServiceInstance) -> [String] {
-        let tags = filter.routableTags(of: instance).filter { tag in !properties.routingExcludedTags.contains { $0.matches(tag) } }
+        let tags = filter.routableTags(of: instance).filter { tag in
+            tag != Self.unroutableTag && !properties.routingExcludedTags.contains { $0.matches(tag) }
+        }
         guard let pairPatterns = pairs[service] else { return tags }
         let sorted = Array(Set(tags)).sorted()
         var joined: [String] = []

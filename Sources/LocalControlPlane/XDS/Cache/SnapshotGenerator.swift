@@ -143,10 +143,14 @@ struct SnapshotGenerator: Sendable {
         for profile: ProxyProfile, among serviceNames: [String], keeping vacant: Set<String> = [], services: [String: ServiceResources],
         secrets: [EncodedResource] = [], reusing shape: GroupShape?, changedAt: ContinuousClock.Instant
     ) -> (snapshot: Snapshot, shape: GroupShape) {
-        let dependencies = profile.outgoing.resolve(among: serviceNames, keeping: vacant).map { dependency in
-            RoutedDependency(dependency: dependency, traits: services[dependency.service]?.traits ?? RoutingTraits())
-        }
-        let names = dependencies.map(\.service)
+        let resolved = profile.outgoing.resolve(among: serviceNames, keeping: vacant)
+        let names = resolved.map(\.service)
+        // As envoy-control, a declared dependency is routed before it has instances: to a cluster Envoy does not have
+        // yet (503, flag NC), not to the catch-all.
+        let known = Set(names)
+        let dependencies = (resolved + profile.outgoing.services.filter { !known.contains($0.service) })
+            .sorted { $0.service < $1.service }
+            .map { RoutedDependency(dependency: $0, traits: services[$0.service]?.traits ?? RoutingTraits()) }
         let sourceAddresses = Dictionary(uniqueKeysWithValues: addressAuthenticated(by: profile).map { ($0, services[$0]?.sourceAddresses ?? []) })
         let shape = shape.flatMap { $0.dependencies == dependencies && $0.sourceAddresses == sourceAddresses ? $0 : nil }
             ?? self.shape(of: profile, dependencies, sourceAddresses)
