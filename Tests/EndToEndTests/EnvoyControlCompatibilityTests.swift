@@ -369,7 +369,6 @@ struct EnvoyControlCompatibilityTests {
         let local = try Backend(name: "local-service", directory: directory)
         defer { local.process.stop() }
         let port = { (name: String) in backends[name]!.port }
-        // envoy-control's routing-excluded-tags (prefix "blacklist") is this control plane's --routable-tags.
         let controlPlane = try ControlPlaneProcess(registryYAML: """
             services:
               - name: echo
@@ -378,8 +377,8 @@ struct EnvoyControlCompatibilityTests {
                   - { address: 127.0.0.1, port: \(port("lorem")), tags: [lorem] }
                   - { address: 127.0.0.1, port: \(port("lorem-ipsum")), tags: [lorem, ipsum] }
                   - { address: 127.0.0.1, port: \(port("blacklisted")), tags: [blacklisted] }
-            """, directory: directory, extraArguments: ["--routable-tags", "(?!blacklist).*"], settings: Self.settings("""
-              routing: { serviceTags: { enabled: true, metadataKey: tag } }
+            """, directory: directory, settings: Self.settings("""
+              routing: { serviceTags: { enabled: true, metadataKey: tag, routingExcludedTags: [{ type: PREFIX, value: blacklist }] } }
             """))
         defer { controlPlane.process.stop() }
         #expect(await controlPlane.waitUntilReady())

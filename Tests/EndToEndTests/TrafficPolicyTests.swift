@@ -143,12 +143,19 @@ struct TrafficPolicyTests {
         let dump = await client.envoy.configDump()
         #expect(dump.contains("secure_example_invalid_443") && dump.contains("\"sni\": \"secure.example.invalid\""), "https domain: TLS with SNI")
 
-        let logged = await TestEnvironment.waitUntil {
-            let log = client.envoy.process.log
-            return log.contains("egress GET /no-such-tag 503") && log.contains("egress GET /slow?ms=3000 504")
+        // envoy-control's JSON access log line, one object per request.
+        func logged() -> [(type: String, path: String, code: Int)] {
+            client.envoy.process.log.split(separator: "\n").compactMap { line in
+                guard line.hasPrefix("{"), let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+                return (object["access_log_type"] as? String ?? "", object["request_path"] as? String ?? "", object["response_code"] as? Int ?? 0)
+            }
         }
-        #expect(logged, "5xx requests are logged; log:\n\(client.envoy.process.log.suffix(2000))")
-        #expect(!client.envoy.process.log.contains("egress GET /split"), "2xx requests are filtered out")
+        let found = await TestEnvironment.waitUntil {
+            let lines = logged()
+            return lines.contains { $0 == ("egress", "/no-such-tag", 503) } && lines.contains { $0 == ("egress", "/slow?ms=3000", 504) }
+        }
+        #expect(found, "5xx requests are logged; log:\n\(client.envoy.process.log.suffix(2000))")
+        #expect(!logged().contains { $0.path.hasPrefix("/split") }, "2xx requests are filtered out")
         let envoys = await HTTP.text("\(controlPlane.api)/debug/envoys") ?? ""
         #expect(envoys.contains("client-sidecar") && !envoys.contains("lastNack"), "Envoy accepted every resource: \(envoys)")
     }
