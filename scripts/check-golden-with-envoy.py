@@ -82,6 +82,8 @@ def bootstrap(resources, secrets):
             })
     return {
         "node": {"id": "golden", "cluster": "golden"},
+        # An admin listener, as every sidecar has: the tap sockets (`tcpDumpsEnabled`) need one.
+        "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}}},
         "dynamic_resources": {"ads_config": {"api_type": "GRPC", "transport_api_version": "V3",
                                              "grpc_services": [{"envoy_grpc": {"cluster_name": "golden_xds"}}]},
                               "cds_config": ADS, "lds_config": ADS},

@@ -252,6 +252,9 @@ struct EnvoyControlCompatibilityTests {
         #expect(reached, "echo reaches echo2's local service through echo2's Envoy; log:\n\(echo2.envoy.process.log.suffix(2000))")
         #expect(await echo.envoy.stat("cluster.echo2.ssl.handshake") ?? 0 > 0, "encrypted between the sidecars")
         #expect(await echo2.envoy.stat("http.ingress_https.downstream_cx_ssl_total") ?? 0 > 0)
+        // tcpDumpsEnabled (envoy-control's default): the TLS sockets the traffic just used are tap sockets.
+        #expect(await echo2.envoy.configDump().contains("\"config_id\": \"downstream_tap\""))
+        #expect(await echo.envoy.configDump().contains("\"config_id\": \"echo2_tap\""))
         let rejected = (await echo.rejectedUpdates(), await echo2.rejectedUpdates())
         #expect(rejected == (0, 0), "config_auth configured with no rejected update")
     }

@@ -88,9 +88,9 @@ struct NodeMetadataParserTests {
                                              "rateLimitEndpoints": [{"path": "/y", "rateLimit": "10/s"}]},
                "outgoing": {"dependencies": [{"domainPattern": "*.example.com"},
                  {"service": "b", "retryPolicy": {"retryHostPredicate": [{"name": "OMIT_CANARY_HOST"}, {"name": "x"}]}}]},
-               "customData": {"team": "x"}}}
+               "customData": {"team": "x"}}, "use_transparent_proxy": true}
             """#), properties: Fixtures.strict)
-        #expect(parsed.unsupported == ["proxy_settings.customData", "proxy_settings.outgoing.dependencies[].retryPolicy.retryHostPredicate: x"])
+        #expect(parsed.unsupported == ["use_transparent_proxy", "proxy_settings.outgoing.dependencies[].retryPolicy.retryHostPredicate: x"])
         #expect(parsed.profile.outgoing.services.first?.settings.retryPolicy?.retryHostPredicates == [RetryHostPredicateName.omitCanaryHosts])
         #expect(parsed.profile.outgoing.domainPatterns == ["*.example.com"])
     }

@@ -1,6 +1,7 @@
 import Crypto
 import EnvoyAPI
 import Foundation
+import SwiftProtobuf
 import Testing
 import X509
 
@@ -83,6 +84,12 @@ struct SidecarCertificateTests {
         }
     }
 
+    /// The TLS socket inside envoy-control's tap wrapper (`tcpDumpsEnabled`, on by default).
+    static func untapped(_ socket: Envoy_Config_Core_V3_TransportSocket) throws -> Google_Protobuf_Any {
+        #expect(socket.name == "envoy.transport_sockets.tap")
+        return try Envoy_Extensions_TransportSockets_Tap_V3_Tap(unpackingAny: socket.typedConfig).transportSocket.typedConfig
+    }
+
     @Test("an Envoy with an issued certificate gets server_cert and validation_context over SDS; its TLS contexts point at ADS")
     func secretsInSnapshot() async throws {
         let issuer = try Self.issuer()
@@ -96,11 +103,11 @@ struct SidecarCertificateTests {
         #expect(try Self.secret(snapshot, "validation_context").validationContext.trustedCa.inlineString == issuer.authority.trustBundlePEM)
 
         let cluster = try Envoy_Config_Cluster_V3_Cluster(serializedBytes: try #require(snapshot.resources[.cluster]?["backend"]).any.value)
-        let upstream = try Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext(unpackingAny: cluster.transportSocketMatches[0].transportSocket.typedConfig)
+        let upstream = try Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext(unpackingAny: try Self.untapped(cluster.transportSocketMatches[0].transportSocket))
         #expect(upstream.commonTlsContext.tlsCertificateSdsSecretConfigs.map(\.name) == ["server_cert"])
         #expect(upstream.commonTlsContext.tlsCertificateSdsSecretConfigs.allSatisfy { $0.sdsConfig.ads == .init() && $0.hasSdsConfig })
         let ingress = try Envoy_Config_Listener_V3_Listener(serializedBytes: try #require(snapshot.resources[.listener]?["ingress_listener"]).any.value)
-        let downstream = try Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext(unpackingAny: ingress.filterChains[0].transportSocket.typedConfig)
+        let downstream = try Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext(unpackingAny: try Self.untapped(ingress.filterChains[0].transportSocket))
         #expect(downstream.commonTlsContext.validationContextSdsSecretConfig.hasSdsConfig)
 
         let unproven = try #require(await cache.snapshot(for: try Self.profile("client", issued: false)))
@@ -111,7 +118,7 @@ struct SidecarCertificateTests {
             return profile
         }()))
         let xdsCluster = try Envoy_Config_Cluster_V3_Cluster(serializedBytes: try #require(xds.resources[.cluster]?["backend"]).any.value)
-        let xdsContext = try Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext(unpackingAny: xdsCluster.transportSocketMatches[0].transportSocket.typedConfig)
+        let xdsContext = try Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext(unpackingAny: try Self.untapped(xdsCluster.transportSocketMatches[0].transportSocket))
         #expect(xdsContext.commonTlsContext.tlsCertificateSdsSecretConfigs.first?.sdsConfig.apiConfigSource.grpcServices.first?.envoyGrpc.clusterName
             == "envoy-control-xds", "xds-mode Envoys fetch secrets from the SDS service")
     }

@@ -24,7 +24,7 @@ enum EnvoyTypeRegistry {
         Envoy_Extensions_Retry_Host_OmitHostMetadata_V3_OmitHostMetadataConfig.self,
         Envoy_Extensions_Filters_Http_Lua_V3_Lua.self, Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtAuthentication.self,
         Envoy_Extensions_Filters_Http_LocalRatelimit_V3_LocalRateLimit.self,
-        Envoy_Extensions_Filters_Listener_TlsInspector_V3_TlsInspector.self,
+        Envoy_Extensions_Filters_Listener_TlsInspector_V3_TlsInspector.self, Envoy_Extensions_TransportSockets_Tap_V3_Tap.self,
     ]
 
     private static let registered: Bool = {

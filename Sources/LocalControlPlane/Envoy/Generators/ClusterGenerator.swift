@@ -38,7 +38,8 @@ enum ClusterGenerator {
         }
         if let certificate {
             cluster.transportSocketMatches = MutualTLSGenerator.transportSocketMatches(
-                service: name, secrets: MutualTLSGenerator.SecretSource(certificate, mode: mode, properties), properties.incomingPermissions.tlsAuthentication)
+                service: name, secrets: MutualTLSGenerator.SecretSource(certificate, mode: mode, properties), properties.incomingPermissions.tlsAuthentication,
+                tap: properties.tcpDumpsEnabled)
         }
         return cluster
     }
@@ -151,6 +152,7 @@ enum ClusterGenerator {
             tls.commonTlsContext.validationContext.matchTypedSubjectAltNames = [san]
             cluster.transportSocket.name = "envoy.transport_sockets.tls"
             cluster.transportSocket.typedConfig = EnvoyValues.typedConfig(tls)
+            cluster.transportSocket = TapGenerator.wrap(cluster.transportSocket, configID: "\(cluster.name)_tap", enabled: properties.tcpDumpsEnabled)
         }
         return cluster
     }

@@ -30,6 +30,7 @@ enum ForwardProxyGenerator {
         tls.commonTlsContext.validationContext.trustedCa.filename = properties.trustedCaFile
         cluster.transportSocket.name = MutualTLSGenerator.tlsSocketName
         cluster.transportSocket.typedConfig = EnvoyValues.typedConfig(tls)
+        cluster.transportSocket = TapGenerator.wrap(cluster.transportSocket, configID: "\(cluster.name)_tap", enabled: properties.tcpDumpsEnabled)
         return cluster
     }
 

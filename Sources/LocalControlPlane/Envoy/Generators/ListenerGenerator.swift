@@ -21,7 +21,7 @@ enum ListenerGenerator {
             tls.filterChainMatch.transportProtocol = "tls"
             tls.transportSocket = MutualTLSGenerator.downstreamSocket(
                 secrets: MutualTLSGenerator.SecretSource(certificate, mode: profile.communicationMode, properties),
-                properties.incomingPermissions.tlsAuthentication)
+                properties.incomingPermissions.tlsAuthentication, tap: properties.tcpDumpsEnabled)
             ingress.listenerFilters = [MutualTLSGenerator.tlsInspector]
             ingress.filterChains = [tls, plaintext]
         }

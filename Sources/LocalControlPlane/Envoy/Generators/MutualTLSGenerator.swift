@@ -40,8 +40,9 @@ enum MutualTLSGenerator {
         }
     }
 
+    /// `tap`: envoy-control's `tcpDumpsEnabled` (config ids `<service>_tap`, `plaintext_<service>_tap`).
     static func transportSocketMatches(
-        service: String, secrets: SecretSource, _ properties: Properties
+        service: String, secrets: SecretSource, _ properties: Properties, tap: Bool = false
     ) -> [Envoy_Config_Cluster_V3_Cluster.TransportSocketMatch] {
         var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
         var san = Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher()
@@ -63,11 +64,13 @@ enum MutualTLSGenerator {
         plaintext.name = "plaintext_match"
         plaintext.transportSocket.name = "envoy.transport_sockets.raw_buffer"
         plaintext.transportSocket.typedConfig = EnvoyValues.typedConfig(Envoy_Extensions_TransportSockets_RawBuffer_V3_RawBuffer())
+        tls.transportSocket = TapGenerator.wrap(tls.transportSocket, configID: "\(service)_tap", enabled: tap)
+        plaintext.transportSocket = TapGenerator.wrap(plaintext.transportSocket, configID: "plaintext_\(service)_tap", enabled: tap)
         return [tls, plaintext]
     }
 
     /// The ingress's TLS socket: the sidecar's certificate, client certificates checked against the trusted CA.
-    static func downstreamSocket(secrets: SecretSource, _ properties: Properties) -> Envoy_Config_Core_V3_TransportSocket {
+    static func downstreamSocket(secrets: SecretSource, _ properties: Properties, tap: Bool = false) -> Envoy_Config_Core_V3_TransportSocket {
         var context = commonContext(secrets, properties)
         context.validationContextSdsSecretConfig = secret(properties.validationContextSecretName, secrets)
         var downstream = Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext()
@@ -76,7 +79,7 @@ enum MutualTLSGenerator {
         var socket = Envoy_Config_Core_V3_TransportSocket()
         socket.name = tlsSocketName
         socket.typedConfig = EnvoyValues.typedConfig(downstream)
-        return socket
+        return TapGenerator.wrap(socket, configID: "downstream_tap", enabled: tap)
     }
 
     static let tlsInspector: Envoy_Config_Listener_V3_ListenerFilter = {

@@ -66,7 +66,7 @@ public enum NodeMetadataParser {
         for key in ["use_transparent_proxy", "enable_lua_script"] {
             if try root.child(key) != nil { unsupported.insert(key) }
         }
-        if try proxySettings?.child("customData") != nil { unsupported.insert("proxy_settings.customData") }
+        // `proxy_settings.customData` is for envoy-control's custom filter factories; no resource depends on it.
         return ParsedNode(profile: profile, unsupported: unsupported)
     }
 }

@@ -11,7 +11,7 @@ extension SnapshotProperties: Decodable {
             "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies", "jwt",
             "trustedCaFile", "clusterOutlierDetection", "compression", "dynamicForwardProxy", "enabledCommunicationModes",
             "edsConnectionTimeout", "staticClusterConnectionTimeout", "requireServiceName", "dynamicListeners",
-            "ignoreTLSUpgradeEnabled",
+            "ignoreTLSUpgradeEnabled", "tcpDumpsEnabled",
         ])
         try keys.set(&incomingPermissions, "incomingPermissions")
         try keys.set(&outgoingPermissions, "outgoingPermissions")
@@ -37,6 +37,7 @@ extension SnapshotProperties: Decodable {
         try keys.set(&requireServiceName, "requireServiceName")
         try keys.set(&ignoreTLSUpgradeEnabled, "ignoreTLSUpgradeEnabled")
         try keys.set(&dynamicListeners, "dynamicListeners")
+        try keys.set(&tcpDumpsEnabled, "tcpDumpsEnabled")
     }
 }
 

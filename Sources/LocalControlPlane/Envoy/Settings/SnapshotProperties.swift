@@ -38,6 +38,8 @@ public struct SnapshotProperties: Hashable, Sendable {
     public var xdsClusterName = "envoy-control-xds"
     /// Non-ADS Envoys fetch EDS and RDS over delta xDS (`DELTA_GRPC`) instead of state of the world.
     public var deltaXdsEnabled = false
+    /// TLS (and secured plaintext) transport sockets wrapped in Envoy's tap socket, recordable through admin `/tap`.
+    public var tcpDumpsEnabled = true
 
     public init() {}
 
