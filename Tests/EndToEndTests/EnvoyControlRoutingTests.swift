@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// envoy-control's routing scenario tests ported with real Envoys from its bootstraps and real traffic:
-/// ServiceTagsTest's tag combinations, RoutingPolicyTest, ServiceTagPreferenceTest (and its fallback-to-any variant),
+/// ServiceTagsTest's tag combinations, ServiceTagsAndCanaryTest, RoutingPolicyTest, ServiceTagPreferenceTest (and its fallback-to-any variant),
 /// LocalReplyMappingTest, InternalRedirectTest, EndpointMetadataMergingTests.
 @Suite("envoy-control routing scenarios: tag combinations, routing policy, tag preference, local replies, redirects", .serialized, .timeLimit(.minutes(3)))
 struct EnvoyControlRoutingTests {
@@ -63,6 +63,30 @@ struct EnvoyControlRoutingTests {
         #expect(try await Self.hits(5, envoy, "service-2", headers: tag("role:secondary,version:v2.0")) == ["secondary": 5])
         #expect(try await Self.hits(5, envoy, "service-2", headers: tag("hardware:c32,role:master")) == ["503": 5], "not an allowed pair")
         #expect(try await Self.hits(5, envoy, "service-2", headers: tag("hardware:c32,role:master,version:v1.5")) == ["503": 5], "no triple")
+    }
+
+    @Test("ServiceTagsAndCanaryTest: a tag with x-canary reaches the tag's canaries, else the tag's instances; an unknown tag stays 503")
+    func tagsAndCanary() async throws {
+        let world = try await World("tags-canary", settings: EnvoyControlCompatibilityTests.settings("""
+              routing: { serviceTags: { enabled: true } }
+            """, loadBalancing: "{ policy: ROUND_ROBIN, canary: { enabled: true } }"))
+        defer { world.stop() }
+        let backends = try ["lorem-regular", "lorem-canary", "ipsum-regular"].map { try Backend(name: $0, directory: world.directory) }
+        defer { backends.forEach { $0.process.stop() } }
+        try world.controlPlane.writeRegistry(Self.registry([
+            ("echo", [(backends[0], ["lorem"]), (backends[1], ["lorem", "canary"]), (backends[2], ["ipsum"])]),
+        ]))
+        let envoy = try EnvoyControlBootstrap(
+            "config_ads", controlPlane: world.controlPlane, localServicePort: world.local.port, directory: world.directory,
+            proxySettings: "      outgoing: { dependencies: [{ service: echo }] }")
+        defer { envoy.stop() }
+        let canary = ("x-canary", "1")
+        #expect(await Self.settled(envoy, headers: [("x-service-tag", "lorem"), canary], on: ["lorem-canary"]))
+        #expect(try await Self.hits(5, envoy, headers: [("x-service-tag", "ipsum"), canary]) == ["ipsum-regular": 5], "no ipsum canary: ipsum")
+        #expect(try await Self.hits(5, envoy, headers: [canary]) == ["lorem-canary": 5])
+        #expect(try await Self.hits(5, envoy, headers: [("x-service-tag", "not-found"), canary]) == ["503": 5])
+        let lorem = try await Self.hits(10, envoy, headers: [("x-service-tag", "lorem")])
+        #expect(Set(lorem.keys) == ["lorem-regular", "lorem-canary"], "without x-canary every lorem instance: \(lorem)")
     }
 
     @Test("RoutingPolicyTest: autoServiceTag narrows to the first preferred tag present, client tags select within it, duplicates are a 400")

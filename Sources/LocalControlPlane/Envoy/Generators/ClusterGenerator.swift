@@ -121,6 +121,14 @@ enum ClusterGenerator {
             selector.fallbackPolicy = .noFallback
             config.subsetSelectors.append(selector)
             if tags.properties.choosesFromPreferences { config.metadataFallbackPolicy = .fallbackList }
+            if traits.hasCanary, let canary = rules.canary {
+                // A tag's canaries, else (envoy-control's KEYS_SUBSET) the tag's instances.
+                var both = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig.LbSubsetSelector()
+                both.keys = [tags.properties.metadataKey, canary.metadataKey]
+                both.fallbackPolicy = .keysSubset
+                both.fallbackKeysSubset = [tags.properties.metadataKey]
+                config.subsetSelectors.append(both)
+            }
         }
         return config
     }

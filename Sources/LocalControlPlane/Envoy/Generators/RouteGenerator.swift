@@ -79,14 +79,19 @@ private struct EgressRouteRules {
                 }
             }
             for tag in routed.traits.tags {
-                host.routes += forwarding(to: service, settings, subset: [tags.metadataKey: tag], when: RouteMatching.exactHeader(tags.header, tag))
+                if routed.traits.hasCanary, let canary = subsets.canary {
+                    host.routes += forwarding(
+                        to: service, settings, subset: [tags.metadataKey: tag, canary.metadataKey: canary.headerValue],
+                        when: [RouteMatching.exactHeader(tags.header, tag), RouteMatching.exactHeader(SubsetRules.canaryHeader, canary.headerValue)])
+                }
+                host.routes += forwarding(to: service, settings, subset: [tags.metadataKey: tag], when: [RouteMatching.exactHeader(tags.header, tag)])
             }
             host.routes += unknownTag(service, settings, header: tags.header, key: tags.metadataKey)
         }
         if routed.traits.hasCanary, let canary = subsets.canary {
             host.routes += forwarding(
                 to: service, settings, subset: [canary.metadataKey: canary.headerValue],
-                when: RouteMatching.exactHeader(SubsetRules.canaryHeader, canary.headerValue))
+                when: [RouteMatching.exactHeader(SubsetRules.canaryHeader, canary.headerValue)])
         }
         host.routes += forwarding(to: service, settings)
         return host
@@ -159,14 +164,14 @@ private struct EgressRouteRules {
         return route
     }
 
-    /// The routes to `cluster` (for requests matching `header`, when given): with a retry policy limited to some
+    /// The routes to `cluster` (for requests matching all `headers`): with a retry policy limited to some
     /// `methods`, a route of those methods that retries, then one that does not (envoy-control's split).
     private func forwarding(
         to cluster: String, _ settings: DependencySettings, subset: [String: String] = [:],
-        when header: Envoy_Config_Route_V3_HeaderMatcher? = nil
+        when headers: [Envoy_Config_Route_V3_HeaderMatcher] = []
     ) -> [Envoy_Config_Route_V3_Route] {
         var route = forward(to: cluster, settings, subset: subset)
-        if let header { route.match.headers = [header] }
+        route.match.headers = headers
         guard let methods = settings.retryPolicy?.methods, route.route.hasRetryPolicy else { return [route] }
         var retrying = route
         retrying.match.headers.append(RouteMatching.methods(methods))
@@ -191,7 +196,7 @@ private struct EgressRouteRules {
         var present = Envoy_Config_Route_V3_HeaderMatcher()
         present.name = header
         present.presentMatch = true
-        return forwarding(to: service, settings, subset: [key: ServiceTagRouting.unroutableTag], when: present).map { route in
+        return forwarding(to: service, settings, subset: [key: ServiceTagRouting.unroutableTag], when: [present]).map { route in
             var route = route
             route.responseHeadersToAdd = [EnvoyValues.header(SubsetRules.tagErrorHeader, "no instance of \(service) has the requested tag")]
             return route
