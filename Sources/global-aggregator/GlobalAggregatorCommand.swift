@@ -9,6 +9,7 @@ struct GlobalAggregatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "global-aggregator",
         abstract: "Poll every DC's local control plane, merge with failover and weights, push remote endpoints back.",
+        version: BuildInfo.description,
         subcommands: [Serve.self, CheckConfig.self], defaultSubcommand: Serve.self)
 }
 
@@ -25,7 +26,7 @@ struct CheckConfig: ParsableCommand {
 
 /// Runs the aggregator. Flags win over `--config`.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the aggregator (the default).")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the aggregator (the default).", version: BuildInfo.description)
 
     @OptionGroup var options: AggregatorOptions
 

@@ -8,6 +8,7 @@ struct LocalControlPlaneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local-control-plane",
         abstract: "Serve one datacenter's Envoys over xDS (ADS), from Consul or a registry file.",
+        version: BuildInfo.description,
         subcommands: [Serve.self, CheckConfig.self], defaultSubcommand: Serve.self)
 }
 
@@ -24,7 +25,7 @@ struct CheckConfig: ParsableCommand {
 
 /// Serves xDS. Flags win over `--config`.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve xDS (the default).")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve xDS (the default).", version: BuildInfo.description)
 
     @OptionGroup var options: LocalControlPlaneOptions
 
