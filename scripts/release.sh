@@ -35,7 +35,7 @@ for product in local-control-plane global-aggregator; do
     cp "$scratch/build/release/$product" "$stage/bin/"
     strip "$stage/bin/$product"
 done
-cp -r deploy/config deploy/systemd "$stage/deploy/"
+cp -r deploy/config deploy/systemd deploy/docker deploy/kubernetes deploy/helm "$stage/deploy/"
 cp README.md docs/OPERATIONS.md "$stage/"
 "$stage/bin/local-control-plane" --version | grep -q "$commit"
 

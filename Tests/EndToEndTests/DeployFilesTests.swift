@@ -18,7 +18,8 @@ struct DeployFilesTests {
 
     @Test("every YAML document and every JSON file parses")
     func parse() throws {
-        let yamlFiles = try Self.files("yaml")
+        // Helm templates are Go templates, rendered and parsed in `helmChart`.
+        let yamlFiles = try Self.files("yaml").filter { !$0.path.contains("/templates/") }
         #expect(yamlFiles.count >= 7)
         for file in yamlFiles {
             let documents = Array(try Yams.load_all(yaml: String(contentsOf: file, encoding: .utf8)))
@@ -35,6 +36,54 @@ struct DeployFilesTests {
             let unit = try String(contentsOf: file, encoding: .utf8)
             #expect(unit.contains("[Service]") && unit.contains("ExecStart=/usr/local/bin/"), "\(file.lastPathComponent)")
         }
+    }
+
+    @Test("the Helm chart renders with its default values and with the aggregator, TLS and an existing Secret; configs inside are accepted")
+    func helmChart() throws {
+        let chart = Self.deploy.appendingPathComponent("helm/federated-control-plane")
+        let defaults = try #require(try Yams.load(yaml: String(contentsOf: chart.appendingPathComponent("values.yaml"), encoding: .utf8)) as? [String: Any])
+        func render(_ values: [String: Any]) throws -> [[String: Any]] {
+            let templates = try FileManager.default.contentsOfDirectory(at: chart.appendingPathComponent("templates"), includingPropertiesForKeys: nil)
+            return try templates.sorted { $0.path < $1.path }.flatMap { file in
+                let text = try ChartTemplate(values: values, releaseName: "dc1").render(String(contentsOf: file, encoding: .utf8))
+                return try Yams.load_all(yaml: text).compactMap { $0 as? [String: Any] }
+            }
+        }
+        let plain = try render(defaults)
+        #expect(plain.map { $0["kind"] as? String } == ["ConfigMap", "StatefulSet", "Service", "Service", "Secret"])
+        var overridden = defaults
+        overridden["aggregator"] = (defaults["aggregator"] as? [String: Any] ?? [:]).merging(["enabled": true]) { $1 }
+        overridden["tokens"] = ["existingSecret": "fcp-tokens"]
+        overridden["tls"] = ["existingSecret": "fcp-tls"]
+        let full = try render(overridden)
+        #expect(full.map { $0["kind"] as? String } == ["ConfigMap", "StatefulSet", "Service", "ConfigMap", "StatefulSet", "Service", "Service"])
+        for object in full {
+            #expect(object["apiVersion"] is String && (object["metadata"] as? [String: Any])?["name"] is String)
+        }
+        let statefulSets = full.filter { $0["kind"] as? String == "StatefulSet" }
+        for set in statefulSets {
+            let spec = try #require((((set["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any]))
+            let container = try #require((spec["containers"] as? [[String: Any]])?.first)
+            #expect(container["image"] as? String == "registry.example.com/federated-control-plane:0.1.0")
+            let volumes = try #require(spec["volumes"] as? [[String: Any]])
+            #expect(volumes.contains { ($0["secret"] as? [String: Any])?["secretName"] as? String == "fcp-tls" })
+            #expect(volumes.contains { ($0["secret"] as? [String: Any])?["secretName"] as? String == "fcp-tokens" })
+        }
+        // The config files the chart writes are accepted by the executables' own loaders.
+        let configs = full.filter { $0["kind"] as? String == "ConfigMap" }.compactMap { $0["data"] as? [String: String] }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in configs.flatMap({ $0 }) { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        var local = try ConfigFile.load(LocalControlPlaneConfig.self, from: directory.appendingPathComponent("local-control-plane.yaml").path)
+        local.pushTokenFile = nil
+        #expect(throws: Never.self) { try local.validated() }
+        let token = directory.appendingPathComponent("push-token")
+        try "token\n".write(to: token, atomically: true, encoding: .utf8)
+        var aggregator = try ConfigFile.load(AggregatorConfig.self, from: directory.appendingPathComponent("global-aggregator.yaml").path)
+        aggregator.pushTokenFile = token.path
+        aggregator.policy = directory.appendingPathComponent("policy.yaml").path
+        #expect(throws: Never.self) { try aggregator.validated() }
+        #expect(throws: ChartTemplate.Unsupported.self) { try ChartTemplate(values: [:], releaseName: "x").render("{{ range .Values.x }}") }
     }
 
     @Test("example configs, policy and registry are accepted (token files aside)")
