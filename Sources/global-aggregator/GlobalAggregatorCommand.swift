@@ -10,7 +10,25 @@ struct GlobalAggregatorCommand: AsyncParsableCommand {
         commandName: "global-aggregator",
         abstract: "Poll every DC's local control plane, merge with failover and weights, push remote endpoints back.",
         version: BuildInfo.description,
-        subcommands: [Serve.self, CheckConfig.self], defaultSubcommand: Serve.self)
+        subcommands: [Serve.self, CheckConfig.self, Explain.self], defaultSubcommand: Serve.self)
+}
+
+/// Asks a running aggregator where an Envoy in one DC sends a service's traffic, and why.
+struct Explain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain", abstract: "Explain the routing decision for a service, seen from one datacenter.")
+
+    @Option(help: "The service an Envoy calls.") var service: String
+    @Option(help: "The datacenter the Envoy runs in.") var datacenter: String
+    @Option(help: "The aggregator's HTTP address.") var url = "http://127.0.0.1:19000"
+
+    func run() async throws {
+        do {
+            print(try await RouteExplainer.explain(aggregator: url, service: service, datacenter: datacenter), terminator: "")
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
 }
 
 /// Checks a `--config` YAML file (and the policy file it names): every problem with its line; exit status 1 if any.

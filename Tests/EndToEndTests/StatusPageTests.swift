@@ -1,9 +1,11 @@
 import Foundation
+import GlobalAggregator
 import Testing
 
 /// The aggregator's status page rendered by a real browser (Debian's headless Chromium): the DOM it builds
-/// shows every DC with its freshness, the services, the replicas' push status and the policy; a screenshot is
-/// taken too (`UPDATE_SCREENSHOT=1` writes it to docs/status-page.png).
+/// shows every DC with its freshness, the replicas' push status and the policy; a search finds a service and its
+/// routing matrix; `global-aggregator explain` prints what `/v1/routes` answers. Screenshots are taken too
+/// (`UPDATE_SCREENSHOT=1` writes docs/status-page.png and docs/status-page-routes.png).
 @Suite("Status page in headless Chromium", .serialized, .timeLimit(.minutes(2)))
 struct StatusPageTests {
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -26,7 +28,7 @@ struct StatusPageTests {
         let profile = world.directory.appendingPathComponent("chromium-profile")
         let dom = try Self.chromium(["--dump-dom", "\(world.aggregator.api)/"], profile: profile)
         for expected in [
-            "region test", "<td>dc1</td>", "<td>dc2</td>", "fresh", "backend (2)", "backend (1)", world.dc1.api, world.dc2.api,
+            "region test", "<td>dc1</td>", "<td>dc2</td>", "fresh", "1 of 1", world.dc1.api, world.dc2.api,
             "staleAfter", "45s", "split dc1: 80, dc2: 20",
         ] {
             #expect(dom.contains(expected), "rendered page shows \(expected)")
@@ -39,6 +41,32 @@ struct StatusPageTests {
         _ = try Self.chromium(["--screenshot=\(screenshot.path)", "--window-size=1280,720", "\(world.aggregator.api)/"], profile: profile)
         let size = (try FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
         #expect(size > 10_000, "a real rendering, not a blank page (\(size) bytes)")
+
+        // The operator's questions: find the service, see where each DC's Envoys send it and why.
+        let found = try Self.chromium(["--dump-dom", "\(world.aggregator.api)/?q=back"], profile: profile)
+        #expect(found.contains("Services matching “back” (1)") && found.contains("href=\"/?service=backend\""), "search finds the service")
+        let matrix = try Self.chromium(["--dump-dom", "\(world.aggregator.api)/?service=backend"], profile: profile)
+        for expected in ["Routing of backend", "services.backend.split: dc1 80, dc2 20", "split: weight 20 (services.backend.split)",
+                         "local, sharing under services.backend.split"] {
+            #expect(matrix.contains(expected), "matrix shows \(expected)")
+        }
+        let matrixShot = ProcessInfo.processInfo.environment["UPDATE_SCREENSHOT"] == "1"
+            ? TestEnvironment.packageRoot.appendingPathComponent("docs/status-page-routes.png")
+            : world.directory.appendingPathComponent("status-page-routes.png")
+        _ = try Self.chromium(["--screenshot=\(matrixShot.path)", "--window-size=1280,720", "\(world.aggregator.api)/?service=backend"], profile: profile)
+
+        // `global-aggregator explain` says in words what /v1/routes answers.
+        let json = try #require(await HTTP.text("\(world.aggregator.api)/v1/routes?service=backend&dc=dc1"))
+        let routes = try JSONDecoder().decode(ServiceRoutes.self, from: Data(json.utf8))
+        let explained = try TestEnvironment.capture(
+            TestEnvironment.executable("global-aggregator"), ["explain", "--service", "backend", "--datacenter", "dc1", "--url", world.aggregator.api])
+        #expect(explained.status == 0)
+        #expect(explained.output == routes.explanation(from: "dc1"), "\(explained.output)")
+        #expect(explained.output.contains("1. dc1: priority 0, weight 80, 1 instance — local"), "\(explained.output)")
+        #expect(explained.output.contains("2. dc2: priority 0, weight 20, 2 instances — split"), "\(explained.output)")
+        let unknown = try TestEnvironment.capture(
+            TestEnvironment.executable("global-aggregator"), ["explain", "--service", "backend", "--datacenter", "dc7", "--url", world.aggregator.api])
+        #expect(unknown.status != 0 && unknown.output.contains("'dc7' is not a datacenter of this region"), "\(unknown.output)")
     }
 
     /// Runs headless Chromium and returns what it printed to stdout.

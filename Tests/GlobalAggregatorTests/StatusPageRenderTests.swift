@@ -24,7 +24,7 @@ struct StatusPageRenderTests {
                 Self.view("dc1"), Self.view("dc2", stale: true), Self.view("dc3", dropped: true), Self.view("dc4", seen: false),
                 Self.view("dc5", held: .init(since: Date(), instancesBefore: 40, instancesAfter: 3)),
             ],
-            policy: FederationPolicy(), storageProblem: "disk full")
+            policy: FederationPolicy(), storageProblem: "disk full", services: ["backend"], query: .init(), routes: nil)
         for expected in ["<td>dc1</td><td><span class=ok>fresh</span>", "<td>dc2</td><td><span class=warn>stale</span>",
                          "<td>dc3</td><td><span class=bad>dropped</span>", "<td>dc4</td><td><span class=bad>never seen</span>",
                          "shrink held (40 → 3 instances", "Storage degraded: disk full"] {
@@ -38,8 +38,60 @@ struct StatusPageRenderTests {
         policy.services["svc"] = .init(split: ["dc1": 1])
         let page = StatusPage.render(
             region: "eu", datacenters: [Self.view("dc1", error: "HTTP 500: <script>alert('x')</script> & more")], policy: policy,
-            storageProblem: "<b>")
+            storageProblem: "<b>", services: [], query: .init(), routes: nil)
         #expect(!page.contains("<script>") && !page.contains("<b>"))
-        #expect(page.contains("HTTP 500: &lt;script&gt;alert('x')&lt;/script&gt; &amp; more"))
+        #expect(page.contains("HTTP 500: &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"))
+    }
+
+    /// Three DCs: payments split 90/10 between dc1 and dc2, failing over to dc3; dc3 stale in `stale` runs.
+    static func routes(service: String = "payments", staleDC3: Bool = false) -> ServiceRoutes {
+        var policy = FederationPolicy()
+        policy.services[service] = .init(split: ["dc1": 90, "dc2": 10], failover: .init(everywhere: ["dc3", "dc2", "dc1"]))
+        let datacenters = ["dc1", "dc2", "dc3"]
+        var snapshots: [String: DatacenterSnapshot] = [:]
+        for (index, datacenter) in datacenters.enumerated() {
+            snapshots[datacenter] = FederationMergerTests.snapshot(datacenter, [service: index + 1], age: staleDC3 && datacenter == "dc3" ? 600 : 0)
+        }
+        let merge = FederationMerger.merge(snapshots, datacenters: datacenters, policy: policy, now: FederationMergerTests.now)
+        return ServiceRoutes(service: service, datacenters: datacenters, instances: ["dc1": 1, "dc2": 2, "dc3": 3], merge: merge, policy: policy)
+    }
+
+    @Test("routes: the merge read back with its rules — split partners share priority 0, the failover list after them, stale DCs last")
+    func serviceRoutes() throws {
+        let routes = Self.routes()
+        let fromDC1 = try #require(routes.sources.first { $0.datacenter == "dc1" })
+        #expect(fromDC1.destinations.map(\.datacenter) == ["dc1", "dc2", "dc3"])
+        #expect(fromDC1.destinations.map(\.priority) == [0, 0, 1])
+        #expect(fromDC1.destinations.map(\.weight) == [90, 10, nil])
+        #expect(fromDC1.destinations.map(\.reason) == ["local, sharing under services.payments.split", "split: weight 10 (services.payments.split)",
+                                                       "failover #1 (services.payments.failover)"])
+        let fromDC3 = try #require(routes.sources.first { $0.datacenter == "dc3" })
+        #expect(fromDC3.destinations.map(\.datacenter) == ["dc3", "dc1", "dc2"], "dc3 is not in the split: local first, then the split DCs")
+        #expect(fromDC3.destinations.map(\.priority) == [0, 1, 1])
+        let text = routes.explanation(from: "dc1")
+        #expect(text.contains("1. dc1: priority 0, weight 90, 1 instance — local, sharing under services.payments.split"))
+        #expect(text.contains("3. dc3: priority 1, 3 instances — failover #1 (services.payments.failover)"))
+        #expect(text.contains("services.payments.failover: dc3 → dc2 → dc1"))
+        #expect(routes.explanation(from: "dc9").contains("dc9 is not a datacenter of this region"))
+
+        let stale = try #require(Self.routes(staleDC3: true).sources.first { $0.datacenter == "dc1" })
+        #expect(stale.destinations.last?.stale == true && stale.destinations.last?.reason.hasPrefix("stale") == true)
+    }
+
+    @Test("service pages: search paginates, the matrix marks local and stale cells, hostile names and tags stay text")
+    func servicePages() {
+        let names = (1...120).map { "svc-\($0)" } + ["<img src=x onerror=alert(1)>"]
+        let list = StatusPage.render(
+            region: "eu", datacenters: [Self.view("dc1")], policy: FederationPolicy(), storageProblem: nil, services: names,
+            query: .init(search: "svc-", page: 2), routes: nil)
+        #expect(list.contains("Services matching “svc-” (120)") && list.contains("page 2 of 3") && list.contains(">svc-51<")
+                && !list.contains(">svc-50<") && !list.contains(">svc-101<"))
+        let hostile = "<img src=x onerror=alert(1)>"
+        let matrix = StatusPage.render(
+            region: "eu", datacenters: [Self.view("dc1")], policy: FederationPolicy(), storageProblem: nil, services: [hostile],
+            query: .init(service: hostile), routes: Self.routes(service: hostile, staleDC3: true))
+        #expect(!matrix.contains("<img") && matrix.contains("Routing of &lt;img src=x onerror=alert(1)&gt;"))
+        #expect(matrix.contains("class=\"cell local\"") && matrix.contains("class=\"cell stale\""))
+        #expect(matrix.contains("href=\"/v1/routes?service=%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E\""))
     }
 }

@@ -215,6 +215,20 @@ public actor AggregatorCore {
         }
     }
 
+    /// Where each DC's Envoys send `service`'s traffic, and why.
+    public func routes(for service: String) -> ServiceRoutes {
+        var instances: [String: Int] = [:]
+        for (datacenter, snapshot) in states.current {
+            if let found = snapshot.state.services.first(where: { $0.name == service }) { instances[datacenter] = found.instances.count }
+        }
+        return ServiceRoutes(service: service, datacenters: datacenters.keys.sorted(), instances: instances, merge: plan.merge, policy: policy)
+    }
+
+    /// Every service any DC offers, sorted.
+    public var serviceNames: [String] {
+        Set(states.current.values.flatMap { $0.state.services.map(\.name) }).sorted()
+    }
+
     public var mergeResult: MergeResult { plan.merge }
     public var currentPolicy: FederationPolicy { policy }
     public var storageProblem: String? {
