@@ -104,6 +104,7 @@ def main():
     parser.add_argument("--changes", type=int, default=40)
     parser.add_argument("--work", default=os.path.join(ROOT, "run", "federation-scale"))
     parser.add_argument("--json", required=True)
+    parser.add_argument("--bin", default=BIN, help="directory of the release executables (default .build/release)")
     args = parser.parse_args()
     args.work = os.path.abspath(args.work)
     os.makedirs(args.work, exist_ok=True)
@@ -129,7 +130,7 @@ def main():
             write_atomically(path, registries[name])
             http_port, xds_port = free_port(), free_port()
             start(f"cp-{name}", [
-                os.path.join(BIN, "local-control-plane"), "--datacenter", name, "--registry-file", path,
+                os.path.join(args.bin, "local-control-plane"), "--datacenter", name, "--registry-file", path,
                 "--xds-port", str(xds_port), "--http-port", str(http_port), "--push-token-file", token,
                 "--remote-state-file", os.path.join(args.work, f"remote-{name}.json"), "--log-level", "warning"])
             planes.append((name, f"http://127.0.0.1:{http_port}", path))
@@ -142,7 +143,7 @@ def main():
         aggregator_api = f"http://127.0.0.1:{aggregator_port}"
         datacenters = [arg for name, api, _ in planes for arg in ("--datacenter", f"{name}={api}")]
         aggregator = start("aggregator", [
-            os.path.join(BIN, "global-aggregator"), "--region", "scale", *datacenters, "--push-token-file", token,
+            os.path.join(args.bin, "global-aggregator"), "--region", "scale", *datacenters, "--push-token-file", token,
             "--database", os.path.join(args.work, "aggregator.sqlite"), "--http-port", str(aggregator_port),
             "--log-level", "warning"])
         started = time.time()
@@ -189,8 +190,10 @@ def main():
             poll_bytes.append(len(body))
             print(f"change {change} in {name}: max {max(latencies[-len(others):]) if latencies else 0:.3f} s, "
                   f"{push_bytes[-1] / 1024:.1f} KB pushed per destination", flush=True)
+        pages = status_pages(aggregator_api)
         rss, peak = rss_megabytes(aggregator.pid)
         report = {
+            "statusPages": pages,
             "datacenters": args.dcs, "services": args.services, "instances": args.instances, "changes": args.changes,
             "firstConvergenceSeconds": first_convergence,
             "propagationP50Seconds": percentile(latencies, 0.5), "propagationP99Seconds": percentile(latencies, 0.99),
@@ -212,6 +215,22 @@ def main():
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def status_pages(api):
+    """The operator's pages at this scale: render time (median of 5, server and transfer on loopback) and size."""
+    measured = {}
+    for name, path in [("overview", "/"), ("search", "/?q=svc-01"), ("matrix", "/?service=svc-0001"),
+                       ("routesJSON", "/v1/routes?service=svc-0001")]:
+        times, size = [], 0
+        for _ in range(5):
+            started = time.monotonic()
+            body, _ = http(api + path)
+            times.append(time.monotonic() - started)
+            size = len(body)
+        measured[name] = {"path": path, "medianSeconds": sorted(times)[2], "bytes": size}
+        print(f"status page {path}: {sorted(times)[2] * 1000:.1f} ms, {size / 1024:.1f} KB", flush=True)
+    return measured
 
 
 def ready(api):

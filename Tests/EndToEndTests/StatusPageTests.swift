@@ -55,6 +55,14 @@ struct StatusPageTests {
             : world.directory.appendingPathComponent("status-page-routes.png")
         _ = try Self.chromium(["--screenshot=\(matrixShot.path)", "--window-size=1280,720", "\(world.aggregator.api)/?service=backend"], profile: profile)
 
+        // A control plane's own view: its Envoys, and what one of them received, with each locality's DC and priority.
+        let envoys = try Self.chromium(["--dump-dom", "\(world.dc1.api)/debug/envoys.html"], profile: profile)
+        #expect(envoys.contains("href=\"/debug/envoy?node=client-dc1\"") && envoys.contains("1 of 1 streams"), "Envoy listed")
+        let received = try Self.chromium(["--dump-dom", "\(world.dc1.api)/debug/envoy?node=client-dc1"], profile: profile)
+        #expect(received.contains("<td>backend</td><td class=\"ok\">dc1 (local)</td><td>0</td><td>80</td><td>1</td>")
+                || received.contains("<td>backend</td><td class=ok>dc1 (local)</td><td>0</td><td>80</td><td>1</td>"), "local locality")
+        #expect(received.contains("dc2</td><td>0</td><td>20</td><td>2</td>"), "dc2 at priority 0, weight 20, 2 endpoints")
+
         // `global-aggregator explain` says in words what /v1/routes answers.
         let json = try #require(await HTTP.text("\(world.aggregator.api)/v1/routes?service=backend&dc=dc1"))
         let routes = try JSONDecoder().decode(ServiceRoutes.self, from: Data(json.utf8))

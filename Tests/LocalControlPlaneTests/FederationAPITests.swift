@@ -25,7 +25,8 @@ struct FederationAPITests {
             api = ControlPlaneAPI(
                 cache: cache, streams: StreamRegistry(), registryStatus: status, metrics: nil,
                 federation: FederationAPI(
-                    publisher: publisher, remoteState: remote, registryStatus: status, pushToken: token, stateToken: stateToken))
+                    publisher: publisher, remoteState: remote, registryStatus: status, pushToken: token, stateToken: stateToken),
+                datacenter: "dc1")
         }
 
         /// The registry source's first full sync.

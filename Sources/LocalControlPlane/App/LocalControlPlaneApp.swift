@@ -54,7 +54,8 @@ public struct LocalControlPlaneApp {
             cache: cache, streams: streams, registryStatus: registryStatus, metrics: metrics,
             federation: FederationAPI(
                 publisher: publisher, remoteState: remoteState, registryStatus: registryStatus, pushToken: config.pushToken,
-                stateToken: config.stateToken))
+                stateToken: config.stateToken),
+            datacenter: config.datacenter)
         if config.pushToken == nil {
             logger.warning("no --push-token-file: PUT /v1/remote-state is refused, this DC gets no cross-DC endpoints")
         }

@@ -83,7 +83,11 @@ public final class StreamRegistry: Sendable {
 
     /// The profile of a connected Envoy, to show what its group receives.
     public func profile(ofNode nodeId: String) -> ProxyProfile? {
-        state.withLock { $0.entries.values.first { $0.nodeId == nodeId }?.profile }
+        entry(ofNode: nodeId)?.profile
+    }
+
+    public func entry(ofNode nodeId: String) -> Entry? {
+        state.withLock { $0.entries.values.first { $0.nodeId == nodeId } }
     }
 
     public var all: [Entry] { state.withLock { $0.entries.values.sorted { $0.streamId < $1.streamId } } }
