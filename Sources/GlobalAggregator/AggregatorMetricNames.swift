@@ -7,6 +7,8 @@ public enum AggregatorMetricNames {
     public static let pushErrors = "aggregator_push_errors_total"
     /// Compressed push bodies sent, per destination DC.
     public static let pushBytes = "aggregator_push_bytes_total"
+    /// From the merge that made a DC's content a new version to a replica of that DC holding it, per push.
+    public static let propagationSeconds = "aggregator_propagation_seconds"
     public static let stale = "aggregator_datacenter_stale"
     public static let storeWriteSeconds = "aggregator_store_write_seconds"
     public static let storeErrors = "aggregator_store_errors_total"

@@ -34,6 +34,7 @@ struct StatusPageTests {
             #expect(dom.contains(expected), "rendered page shows \(expected)")
         }
         #expect(!dom.contains("never seen") && !dom.contains("Storage degraded"))
+        #expect(dom.contains("<svg") && dom.contains("merge → replica holds it: p50"), "the push history chart")
 
         let screenshot = ProcessInfo.processInfo.environment["UPDATE_SCREENSHOT"] == "1"
             ? TestEnvironment.packageRoot.appendingPathComponent("docs/status-page.png")

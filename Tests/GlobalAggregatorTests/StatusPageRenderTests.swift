@@ -78,6 +78,24 @@ struct StatusPageRenderTests {
         #expect(stale.destinations.last?.stale == true && stale.destinations.last?.reason.hasPrefix("stale") == true)
     }
 
+    @Test("push history: latency from the merge that made the version to the push; failures kept; at most 200; drawn as SVG")
+    func pushHistory() {
+        var history = PushHistory()
+        let start = Date(timeIntervalSince1970: 1_000)
+        history.planned(["dc1": "v1", "dc2": "w1"], at: start)
+        #expect(history.pushed("v1", to: "dc1", replica: "a", at: start.addingTimeInterval(0.25)) == 0.25)
+        history.planned(["dc1": "v1", "dc2": "w2"], at: start.addingTimeInterval(1))
+        #expect(history.pushed("v1", to: "dc1", replica: "b", at: start.addingTimeInterval(2)) == 2, "dc1's clock did not restart")
+        #expect(history.pushed("w1", to: "dc2", replica: "c", at: start.addingTimeInterval(2)) == nil, "an outdated version")
+        history.failed(to: "dc2", replica: "<c>", error: "HTTP 500 <x>", at: start.addingTimeInterval(3))
+        let svg = PushHistoryChart.render(history.entries)
+        #expect(svg.hasPrefix("<svg") && svg.contains("4 pushes · slowest 2.000 s · 1 failed"))
+        #expect(svg.components(separatedBy: "fill=\"#3b6fb6\"").count == 3 && svg.contains("fill=\"#b3261e\""))
+        #expect(!svg.contains("<x>") && svg.contains("&lt;c&gt;"))
+        for second in 0..<300 { history.failed(to: "dc1", replica: "a", error: "down", at: start.addingTimeInterval(Double(second))) }
+        #expect(history.entries.count == PushHistory.capacity)
+    }
+
     @Test("service pages: search paginates, the matrix marks local and stale cells, hostile names and tags stay text")
     func servicePages() {
         let names = (1...120).map { "svc-\($0)" } + ["<img src=x onerror=alert(1)>"]

@@ -16,6 +16,7 @@ public actor AggregatorCore {
     private var board: ReplicaBoard
     private var merger = FederationMerger()
     private var plan: PushPlan
+    private var history = PushHistory()
     private let changeSignal = ChangeSignal()
     private let persistence: StatePersistence
     private let startedAt = Date()
@@ -137,6 +138,7 @@ public actor AggregatorCore {
         plan = PushPlan(
             generatedBy: plan.generatedBy, generation: generation, merge: result,
             sources: states.current.mapValues(\.state.sourceIndex), datacenters: plan.datacenters)
+        history.planned(result.versions, at: Date())
         for datacenter in datacenters.keys {
             let labels = [(AggregatorMetricNames.datacenterLabel, datacenter)]
             Gauge(label: AggregatorMetricNames.stale, dimensions: labels).record(result.stale.contains(datacenter) ? 1 : 0)
@@ -158,12 +160,21 @@ public actor AggregatorCore {
     public func replicaStatus(_ datacenter: String, _ url: String) -> ReplicaBoard.Status? { board[datacenter, url] }
 
     public func pushed(_ version: String, to datacenter: String, url: String, bootId: String?) {
-        board.pushed(version, to: datacenter, url, bootId: bootId, at: Date())
+        let now = Date()
+        board.pushed(version, to: datacenter, url, bootId: bootId, at: now)
+        if let latency = history.pushed(version, to: datacenter, replica: url, at: now) {
+            Metrics.Timer(label: AggregatorMetricNames.propagationSeconds, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
+                .recordSeconds(latency)
+        }
     }
 
     public func pushFailed(to datacenter: String, url: String, error: String) {
         board.pushFailed(to: datacenter, url, error: error, at: Date())
+        history.failed(to: datacenter, replica: url, error: error, at: Date())
     }
+
+    /// The last pushes, oldest first (the status page's chart).
+    public var pushHistory: [PushHistory.Entry] { history.entries }
 
     /// A control plane has applied a newer generation from this aggregator's id (e.g. its database was restored
     /// from an old backup): move past it, and persist that.

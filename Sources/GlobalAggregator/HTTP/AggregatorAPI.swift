@@ -34,7 +34,8 @@ struct AggregatorAPI: Sendable {
             if let service = query.service { routes = await core.routes(for: service) }
             let page = StatusPage.render(
                 region: region, datacenters: await core.datacenterViews(), policy: await core.currentPolicy,
-                storageProblem: await core.storageProblem, services: await core.serviceNames, query: query, routes: routes)
+                storageProblem: await core.storageProblem, services: await core.serviceNames, query: query, routes: routes,
+                history: await core.pushHistory)
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
         }
         return router

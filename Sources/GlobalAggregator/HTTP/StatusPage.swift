@@ -16,7 +16,7 @@ enum StatusPage {
 
     static func render(
         region: String, datacenters: [AggregatorCore.DatacenterView], policy: FederationPolicy, storageProblem: String?,
-        services: [String], query: Query, routes: ServiceRoutes?
+        services: [String], query: Query, routes: ServiceRoutes?, history: [PushHistory.Entry] = []
     ) -> String {
         var html = head(region, refresh: query.service == nil && query.search.isEmpty)
         if let storageProblem { html += "<p class=bad>Storage degraded: \(escape(storageProblem))</p>" }
@@ -26,7 +26,8 @@ enum StatusPage {
         } else if !query.search.isEmpty {
             html += serviceList(services, query)
         }
-        html += overview(datacenters) + replicas(datacenters) + policySection(policy)
+        html += overview(datacenters) + "<h2>Push history</h2>" + PushHistoryChart.render(history)
+            + replicas(datacenters) + policySection(policy)
         return html + "</body></html>\n"
     }
 
