@@ -41,7 +41,9 @@ trap cleanup EXIT
 inside() { chroot "$rootfs" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/tmp "$@"; }
 
 echo "== libraries"
-ldd "$rootfs/opt/release/bin/local-control-plane" | sed 's/^/  /'
+for binary in local-control-plane global-aggregator; do
+    echo "$binary:" && ldd "$rootfs/opt/release/bin/$binary" | sed 's/^/  /'
+done
 echo "== --version"
 inside /opt/release/bin/local-control-plane --version
 inside /opt/release/bin/global-aggregator --version
@@ -61,12 +63,14 @@ ready() {  # waits up to 20 s for http://127.0.0.1:$1/ready to answer 200
 echo "== serve"
 mkdir -p "$rootfs/tmp/serve"
 cp deploy/config/services.yaml "$rootfs/tmp/serve/services.yaml"
+echo "check-release-token" > "$rootfs/tmp/serve/push-token"
 inside /opt/release/bin/local-control-plane serve --datacenter dc1 --registry-file /tmp/serve/services.yaml \
-    --xds-port 18000 --http-port 18080 --remote-state-file /tmp/serve/remote-state.json > "$rootfs/tmp/serve/local.log" 2>&1 &
+    --xds-port 18000 --http-port 18080 --remote-state-file /tmp/serve/remote-state.json --push-token-file /tmp/serve/push-token \
+    > "$rootfs/tmp/serve/local.log" 2>&1 &
 ready 18080 || { cat "$rootfs/tmp/serve/local.log"; exit 1; }
 echo "local-control-plane: /ready 200"
 inside /opt/release/bin/global-aggregator serve --region check --datacenter dc1=http://127.0.0.1:18080 --http-port 18090 \
-    --database /tmp/serve/aggregator.sqlite > "$rootfs/tmp/serve/aggregator.log" 2>&1 &
+    --database /tmp/serve/aggregator.sqlite --push-token-file /tmp/serve/push-token > "$rootfs/tmp/serve/aggregator.log" 2>&1 &
 ready 18090 || { cat "$rootfs/tmp/serve/aggregator.log"; exit 1; }
 echo "global-aggregator: /ready 200"
 echo "== systemd install, upgrade, rollback (below a scratch root)"

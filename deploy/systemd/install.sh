@@ -22,7 +22,7 @@ if [ "${1:-}" = "--rollback" ]; then
     switch_to "$target"
 else
     tarball="${1:?usage: install.sh TARBALL | --rollback}"
-    release="$(tar -tzf "$tarball" | head -1 | cut -d/ -f1)"
+    release="$(tar -tzf "$tarball" | awk -F/ 'NR == 1 { print $1 }')"
     mkdir -p "$base"
     tar -xzf "$tarball" -C "$base"
     switch_to "$base/$release"
