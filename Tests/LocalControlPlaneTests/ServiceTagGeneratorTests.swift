@@ -123,6 +123,14 @@ struct ServiceTagGeneratorTests {
         #expect(ServiceTagPreferenceGenerator.quoted("a\"b\\c\n\u{1}9") == #""a\"b\\c\n\0019""#)
     }
 
+    @Test("a split's locality weights survive the subset load balancer every tag-routing cluster has (80/20 stays 80/20)")
+    func subsetsKeepLocalityWeights() {
+        let rules = SubsetRules(Self.settings, tagFilter: TagFilter())
+        let split = ClusterGenerator.serviceCluster("echo", properties: Self.settings, localityWeighted: true, subsets: rules)
+        #expect(split.hasLbSubsetConfig && split.lbSubsetConfig.localityWeightAware && split.commonLbConfig.localityConfigSpecifier != nil)
+        #expect(!ClusterGenerator.serviceCluster("echo", properties: Self.settings, subsets: rules).lbSubsetConfig.localityWeightAware)
+    }
+
     @Test("local reply mapper: LocalReplyMappingTest's matchers in order on every connection manager, then the common JSON format")
     func localReplyMapper() throws {
         let properties = try YAMLDecoder().decode(SnapshotProperties.self, from: #"""

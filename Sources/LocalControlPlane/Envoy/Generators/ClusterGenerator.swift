@@ -29,7 +29,7 @@ enum ClusterGenerator {
             cluster.commonLbConfig.localityWeightedLbConfig = .init()
         }
         if let subsets, traits.usesSubsets || subsets.tags != nil {
-            cluster.lbSubsetConfig = self.subsets(traits, subsets)
+            cluster.lbSubsetConfig = self.subsets(traits, subsets, localityWeighted: localityWeighted)
         }
         if properties.clusterOutlierDetection.enabled {
             cluster.outlierDetection = outlierDetection(properties.clusterOutlierDetection)
@@ -105,8 +105,13 @@ enum ClusterGenerator {
 
     /// Canary and tag subsets. A request for a tag no instance has gets no fallback (Envoy's own 503, no healthy
     /// upstream); a canary request with no canary instance, and every other request, may use any endpoint.
-    private static func subsets(_ traits: RoutingTraits, _ rules: SubsetRules) -> Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig {
+    /// Under a cross-DC split the subsets must keep the localities' weights (Envoy's subset load balancer ignores them
+    /// unless told), or a 80/20 split becomes an even one.
+    private static func subsets(
+        _ traits: RoutingTraits, _ rules: SubsetRules, localityWeighted: Bool
+    ) -> Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig {
         var config = Envoy_Config_Cluster_V3_Cluster.LbSubsetConfig()
+        config.localityWeightAware = localityWeighted
         config.fallbackPolicy = .anyEndpoint
         config.listAsAny = true
         if traits.hasCanary, let canary = rules.canary {
