@@ -33,7 +33,8 @@ rm -rf "$rootfs/opt/release" && mkdir -p "$rootfs/opt/release"
 tar -xzf "$tarball" -C "$rootfs/opt/release" --strip-components 1
 mount --bind /proc "$rootfs/proc"
 cleanup() {
-    for pid in $(jobs -p); do kill "$pid" 2> /dev/null || true; done
+    # The serves run below chroot in background subshells: stop them by their path inside the root.
+    pkill -f '^/opt/release/bin/' 2> /dev/null || true
     wait 2> /dev/null || true
     umount "$rootfs/proc" 2> /dev/null || true
 }
