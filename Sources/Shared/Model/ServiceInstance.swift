@@ -33,10 +33,14 @@ extension ServiceInstance {
     /// envoy-control's `InstanceMerger`: instances of one service at the same address and port are one endpoint,
     /// with the ids joined, the tags of all, the weights summed (Envoy keeps one host per address).
     public static func mergingSameAddress(_ instances: [ServiceInstance]) -> [ServiceInstance] {
+        struct Address: Hashable {
+            let host: String
+            let port: Int
+        }
         var merged: [ServiceInstance] = []
-        var index: [String: Int] = [:]
+        var index: [Address: Int] = [:]
         for instance in instances {
-            let key = "\(instance.address):\(instance.port)"
+            let key = Address(host: instance.address, port: instance.port)
             guard let position = index[key] else {
                 index[key] = merged.count
                 merged.append(instance)

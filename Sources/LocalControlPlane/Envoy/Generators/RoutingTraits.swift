@@ -42,7 +42,7 @@ struct RoutingTraits: Hashable, Sendable {
 /// are never routable, they have their own meaning).
 public struct TagFilter: Hashable, Sendable {
     public let pattern: String?
-    private let regex: NSRegularExpression?
+    private let regex: WholeTagRegex?
 
     /// Every tag is routable.
     public init() {
@@ -53,7 +53,8 @@ public struct TagFilter: Hashable, Sendable {
     /// Only tags that match `pattern` entirely are routable.
     public init(pattern: String) throws {
         self.pattern = pattern
-        regex = try NSRegularExpression(pattern: "^(?:\(pattern))$")
+        _ = try NSRegularExpression(pattern: pattern)  // refused here, with the reason
+        regex = WholeTagRegex(pattern)
     }
 
     public static func == (lhs: TagFilter, rhs: TagFilter) -> Bool { lhs.pattern == rhs.pattern }
@@ -62,8 +63,7 @@ public struct TagFilter: Hashable, Sendable {
     func routableTags(of instance: ServiceInstance) -> [String] {
         instance.tags.filter { tag in
             guard tag != SubsetRules.canaryTag, !tag.hasPrefix(ServiceInstance.weightTagPrefix) else { return false }
-            guard let regex else { return true }
-            return regex.firstMatch(in: tag, range: NSRange(tag.startIndex..., in: tag)) != nil
+            return regex?.matches(tag) ?? true
         }
     }
 }

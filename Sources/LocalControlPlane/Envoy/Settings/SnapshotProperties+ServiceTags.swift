@@ -55,14 +55,6 @@ extension SnapshotProperties {
         public enum Kind: String, CaseIterable, Sendable { case prefix = "PREFIX", exact = "EXACT", regex = "REGEX" }
         public var type = Kind.prefix
         public var value = ""
-
-        func matches(_ tag: String) -> Bool {
-            switch type {
-            case .prefix: tag.hasPrefix(value)
-            case .exact: tag == value
-            case .regex: tag.range(of: "^(?:\(value))$", options: .regularExpression) != nil
-            }
-        }
     }
 
     /// Two or three tag patterns (whole-tag regexes) a request may select together on `serviceName`, as `a,b`.
