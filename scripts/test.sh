@@ -25,4 +25,12 @@ trap cleanup EXIT
 
 # Serial: end-to-end suites start real Envoys and measure latencies; run side by side on 2 cores they
 # starve each other. Unit suites take about a second either way.
-swift test --skip-build --no-parallel
+# CI keeps only the tail of the output, so the failures (if any) are printed again at the end.
+log="$TMPDIR/swift-test.log"
+status=0
+swift test --skip-build --no-parallel 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "---- failures ----"
+  grep -a -E '✘|recorded an issue|Fatal error|error:' "$log" | head -60 || true
+fi
+exit "$status"

@@ -1,3 +1,5 @@
+import Shared
+
 /// Every metric the global aggregator exports (documented in docs/METRICS.md).
 public enum AggregatorMetricNames {
     public static let polls = "aggregator_polls_total"
@@ -18,5 +20,5 @@ public enum AggregatorMetricNames {
     /// 1 while a DC's sharp shrink waits for confirmation.
     public static let shrinkHeld = "aggregator_datacenter_shrink_held"
     /// Label names.
-    public static let datacenterLabel = "dc"
+    public static let datacenterLabel = LogKey.datacenter
 }

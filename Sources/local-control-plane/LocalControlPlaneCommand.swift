@@ -36,7 +36,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        LoggingBootstrap.bootstrap(format: valid.logFormat, level: valid.logLevel, metadata: ["dc": "\(valid.datacenter)"])
+        LoggingBootstrap.bootstrap(format: valid.logFormat, level: valid.logLevel, metadata: [LogKey.datacenter: "\(valid.datacenter)"])
         try await LocalControlPlaneApp(config: valid, metrics: .bootstrap()).run()
     }
 }

@@ -73,7 +73,7 @@ public actor AggregatorCore {
             remerge(now: receivedAt)
         case .held(let hold):
             logger.warning("datacenter shrank sharply; holding its new state for confirmation", metadata: [
-                "dc": "\(state.datacenter)", "instancesBefore": "\(hold.instancesBefore)", "instancesAfter": "\(hold.instancesAfter)",
+                LogKey.datacenter: "\(state.datacenter)", "instancesBefore": "\(hold.instancesBefore)", "instancesAfter": "\(hold.instancesAfter)",
                 "heldSince": "\(hold.since)",
             ])
             changeSignal.notify()
@@ -104,7 +104,7 @@ public actor AggregatorCore {
     /// Time alone changes things: DCs turn stale, held shrinks are confirmed, a broken disk may work again.
     public func tick(now: Date = Date()) async {
         for datacenter in states.confirmHolds(at: now, shrinkGuard: policy.shrinkGuard) {
-            logger.notice("sharp shrink confirmed; applying the datacenter's new state", metadata: ["dc": "\(datacenter)"])
+            logger.notice("sharp shrink confirmed; applying the datacenter's new state", metadata: [LogKey.datacenter: "\(datacenter)"])
             Gauge(label: AggregatorMetricNames.shrinkHeld, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)]).record(0)
         }
         remerge(now: now)
@@ -128,7 +128,7 @@ public actor AggregatorCore {
     private func remerge(now: Date) {
         let result = merger.merge(states.current, datacenters: Array(datacenters.keys), policy: policy, now: now)
         for datacenter in result.stale.subtracting(plan.merge.stale) {
-            logger.warning("datacenter is stale; demoted below fresh ones, its endpoints kept", metadata: ["dc": "\(datacenter)"])
+            logger.warning("datacenter is stale; demoted below fresh ones, its endpoints kept", metadata: [LogKey.datacenter: "\(datacenter)"])
         }
         var generation = plan.generation
         if result.versions != plan.merge.versions || generation == 0 {

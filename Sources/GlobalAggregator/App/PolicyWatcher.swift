@@ -17,7 +17,7 @@ struct PolicyWatcher: Service {
     }
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown { await watch() }
+        await cancelWhenGracefulShutdown { await watch() }
     }
 
     private func watch() async {

@@ -10,7 +10,7 @@ struct AggregatorAPI: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        OperationalRoutes.register(on: router, metrics: metrics) { try await readiness() }
+        OperationalRoutes.register(on: router, metrics: metrics) { await readiness() }
         router.get("v1/merged") { _, _ in try await merged() }
         router.get("v1/datacenters") { _, _ in try JSONBody.response(await core.datacenterViews()) }
         router.get("v1/routes") { request, _ in

@@ -32,7 +32,7 @@ struct DatacenterPoller: Service {
 
     func run() async throws {
         // An open long-poll would hold shutdown for up to its wait: cancel it.
-        try? await cancelWhenGracefulShutdown { await poll() }
+        await cancelWhenGracefulShutdown { await poll() }
     }
 
     private func poll() async {
@@ -52,7 +52,7 @@ struct DatacenterPoller: Service {
                 switch answer {
                 case .state(let state):
                     if state.bootId != bootId, bootId != nil {
-                        logger.info("control plane restarted", metadata: ["dc": "\(datacenter)", "url": "\(url)"])
+                        logger.info("control plane restarted", metadata: [LogKey.datacenter: "\(datacenter)", "url": "\(url)"])
                     }
                     await core.accept(state, from: url)
                     index = state.index
@@ -70,7 +70,7 @@ struct DatacenterPoller: Service {
                 errors.increment()
                 await core.pollFailed(datacenter: datacenter, url: url, error: "\(error)")
                 logger.warning("poll failed; keeping the last good state", metadata: [
-                    "dc": "\(datacenter)", "url": "\(url)", "error": "\(error)",
+                    LogKey.datacenter: "\(datacenter)", "url": "\(url)", "error": "\(error)",
                 ])
                 try? await Task.sleep(for: backoff.next())
             }
@@ -117,7 +117,7 @@ struct DatacenterPoller: Service {
         drops.report(admitted.dropped)
         if !admitted.droppedServices.isEmpty {
             logger.warning("services left out of a DC state", metadata: [
-                "dc": "\(datacenter)", "url": "\(url)", "problems": "\(admitted.droppedServices.prefix(5))",
+                LogKey.datacenter: "\(datacenter)", "url": "\(url)", "problems": "\(admitted.droppedServices.prefix(5))",
             ])
         }
         return .state(state)

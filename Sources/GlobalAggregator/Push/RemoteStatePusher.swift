@@ -51,7 +51,7 @@ struct RemoteStatePusher: Service {
         let deltaPushes = Counter(label: AggregatorMetricNames.pushes, dimensions: labels + [("kind", "delta")])
         let sentBytes = Counter(label: AggregatorMetricNames.pushBytes, dimensions: labels)
         var held: Held?
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withThrowingTaskGroup(of: Void.self) { group in
             let (ticks, tick) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
             group.addTask {
                 for await _ in changes { tick.yield() }
@@ -85,7 +85,7 @@ struct RemoteStatePusher: Service {
                 } catch {
                     failures.increment()
                     await core.pushFailed(to: datacenter, url: url, error: "\(error)")
-                    logger.warning("push failed; will retry", metadata: ["dc": "\(datacenter)", "url": "\(url)", "error": "\(error)"])
+                    logger.warning("push failed; will retry", metadata: [LogKey.datacenter: "\(datacenter)", "url": "\(url)", "error": "\(error)"])
                     try? await Task.sleep(for: backoff.next())
                     tick.yield()
                 }
@@ -107,7 +107,7 @@ struct RemoteStatePusher: Service {
         switch response.status.code {
         case 200:
             logger.info("pushed", metadata: [
-                "dc": "\(datacenter)", "url": "\(url)", "version": "\(state.version)", "generation": "\(state.generation)",
+                LogKey.datacenter: "\(datacenter)", "url": "\(url)", "version": "\(state.version)", "generation": "\(state.generation)",
                 "kind": "\(state.base == nil ? "full" : "delta")", "services": "\(state.services.count)", "bytes": "\(body.readableBytes)",
             ])
             return Reply(reply)?.appliedVersion

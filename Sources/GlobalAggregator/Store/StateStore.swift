@@ -85,7 +85,7 @@ public final class StateStore: Sendable {
 
     /// Every stored DC state that still decodes and validates; a bad row is skipped with its reason.
     public func loadAll() async throws -> (snapshots: [String: DatacenterSnapshot], problems: [String]) {
-        let rows = try await storage.withLock { $0.database }.read { db in
+        let rows = try storage.withLock { $0.database }.read { db in
             try Row.fetchAll(db, sql: "SELECT datacenter, body, received_at FROM datacenter_state")
         }
         var snapshots: [String: DatacenterSnapshot] = [:]

@@ -28,7 +28,7 @@ public struct ConsulRegistrySource: Service {
         let state = ConsulCatalogState()
         let slots = WatchSlots(settings.maxConcurrentWatches)
         let metrics = ConsulMetrics()
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await publish(state, metrics) }
                 await watchServiceList(state, slots, metrics) { name, generation in
@@ -84,7 +84,7 @@ public struct ConsulRegistrySource: Service {
         while !Task.isCancelled, await isWanted() {
             guard (try? await pacer.awaitTurn()) != nil else { return }
             let started = ContinuousClock.now
-            await slots.acquire()
+            guard (try? await slots.acquire()) != nil else { return }
             let result: Result<ConsulResponse<Body>, ConsulError>
             do {
                 result = .success(try await read(index.value))

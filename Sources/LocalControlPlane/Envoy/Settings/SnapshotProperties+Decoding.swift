@@ -332,11 +332,11 @@ extension SnapshotProperties.RetryPolicyProperties: Decodable {
                 return RetryHostPredicateName.previousHosts
             }
         }
-        if try keys.container.contains(SettingKey("retryBackOff")) {
+        if keys.container.contains(SettingKey("retryBackOff")) {
             let backOff = try keys.container.superDecoder(forKey: SettingKey("retryBackOff")).settings(known: ["baseInterval"])
             try backOff.setDuration(&retryBackOffBaseInterval, "baseInterval")
         }
-        if try keys.container.contains(SettingKey("rateLimitedRetryBackOff")) {
+        if keys.container.contains(SettingKey("rateLimitedRetryBackOff")) {
             let backOff = try keys.container.superDecoder(forKey: SettingKey("rateLimitedRetryBackOff")).settings(known: ["resetHeaders"])
             let headers = try backOff.container.decodeIfPresent([[String: String]].self, forKey: SettingKey("resetHeaders")) ?? []
             resetHeaders = try headers.map { header in

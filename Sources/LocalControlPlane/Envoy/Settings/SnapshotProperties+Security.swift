@@ -141,7 +141,7 @@ extension SnapshotProperties.SourceIpAuthenticationProperties: Decodable {
     public init(from decoder: any Decoder) throws {
         self.init()
         let keys = try decoder.settings(known: ["ipFromServiceDiscovery", "ipFromRange"])
-        if try keys.container.contains(SettingKey("ipFromServiceDiscovery")) {
+        if keys.container.contains(SettingKey("ipFromServiceDiscovery")) {
             try keys.container.superDecoder(forKey: SettingKey("ipFromServiceDiscovery")).settings(known: ["enabledForIncomingServices"])
                 .set(&enabledForIncomingServices, "enabledForIncomingServices")
         }
