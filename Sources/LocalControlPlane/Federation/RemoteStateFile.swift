@@ -3,8 +3,8 @@ import Shared
 
 /// The `--remote-state-file`: the applied remote state, the newest generation per aggregator and the owner of each
 /// source DC's slice, as one JSON document replaced atomically. Each service's JSON is kept between writes and only
-/// changed services are encoded again: at 20 DCs × 2,000 services × 20 instances the document is ~60 MB, and a
-/// one-instance delta must not cost a full encoding.
+/// services that differ from the last write are encoded again: at 20 DCs × 2,000 services × 20 instances the
+/// document is ~60 MB, and a one-instance change must not cost a full encoding.
 struct RemoteStateFile: Sendable {
     /// What the file holds (absent `owners`: written before slices had owners).
     struct Contents: Codable {
@@ -14,7 +14,8 @@ struct RemoteStateFile: Sendable {
     }
 
     let url: URL
-    private var fragments: [String: Data] = [:]
+    /// Each service as last written, with its JSON.
+    private var fragments: [String: (service: RemoteService, json: Data)] = [:]
 
     init(url: URL) {
         self.url = url
@@ -25,32 +26,21 @@ struct RemoteStateFile: Sendable {
         return try JSONDecoder().decode(Contents.self, from: data)
     }
 
-    /// Writes `contents`, encoding anew only the services named in `changed` (nil: all of them) and those it has not
-    /// encoded yet.
-    mutating func write(_ contents: Contents, changed: Set<String>?) throws {
+    /// Writes `contents`, encoding anew only the services that differ from the last write (all of them the first time).
+    mutating func write(_ contents: Contents) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        var fragments = changed == nil ? [:] : self.fragments.filter { contents.state.services[$0.key] != nil }
-        // Changed services, and any not encoded yet (the first write after a restore).
-        for (name, service) in contents.state.services where fragments[name] == nil || changed?.contains(name) == true {
-            fragments[name] = try encoder.encode(service)
+        var fragments: [String: (service: RemoteService, json: Data)] = [:]
+        for (name, service) in contents.state.services {
+            if let written = self.fragments[name], written.service == service {
+                fragments[name] = written
+            } else {
+                fragments[name] = (service, try encoder.encode(service))
+            }
         }
         var envelope = contents
         envelope.state.services = [:]
-        let frame = try encoder.encode(envelope)
-        // With sorted keys the one empty `"services":{}` is the state's (a JSON string cannot hold an unescaped quote).
-        guard let slot = frame.range(of: Data(#""services":{}"#.utf8)) else { throw CocoaError(.coderInvalidValue) }
-        var document = Data(capacity: frame.count + fragments.values.reduce(0) { $0 + $1.count + 8 + 64 })
-        document.append(frame[..<slot.lowerBound])
-        document.append(contentsOf: #""services":{"#.utf8)
-        for (position, name) in fragments.keys.sorted().enumerated() {
-            if position > 0 { document.append(UInt8(ascii: ",")) }
-            document.append(try encoder.encode(name))
-            document.append(UInt8(ascii: ":"))
-            document.append(fragments[name]!)
-        }
-        document.append(UInt8(ascii: "}"))
-        document.append(frame[slot.upperBound...])
+        let document = try RemoteStateJSON.splice(envelope, services: fragments.mapValues(\.json))
         try document.write(to: url, options: .atomic)
         self.fragments = fragments
     }

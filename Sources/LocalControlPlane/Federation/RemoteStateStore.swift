@@ -64,7 +64,7 @@ public actor RemoteStateStore {
     /// Work in proportion to what changed: a delta is checked, hashed and written for the services it names only.
     public func apply(_ push: RemoteState) async -> Outcome {
         var state = push
-        var changed: Set<String>?  // nil: every service (a whole state)
+        let changed: Set<String>?  // nil: every service (a whole state)
         var newDigests: [String: UInt64]
         if let base = push.base {
             guard base == applied.version, let whole = push.applyingDelta(to: applied.services) else {
@@ -76,6 +76,7 @@ public actor RemoteStateStore {
             for name in push.removed { newDigests[name] = nil }
             for (name, service) in push.services { newDigests[name] = RemoteStateVersion.digest(of: service) }
         } else {
+            changed = nil
             newDigests = state.services.mapValues(RemoteStateVersion.digest(of:))
         }
         let problems = StateValidation.problems(
@@ -90,7 +91,6 @@ public actor RemoteStateStore {
         let composed = RemoteStateComposition.compose(push: state, held: applied, owners: owners)
         if !composed.kept.isEmpty {
             // Slices of another aggregator's fresher push stayed: the held state is not the push.
-            changed = nil
             newDigests = composed.state.services.mapValues(RemoteStateVersion.digest(of:))
         }
         let contentChanged = composed.state.version != applied.version
@@ -100,7 +100,7 @@ public actor RemoteStateStore {
         }
         if var writer = file {
             do {
-                try writer.write(.init(state: composed.state, generations: newGenerations, owners: composed.owners), changed: changed)
+                try writer.write(.init(state: composed.state, generations: newGenerations, owners: composed.owners))
                 file = writer
             } catch {
                 return reject(.storageFailed("cannot write \(writer.url.path): \(error)"), state)

@@ -10,7 +10,7 @@ final class ManagedProcess: @unchecked Sendable {
     init(name: String, executable: String, arguments: [String], directory: URL, environment: [String: String] = [:]) throws {
         self.name = name
         logFile = directory.appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

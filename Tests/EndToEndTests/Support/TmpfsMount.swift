@@ -21,7 +21,7 @@ final class TmpfsMount: Sendable {
 
     /// Fills the filesystem to the last byte.
     func fill() {
-        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: filler.path, contents: nil)
         guard let handle = try? FileHandle(forWritingTo: filler) else { return }
         defer { try? handle.close() }
         let chunk = Data(count: 64 * 1024)
