@@ -22,6 +22,7 @@ public enum MetricNames {
     public static let consulWatches = "consul_watched_services"
     public static let remoteStateApplies = "remote_state_applies_total"
     public static let remoteStateRejects = "remote_state_rejects_total"
+    public static let remoteStatePushRepeats = "remote_state_push_repeats_total"
     public static let stateLongPolls = "state_long_polls_total"
     /// When an aggregator last asked for this DC's state: an old value means no aggregator watches this DC, so the
     /// remote state it holds is frozen (alert on `time() - federation_last_poll_timestamp_seconds`).

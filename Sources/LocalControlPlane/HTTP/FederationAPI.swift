@@ -26,6 +26,7 @@ struct FederationAPI: Sendable {
     /// When set, `GET /v1/state` needs it as a bearer token (the state lists every instance of the DC).
     var stateToken: String? = nil
     private let bodies = StateBodyCache()
+    private let pushes = PushDeduplication()
     private let metrics = FederationMetrics()
 
     /// Created once: a metric handle made per request is a registry lookup per request.
@@ -80,20 +81,30 @@ struct FederationAPI: Sendable {
             metrics.unauthorized.increment()
             return JSONBody.error("missing or wrong bearer token", status: .unauthorized)
         }
-        var body: ByteBuffer
+        let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: Self.maxPushBytes)
         } catch {
             return JSONBody.error("body larger than \(Self.maxPushBytes) bytes", status: .contentTooLarge)
         }
-        if request.headers[.contentEncoding] == "gzip" {
+        let gzip = request.headers[.contentEncoding] == "gzip"
+        let digest = body.withUnsafeReadableBytes(PushDeduplication.digest(of:)) ^ (gzip ? 1 : 0)
+        let answer = await pushes.once(digest) { [self] in await apply(body, gzip: gzip) }
+        return Response(
+            status: .init(code: answer.status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    private func apply(_ received: ByteBuffer, gzip: Bool) async -> PushDeduplication.Answer {
+        var body = received
+        if gzip {
             do {
                 // The same limit after decompression: a small gzip body must not expand without bound.
                 body = try body.decompress(with: .gzip, maxSize: Self.maxDecodedPushBytes)
                 guard body.readableBytes <= Self.maxDecodedPushBytes else { throw CompressNIOError.bufferOverflow }
             } catch {
                 metrics.malformed.increment()
-                return JSONBody.error("gzip body does not decompress within \(Self.maxDecodedPushBytes) bytes: \(error)", status: .badRequest)
+                return .error("gzip body does not decompress within \(Self.maxDecodedPushBytes) bytes: \(error)", status: .badRequest)
             }
         }
         let state: RemoteState
@@ -101,24 +112,39 @@ struct FederationAPI: Sendable {
             state = try StrictJSON.decode(RemoteState.self, from: Data(buffer: body))
         } catch {
             metrics.malformed.increment()
-            return JSONBody.error("invalid remote state: \(error)", status: .badRequest)
+            return .error("invalid remote state: \(error)", status: .badRequest)
         }
         let outcome = await remoteState.apply(state)
         // `appliedVersion` differs from `version` where fresher slices of another aggregator's push were kept.
         let appliedVersion = await remoteState.current.version
         switch outcome {
-        case .applied: return try JSONBody.response(["status": "applied", "version": state.version, "appliedVersion": appliedVersion])
-        case .unchanged: return try JSONBody.response(["status": "unchanged", "version": state.version, "appliedVersion": appliedVersion])
+        case .applied, .unchanged:
+            let unchanged = PushDeduplication.Answer.json(["status": "unchanged", "version": state.version, "appliedVersion": appliedVersion])
+            guard outcome == .applied else { return unchanged }
+            var applied = PushDeduplication.Answer.json(["status": "applied", "version": state.version, "appliedVersion": appliedVersion])
+            applied.repeated = unchanged.body
+            return applied
         case .conflict(let reason, let applied):
             struct Conflict: Encodable { var error: String; var appliedGeneration: UInt64 }
-            return try JSONBody.response(Conflict(error: reason, appliedGeneration: applied), status: .conflict)
-        case .invalid(let problems): return JSONBody.error("invalid remote state: " + problems.joined(separator: "; "), status: .badRequest)
-        case .storageFailed(let reason): return JSONBody.error(reason, status: .internalServerError)
+            return .json(Conflict(error: reason, appliedGeneration: applied), status: .conflict)
+        case .invalid(let problems): return .error("invalid remote state: " + problems.joined(separator: "; "), status: .badRequest)
+        case .storageFailed(let reason): return .error(reason, status: .internalServerError)
         case .baseMismatch(let held):
             struct Mismatch: Encodable { var error: String; var appliedVersion: String }
-            return try JSONBody.response(
+            return .json(
                 Mismatch(error: "base \(state.base ?? "") is not the applied version; send the whole state", appliedVersion: held),
                 status: .preconditionFailed)
         }
+    }
+}
+
+extension PushDeduplication.Answer {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Self {
+        // The answers are plain structs and string dictionaries: they always encode.
+        Self(status: status.code, body: (try? JSONBody.encode(value)) ?? Data("{}".utf8))
+    }
+
+    static func error(_ message: String, status: HTTPResponse.Status) -> Self {
+        json(["error": message], status: status)
     }
 }

@@ -30,7 +30,6 @@ public enum StrictJSON {
 
     /// Checks the document's syntax and the limits above, without building any value.
     public static func check(_ data: Data) throws(Refusal) {
-        guard String(validating: data, as: UTF8.self) != nil else { throw Refusal("body is not valid UTF-8") }
         var scanner = Scanner(bytes: [UInt8](data))
         try scanner.value(depth: 0)
         scanner.skipWhitespace()
@@ -71,14 +70,14 @@ public enum StrictJSON {
         private mutating func object(depth: Int) throws(Refusal) {
             guard depth <= StrictJSON.maxDepth else { throw fail("nested deeper than \(StrictJSON.maxDepth) levels") }
             position += 1
-            var keys = Set<[UInt8]>()
+            var keys = Set<ArraySlice<UInt8>>()  // slices of `bytes`: no copy per key
             skipWhitespace()
             if !atEnd, bytes[position] == UInt8(ascii: "}") { position += 1; return }
             repeat {
                 skipWhitespace()
                 guard !atEnd, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a key") }
                 let keyStart = position
-                let key = try string()
+                let key = bytes[try string()]
                 guard keys.insert(key).inserted else {
                     position = keyStart
                     throw fail("duplicate key \(String(decoding: key.prefix(64), as: UTF8.self).debugDescription)")
@@ -110,16 +109,21 @@ public enum StrictJSON {
             return false
         }
 
-        /// A string token; returns its raw bytes between the quotes (escapes undecoded: keys compare as written).
-        private mutating func string() throws(Refusal) -> [UInt8] {
+        /// A string token; returns where its raw bytes lie between the quotes (escapes undecoded: keys compare as
+        /// written). Non-ASCII bytes can only stand in strings, so UTF-8 is checked here, for strings that have them.
+        private mutating func string() throws(Refusal) -> Range<Int> {
             position += 1
             let start = position
+            var ascii = true
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
                     position += 1
-                    return Array(bytes[start..<(position - 1)])
+                    let content = start..<(position - 1)
+                    guard ascii || String(validating: bytes[content], as: UTF8.self) != nil else { throw Refusal("body is not valid UTF-8") }
+                    return content
                 }
+                if byte >= 0x80 { ascii = false }
                 if byte < 0x20 { throw fail("control character in a string") }
                 if byte == UInt8(ascii: "\\") {
                     position += 1
@@ -147,9 +151,20 @@ public enum StrictJSON {
 
         private mutating func number() throws(Refusal) {
             let start = position
-            while position < bytes.count, "+-0123456789.eE".utf8.contains(bytes[position]) { position += 1 }
+            var plainInteger = true  // digits after an optional minus: the usual number, checked without parsing
+            scan: while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): break
+                case UInt8(ascii: "-") where position == start: break
+                case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): plainInteger = false
+                default: break scan
+                }
+                position += 1
+            }
             let length = position - start
             guard length > 0 else { throw fail("unexpected character") }
+            // Up to 18 digits always fits an Int64.
+            if plainInteger, bytes[position - 1] != UInt8(ascii: "-"), length <= 18 { return }
             guard length <= StrictJSON.maxNumberLength else {
                 position = start
                 throw fail("number longer than \(StrictJSON.maxNumberLength) characters")
