@@ -132,7 +132,7 @@ def main():
             start(f"cp-{name}", [
                 os.path.join(args.bin, "local-control-plane"), "--datacenter", name, "--registry-file", path,
                 "--xds-port", str(xds_port), "--http-port", str(http_port), "--push-token-file", token,
-                "--remote-state-file", os.path.join(args.work, f"remote-{name}.json"), "--log-level", "warning"])
+                "--remote-state-file", os.path.join(args.work, f"remote-{name}.json"), "--log-level", "info"])
             planes.append((name, f"http://127.0.0.1:{http_port}", path))
         for name, api, _ in planes:
             if not wait_until(lambda: ready(api) or any(p.poll() is not None for p in processes), 600, 0.5) or not ready(api):
@@ -145,7 +145,7 @@ def main():
         aggregator = start("aggregator", [
             os.path.join(args.bin, "global-aggregator"), "--region", "scale", *datacenters, "--push-token-file", token,
             "--database", os.path.join(args.work, "aggregator.sqlite"), "--http-port", str(aggregator_port),
-            "--log-level", "warning"])
+            "--log-level", "info"])
         started = time.time()
         if not wait_until(lambda: all(applied_at(api) > 0 for _, api, _ in planes), 1200, 1):
             sys.exit("the first pushes never reached every control plane")
