@@ -68,6 +68,34 @@ struct RegistryFileTests {
         }
     }
 
+    @Test("a JSON file (YAML's subset, decoded on a faster path) reads as the same YAML does; its errors name the field")
+    func jsonFile() throws {
+        let yaml = try RegistryFile.parse("""
+            services:
+              - name: backend
+                tags: [web]
+                instances:
+                  - { id: b1, address: 127.0.0.1, port: 8081, tags: [canary], weight: 3, meta: { v: "2" } }
+                  - { id: b2, address: 127.0.0.1, port: 8082, healthy: false }
+            """).catalog
+        let json = try RegistryFile.parse("""
+            {"services": [{"name": "backend", "tags": ["web"], "instances": [
+              {"id": "b1", "address": "127.0.0.1", "port": 8081, "tags": ["canary"], "weight": 3, "meta": {"v": "2"}},
+              {"id": "b2", "address": "127.0.0.1", "port": 8082, "healthy": false}]}]}
+            """).catalog
+        #expect(json == yaml && json["backend"]?.instances.map(\.id) == ["b1"])
+        #expect {
+            try RegistryFile.parse(#"{"services": [{"name": "backend", "instances": [{"address": "127.0.0.1", "port": "eighty"}]}]}"#)
+        } throws: { error in
+            "\(error)".contains("services[0].instances[0].port")
+        }
+        #expect {
+            try RegistryFile.parse(#"{"services": [], "services": []}"#)
+        } throws: { error in
+            "\(error)".contains("duplicate key")
+        }
+    }
+
     @Test("catalog diff names added, removed and changed services")
     func catalogDiff() {
         let old = Fixtures.catalog(["a": [Fixtures.instance("10.0.0.1", 80)], "b": [], "c": []])

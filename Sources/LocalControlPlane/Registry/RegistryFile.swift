@@ -1,3 +1,4 @@
+import Foundation
 import Shared
 import Yams
 
@@ -32,7 +33,15 @@ public struct RegistryFile: Decodable, Sendable {
     public static func parse(_ text: String) throws(RegistryFileError) -> Parsed {
         let file: RegistryFile
         do {
-            file = try YAMLDecoder().decode(RegistryFile.self, from: text)
+            // JSON is YAML too, and decodes many times faster than Yams parses it: a generated file of 40,000
+            // instances takes about a tenth of the time as JSON.
+            if text.first(where: { !$0.isWhitespace }) == "{" {
+                file = try StrictJSON.decode(RegistryFile.self, from: Data(text.utf8))
+            } else {
+                file = try YAMLDecoder().decode(RegistryFile.self, from: text)
+            }
+        } catch let refusal as StrictJSON.Refusal {
+            throw RegistryFileError(reason: refusal.description)
         } catch let error as DecodingError {
             throw RegistryFileError(reason: ConfigFile.describe(error))
         } catch {
