@@ -23,6 +23,8 @@ public final class StateStore: Sendable {
 
     private let path: String?
     private let storage: Mutex<Storage>
+    /// Per DC: a new state of a DC is encoded reusing the JSON of its unchanged services (megabytes per DC per change otherwise).
+    private let encoders = Mutex<[String: DatacenterStateEncoder]>([:])
     private let logger: Logger
 
     public init(path: String?, logger: Logger = Logger(label: "aggregator.store")) {
@@ -67,7 +69,9 @@ public final class StateStore: Sendable {
     /// Stores DC states, the new times of `confirmed` ones (stored before, unchanged since), and raises the generation
     /// to at least `generation`, in one transaction; the caller keeps the states pending until this returned.
     public func save(_ snapshots: [DatacenterSnapshot], confirmed: [String: Date] = [:], generation: UInt64 = 0) async throws {
-        let rows = try snapshots.map { ($0.state.datacenter, try JSONEncoder().encode($0.state), $0.receivedAt.timeIntervalSince1970) }
+        let rows = try encoders.withLock { encoders in
+            try snapshots.map { ($0.state.datacenter, try encoders[$0.state.datacenter, default: .init()].encode($0.state), $0.receivedAt.timeIntervalSince1970) }
+        }
         try await write { db in
             for (datacenter, body, receivedAt) in rows {
                 try db.execute(

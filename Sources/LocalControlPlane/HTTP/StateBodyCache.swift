@@ -6,7 +6,7 @@ import Synchronization
 
 /// `GET /v1/state` bodies, encoded (and gzip-compressed) once per state index: every aggregator and every poll of
 /// an unchanged state gets the same bytes. A DC of 40,000 instances is megabytes of JSON, and one change alters one
-/// service: each service's JSON is kept and reused while the service is unchanged (`SplicedJSON`).
+/// service: each service's JSON is reused while the service is unchanged (`DatacenterStateEncoder`).
 final class StateBodyCache: Sendable {
     private struct Entry {
         var index: UInt64
@@ -15,14 +15,13 @@ final class StateBodyCache: Sendable {
     }
 
     private let entry = Mutex<Entry?>(nil)
-    /// Each service as last encoded, with its JSON.
-    private let services = Mutex<[String: (service: WireService, json: Data)]>([:])
+    private let encoder = Mutex(DatacenterStateEncoder())
 
     /// The body of `state`; its index tells whether the cached one still stands.
     func body(of state: DatacenterState, gzip: Bool) throws -> ByteBuffer {
         let cached = entry.withLock { $0?.index == state.index ? $0 : nil }
         if gzip, let compressed = cached?.gzip { return compressed }
-        let plain = try cached?.plain ?? ByteBuffer(data: encode(state))
+        let plain = try cached?.plain ?? ByteBuffer(data: encoder.withLock { try $0.encode(state) })
         var source = plain
         // DC states compress about tenfold (repeated keys, addresses and tags).
         let compressed = gzip ? try source.compress(with: .gzip) : nil
@@ -35,21 +34,5 @@ final class StateBodyCache: Sendable {
             }
         }
         return compressed ?? plain
-    }
-
-    private func encode(_ state: DatacenterState) throws -> Data {
-        let elements = try services.withLock { known in
-            var encoded: [String: (service: WireService, json: Data)] = [:]
-            let elements = try state.services.map { service in
-                let json = try known[service.name].flatMap { $0.service == service ? $0.json : nil } ?? SplicedJSON.encode(service)
-                encoded[service.name] = (service, json)
-                return json
-            }
-            known = encoded
-            return elements
-        }
-        var envelope = state
-        envelope.services = []
-        return try SplicedJSON.array(envelope, key: "services", elements: elements)
     }
 }
