@@ -88,7 +88,7 @@ struct FederationAPI: Sendable {
             return JSONBody.error("body larger than \(Self.maxPushBytes) bytes", status: .contentTooLarge)
         }
         let gzip = request.headers[.contentEncoding] == "gzip"
-        let digest = body.withUnsafeReadableBytes(PushDeduplication.digest(of:)) ^ (gzip ? 1 : 0)
+        let digest = PushDeduplication.digest(of: body, gzip: gzip)
         let answer = await pushes.once(digest) { [self] in await apply(body, gzip: gzip) }
         return Response(
             status: .init(code: answer.status), headers: [.contentType: "application/json"],

@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import NIOCore
 import Shared
 
 /// Pushes whose bodies are byte for byte the same are decoded and applied once. At 20 DCs × 2,000 services a whole
@@ -23,9 +24,11 @@ actor PushDeduplication {
     private(set) var repeats = 0
     private let repeatCounter = Counter(label: MetricNames.remoteStatePushRepeats)
 
-    static func digest(of body: UnsafeRawBufferPointer) -> UInt64 {
+    /// Identifies a push as received: its bytes and whether they are gzip-compressed.
+    static func digest(of body: ByteBuffer, gzip: Bool) -> UInt64 {
         var hash = ContentHash()
-        hash.add(body)
+        hash.add(gzip ? 1 : 0)
+        body.withUnsafeReadableBytes { hash.add($0) }
         return hash.value
     }
 

@@ -10,6 +10,7 @@ public enum SplicedJSON {
     /// written in name order.
     public static func object<Envelope: Encodable>(_ envelope: Envelope, key: String, members: [String: Data]) throws -> Data {
         let names = members.keys.sorted()
+        let encoder = Self.encoder  // one for all names (the property makes a new one each time)
         let encodedNames = try names.map { try encoder.encode($0) }
         return try splice(envelope, key: key, empty: "{}", count: names.count) { position, document in
             document.append(encodedNames[position])
