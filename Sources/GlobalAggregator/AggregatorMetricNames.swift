@@ -5,6 +5,9 @@ public enum AggregatorMetricNames {
     public static let polls = "aggregator_polls_total"
     public static let pollErrors = "aggregator_poll_errors_total"
     public static let pollSeconds = "aggregator_poll_seconds"
+    /// JSON bytes of the DC states received, by `form`: `whole` or `delta` (what changed since the poller's state).
+    public static let pollBodyBytes = "aggregator_poll_body_bytes_total"
+    public static let formLabel = "form"
     public static let pushes = "aggregator_pushes_total"
     public static let pushErrors = "aggregator_push_errors_total"
     /// Compressed push bodies sent, per destination DC.

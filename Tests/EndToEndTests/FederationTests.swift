@@ -44,6 +44,10 @@ struct FederationTests {
         // A measurement (0.2 s alone); the bound only catches a broken path. Seen at 9.8 s with five suites at once on
         // 2 cores, so it stays well above that.
         #expect(p99 < .seconds(20))
+        let metrics = await HTTP.text("\(world.aggregator.api)/metrics") ?? ""
+        let deltaBytes = metrics.split(separator: "\n").first { $0.hasPrefix("aggregator_poll_body_bytes_total{") && $0.contains("form=\"delta\"") && $0.contains("dc=\"dc2\"") }
+        #expect(deltaBytes.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } } ?? 0 > 0,
+                "after its first answer dc2's replica sends only what changed:\n\(metrics.split(separator: "\n").filter { $0.contains("poll_body") })")
     }
 
     @Test("failover: traffic stays in dc1 while it is healthy, moves to dc2 (time measured, bound 10 s), and comes back")

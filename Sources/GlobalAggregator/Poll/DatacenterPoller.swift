@@ -19,6 +19,8 @@ struct DatacenterPoller: Service {
     let wait: Duration
     let stateToken: String?
     private let logger = Logger(label: "aggregator.poll")
+    private let wholeBytes: Counter
+    private let deltaBytes: Counter
     private var drops: InstanceDropLog { InstanceDropLog(source: datacenter, logger: logger) }
 
     init(datacenter: String, url: String, core: AggregatorCore, client: HTTPClient, wait: Duration, stateToken: String?) {
@@ -28,6 +30,13 @@ struct DatacenterPoller: Service {
         self.client = client
         self.wait = wait
         self.stateToken = stateToken
+        let bytes = { (form: String) in
+            Counter(label: AggregatorMetricNames.pollBodyBytes, dimensions: [
+                (AggregatorMetricNames.datacenterLabel, datacenter), (AggregatorMetricNames.formLabel, form),
+            ])
+        }
+        wholeBytes = bytes("whole")
+        deltaBytes = bytes("delta")
     }
 
     func run() async throws {
@@ -36,8 +45,8 @@ struct DatacenterPoller: Service {
     }
 
     private func poll() async {
-        var index: UInt64?
-        var bootId: String?
+        /// The last state this replica answered, as admitted: deltas apply to it.
+        var held: DatacenterState?
         var backoff = Backoff()
         let polls = Counter(label: AggregatorMetricNames.polls, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
         let errors = Counter(label: AggregatorMetricNames.pollErrors, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)])
@@ -45,22 +54,20 @@ struct DatacenterPoller: Service {
         while !Task.isCancelled {
             let started = ContinuousClock.now
             do {
-                let known = bootId.flatMap { boot in index.map { (bootId: boot, index: $0) } }
-                let answer = try await fetch(after: known)
+                let answer = try await fetch(after: held)
                 polls.increment()
                 latency.record(duration: ContinuousClock.now - started)
                 switch answer {
                 case .state(let state):
-                    if state.bootId != bootId, bootId != nil {
+                    if let held, state.bootId != held.bootId {
                         logger.info("control plane restarted", metadata: [LogKey.datacenter: "\(datacenter)", "url": "\(url)"])
                     }
                     await core.accept(state, from: url)
-                    index = state.index
-                    bootId = state.bootId
+                    held = state
                 case .unchanged(let appliedRemoteVersion, let sourceFailingSeconds):
-                    guard let known else { throw PollError.invalid("'not modified' to a poll that named no state") }
+                    guard let held else { throw PollError.invalid("'not modified' to a poll that named no state") }
                     await core.confirm(
-                        datacenter: datacenter, url: url, bootId: known.bootId, index: known.index,
+                        datacenter: datacenter, url: url, bootId: held.bootId, index: held.index,
                         appliedRemoteVersion: appliedRemoteVersion, sourceFailingSeconds: sourceFailingSeconds)
                 }
                 backoff.reset()
@@ -68,6 +75,8 @@ struct DatacenterPoller: Service {
                 return
             } catch {
                 errors.increment()
+                // A delta this poller could not place: the next poll asks for the whole state.
+                if error is DatacenterStateDelta.BaseMismatch { held = nil }
                 await core.pollFailed(datacenter: datacenter, url: url, error: "\(error)")
                 logger.warning("poll failed; keeping the last good state", metadata: [
                     LogKey.datacenter: "\(datacenter)", "url": "\(url)", "error": "\(error)",
@@ -83,10 +92,12 @@ struct DatacenterPoller: Service {
         case unchanged(appliedRemoteVersion: String?, sourceFailingSeconds: Double)
     }
 
-    private func fetch(after known: (bootId: String, index: UInt64)?) async throws -> Answer {
-        var request = HTTPClientRequest(url: "\(url)/v1/state?wait=\(DurationText.format(wait))" + (known.map { "&index=\($0.index)" } ?? ""))
+    private func fetch(after held: DatacenterState?) async throws -> Answer {
+        var query = "wait=\(DurationText.format(wait))"
+        if let held { query += "&index=\(held.index)&delta=\(held.bootId)" }
+        var request = HTTPClientRequest(url: "\(url)/v1/state?\(query)")
         request.headers.add(name: "Accept-Encoding", value: "gzip")
-        if let known { request.headers.add(name: "If-None-Match", value: "\"\(known.bootId)-\(known.index)\"") }
+        if let held { request.headers.add(name: "If-None-Match", value: "\"\(held.bootId)-\(held.index)\"") }
         if let stateToken { request.headers.add(name: "Authorization", value: "Bearer \(stateToken)") }
         let response = try await client.execute(request, timeout: .seconds(wait.components.seconds + 15))
         let applied = response.headers.first(name: "X-Applied-Remote-Version").map { $0.isEmpty ? nil : $0 }
@@ -98,9 +109,17 @@ struct DatacenterPoller: Service {
         guard response.status == .ok else {
             throw PollError.status(Int(response.status.code), String(buffer: body).prefix(200).description)
         }
+        let isDelta = response.headers.first(name: "X-State-Delta-Base") != nil
+        (isDelta ? deltaBytes : wholeBytes).increment(by: body.readableBytes)
         let admitted: StateValidation.Admitted
         do {
-            admitted = try StateValidation.admit(try StrictJSON.decode(DatacenterState.self, from: Data(buffer: body)))
+            if isDelta {
+                admitted = try admit(try StrictJSON.decode(DatacenterStateDelta.self, from: Data(buffer: body)), onto: held)
+            } else {
+                admitted = try StateValidation.admit(try StrictJSON.decode(DatacenterState.self, from: Data(buffer: body)))
+            }
+        } catch let mismatch as DatacenterStateDelta.BaseMismatch {
+            throw mismatch
         } catch let refusal as StateValidation.Refusal {
             throw PollError.invalid(refusal.description)
         } catch {
@@ -121,6 +140,21 @@ struct DatacenterPoller: Service {
             ])
         }
         return .state(state)
+    }
+
+    /// The held state with `delta` applied; only the changed services are checked (the rest passed before).
+    private func admit(_ delta: DatacenterStateDelta, onto held: DatacenterState?) throws -> StateValidation.Admitted {
+        guard let held else { throw DatacenterStateDelta.BaseMismatch(description: "a delta to a poll that named no state") }
+        var changes = delta
+        let checked = try StateValidation.admit(DatacenterState(
+            datacenter: delta.datacenter, index: delta.index, bootId: delta.bootId, services: delta.changed,
+            appliedRemoteVersion: delta.appliedRemoteVersion))
+        changes.changed = checked.state.services
+        // A changed service dropped as a whole is gone from this DC's state, as in a whole answer.
+        let kept = Set(changes.changed.map(\.name))
+        changes.removed += delta.changed.map(\.name).filter { !kept.contains($0) }
+        return StateValidation.Admitted(
+            state: try held.applying(changes), dropped: checked.dropped, droppedServices: checked.droppedServices)
     }
 }
 

@@ -16,6 +16,8 @@ struct FederationAPI: Sendable {
     static let stateIndexHeader = HTTPFields.Element.Name("X-State-Index")!
     static let appliedRemoteVersionHeader = HTTPFields.Element.Name("X-Applied-Remote-Version")!
     static let sourceFailingSecondsHeader = HTTPFields.Element.Name("X-Source-Failing-Seconds")!
+    /// Set when the body is a `DatacenterStateDelta` on the named index rather than a whole state.
+    static let deltaBaseHeader = HTTPFields.Element.Name("X-State-Delta-Base")!
 
     let publisher: LocalStatePublisher
     let remoteState: RemoteStateStore
@@ -55,20 +57,30 @@ struct FederationAPI: Sendable {
         }
         metrics.longPolls.increment()
         metrics.lastPoll.record(Date().timeIntervalSince1970)
-        let state = await publisher.state(after: index, timeout: min(wait, Self.maxWait))
+        // `delta=<bootId>`: the poller holds this boot's state at `index` and can apply what changed since.
+        let heldBootId = query["delta"].map(String.init)
+        let answer = await publisher.answer(after: index, heldBootId: heldBootId, timeout: min(wait, Self.maxWait))
         var headers: HTTPFields = [.contentType: "application/json"]
-        let etag = "\"\(state.bootId)-\(state.index)\""
+        let etag = "\"\(answer.bootId)-\(answer.index)\""
         headers[.eTag] = etag
-        headers[Self.stateIndexHeader] = String(state.index)
+        headers[Self.stateIndexHeader] = String(answer.index)
         // Current at every answer, though the body is encoded once per index (an applied push or a failing source
         // does not move the index, so they never force the aggregator to read the whole state again).
-        headers[Self.appliedRemoteVersionHeader] = state.appliedRemoteVersion ?? ""
+        headers[Self.appliedRemoteVersionHeader] = answer.appliedRemoteVersion ?? ""
         headers[Self.sourceFailingSecondsHeader] = String(Int(await registryStatus.failingSeconds))
         // A long-poll that ends without a change confirms the state the poller has: no body (a DC of 40,000
         // instances is megabytes, and every aggregator asks every `wait`).
         if request.headers[.ifNoneMatch] == etag { return Response(status: .notModified, headers: headers) }
         let gzip = request.headers[.acceptEncoding]?.contains("gzip") == true
-        let body = try bodies.body(of: state, gzip: gzip)
+        var body: ByteBuffer
+        switch answer {
+        case .whole(let state):
+            body = try bodies.body(of: state, gzip: gzip)
+        case .delta(let delta):
+            headers[Self.deltaBaseHeader] = String(delta.baseIndex)
+            body = ByteBuffer(data: try JSONBody.encode(delta))
+            if gzip { body = try body.compress(with: .gzip) }
+        }
         if gzip { headers[.contentEncoding] = "gzip" }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }

@@ -17,6 +17,12 @@ public enum StateValidation {
         public var state: DatacenterState
         public var dropped: [InstanceRules.Drop]
         public var droppedServices: [String]
+
+        public init(state: DatacenterState, dropped: [InstanceRules.Drop], droppedServices: [String]) {
+            self.state = state
+            self.dropped = dropped
+            self.droppedServices = droppedServices
+        }
     }
 
     public static func admit(_ state: DatacenterState) throws(Refusal) -> Admitted {
