@@ -18,13 +18,14 @@ struct StateDeltaTests {
     func deltaAppliesToWhole() async throws {
         let plane = await FederationAPITests.Plane(token: "secret")
         let sink = CatalogSink(cache: plane.cache, state: plane.publisher)
-        await sink.apply(Self.catalog(["backend": ["10.0.0.1"], "stays": ["10.0.0.9"]]), sourceIndex: 1)
+        await sink.apply(Self.catalog(["backend": ["10.0.0.1"], "stays": ["10.0.0.9"], "gone": ["10.0.0.3"]]), sourceIndex: 1)
         let app = Application(router: plane.router)
         try await app.test(.router) { client in
             let first = try await client.execute(uri: "/v1/state", method: .get)
             let held = try JSONDecoder().decode(DatacenterState.self, from: Data(buffer: first.body))
             await sink.apply(Self.catalog(["backend": ["10.0.0.2"], "stays": ["10.0.0.9"], "gone": ["10.0.0.3"]]), sourceIndex: 2)
             await sink.apply(Self.catalog(["backend": ["10.0.0.2"], "stays": ["10.0.0.9"], "added": ["10.0.0.4"]]), sourceIndex: 3)
+            #expect(held.services.map(\.name) == ["backend", "gone", "stays"])
 
             let answer = try await client.execute(uri: "/v1/state?index=\(held.index)&delta=\(held.bootId)", method: .get)
             #expect(answer.headers[.init("X-State-Delta-Base")!] == String(held.index))
