@@ -50,6 +50,12 @@ def metric(url, name):
     return values
 
 
+def poll_body_bytes(aggregator_api, dc):
+    """JSON bytes of `dc`'s states the aggregator has received (whole and delta answers)."""
+    return sum(value for key, value in metric(aggregator_api, "aggregator_poll_body_bytes_total").items()
+               if f'dc="{dc}"' in key)
+
+
 def registry_lines(dc, services, instances, form):
     """The registry file as lines, one instance a line: instance (s, i) is on line 1 + s * (instances + 2) + 2 + i.
     `form` json (YAML's subset, which the control plane decodes on a faster path) or yaml."""
@@ -176,6 +182,7 @@ def main():
             service = (change * 37) % args.services
             instance = change % args.instances
             before_bytes = sum(metric(aggregator_api, "aggregator_push_bytes_total").values())
+            before_poll = poll_body_bytes(aggregator_api, name)
             before = {other: applied_at(other_api) for other, other_api, _ in planes if other != name}
             lines = registries[name]
             index = instance_line(service, instance, args.instances)
@@ -196,8 +203,7 @@ def main():
                 published.append(loaded - changed_at)
             time.sleep(1)  # pushes of this change are done; count its bytes
             push_bytes.append((sum(metric(aggregator_api, "aggregator_push_bytes_total").values()) - before_bytes) / len(others))
-            body, _ = http(api + "/v1/state", {"Accept-Encoding": "gzip"})
-            poll_bytes.append(len(body))
+            poll_bytes.append(poll_body_bytes(aggregator_api, name) - before_poll)
             print(f"change {change} in {name}: max {max(latencies[-len(others):]) if latencies else 0:.3f} s, "
                   f"{push_bytes[-1] / 1024:.1f} KB pushed per destination", flush=True)
         pages = status_pages(aggregator_api)

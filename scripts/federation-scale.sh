@@ -34,7 +34,7 @@ changes, one DC after another.
 | one instance change → each other DC's control plane applied it, p50 / p99 / max over {r['samples']} | {r['propagationP50Seconds']:.3f} / {r['propagationP99Seconds']:.3f} / {r['propagationMaxSeconds']:.3f} s | p99 ≤ 2 s: {verdict(r['propagationP99Seconds'] <= 2)} |
 | of which: the changed DC's control plane reading its registry file ({r.get('registryFormat', 'yaml').upper()}, 40,000 instances), p50 / p99 | {fmt(r.get('registryReadP50Seconds'))} / {fmt(r.get('registryReadP99Seconds'))} s | |
 | push bytes per destination per change (gzip delta), mean / max | {r['pushBytesPerDestinationMean'] / 1024:.1f} / {r['pushBytesPerDestinationMax'] / 1024:.1f} KB | ≤ 100 KB: {verdict(r['pushBytesPerDestinationMax'] <= 100 * 1024)} |
-| the changed DC's state read by the aggregator (gzip, once per change) | {r['pollBytesOfChangedDC'] / 1024:.0f} KB | |
+| the changed DC's state read by the aggregator per change (JSON; a delta of what changed) | {r['pollBytesOfChangedDC'] / 1024:.1f} KB | |
 | aggregator resident memory, at the end / peak | {r['aggregatorRSSMegabytes']:.0f} / {r['aggregatorPeakRSSMegabytes']:.0f} MB | ≤ 1 GB: {verdict(r['aggregatorPeakRSSMegabytes'] <= 1024)} |
 """
 path = "docs/PERFORMANCE.md"
