@@ -14,6 +14,8 @@ public enum AggregatorMetricNames {
     public static let pushBytes = "aggregator_push_bytes_total"
     /// From the merge that made a DC's content a new version to a replica of that DC holding it, per push.
     public static let propagationSeconds = "aggregator_propagation_seconds"
+    /// Merges that published a new push plan (a DC's content, staleness or source index changed).
+    public static let plansPublished = "aggregator_plans_published_total"
     public static let stale = "aggregator_datacenter_stale"
     public static let storeWriteSeconds = "aggregator_store_write_seconds"
     public static let storeErrors = "aggregator_store_errors_total"

@@ -90,3 +90,25 @@ struct ReplicaBoardTests {
         #expect(!ReplicaBoard.needsPush(desired: "v1", status: board["dc1", "u"]))
     }
 }
+
+extension AggregatorCoreTests {
+    @Test("ticks that change nothing publish no plan; a DC turning stale does, once")
+    func quietTicks() async throws {
+        let core = AggregatorCore(
+            generatedBy: "agg/test", datacenters: ["dc1": ["http://a1"], "dc2": ["http://b1"]],
+            policy: try PolicyParser.parse("staleAfter: 60s\n"), store: StateStore(path: nil), initialSyncGrace: .zero)
+        await core.restore()
+        let start = Date()
+        await core.accept(Self.state("dc1", ports: [1], sourceIndex: 1), from: "http://a1", receivedAt: start)
+        await core.accept(Self.state("dc2", ports: [2], sourceIndex: 1), from: "http://b1", receivedAt: start)
+        let published = await core.plansPublished
+        let generation = try #require(await core.desired(for: "dc1")).generation
+        for second in 1...10 { await core.tick(now: start.addingTimeInterval(Double(second))) }
+        #expect(await core.plansPublished == published, "nothing changed in ten ticks")
+        await core.tick(now: start.addingTimeInterval(120))
+        #expect(await core.plansPublished == published + 1, "both DCs turned stale")
+        await core.tick(now: start.addingTimeInterval(122))
+        #expect(await core.plansPublished == published + 1)
+        #expect(try #require(await core.desired(for: "dc1")).generation == generation, "staleness alone leaves the content as it was")
+    }
+}

@@ -138,7 +138,7 @@ struct FederationMergerTests {
         }
     }
 
-    @Test("properties: merging step by step, reusing what did not change, equals merging from nothing")
+    @Test("properties: merging step by step, reusing what did not change, equals merging from nothing, as DCs turn stale and are dropped")
     func incrementalEqualsFromNothing() async {
         await propertyCheck(count: 100, input: Self.worlds.array(of: 4), Self.policies.array(of: 4)) { worlds, variants in
             var merger = FederationMerger()
@@ -148,9 +148,13 @@ struct FederationMergerTests {
                 for snapshot in Self.world(counts) where counts[Self.serviceNames.count * (Int(snapshot.state.datacenter.dropFirst(2))! - 1)] != 2 {
                     snapshots[snapshot.state.datacenter] = snapshot
                 }
-                let policy = Self.policy(variant & 1)
-                let stepwise = merger.merge(snapshots, datacenters: Self.datacenterNames, policy: policy, now: Self.now)
-                let fromNothing = FederationMerger.merge(snapshots, datacenters: Self.datacenterNames, policy: policy, now: Self.now)
+                var policy = Self.policy(variant & 1)
+                policy.staleAfter = .seconds(150)
+                policy.dropAfter = .seconds(500)
+                // Time moves between steps, so DCs turn stale, dropped, and fresh again (a replaced state is new).
+                let now = Self.now.addingTimeInterval(Double(variant) * 200)
+                let stepwise = merger.merge(snapshots, datacenters: Self.datacenterNames, policy: policy, now: now)
+                let fromNothing = FederationMerger.merge(snapshots, datacenters: Self.datacenterNames, policy: policy, now: now)
                 #expect(stepwise == fromNothing)
                 for destination in Self.datacenterNames {
                     #expect(stepwise.version(for: destination) == RemoteStateVersion.version(of: stepwise.remote[destination] ?? [:]))

@@ -20,6 +20,11 @@ public actor AggregatorCore {
     private let changeSignal = ChangeSignal()
     private let persistence: StatePersistence
     private let startedAt = Date()
+    /// Merges that published a new plan (a merge that changed nothing publishes none).
+    public private(set) var plansPublished = 0
+    private let plansPublishedMetric = Counter(label: AggregatorMetricNames.plansPublished)
+    /// Set by the first tick after the start-up grace.
+    private var graceOver = false
     private let logger = Logger(label: "aggregator.core")
     /// Before every DC is known (from SQLite or a poll), pushes wait this long, so a fresh aggregator does not push a
     /// view that lacks a DC it simply has not heard from yet (control planes would keep that DC anyway).
@@ -108,6 +113,10 @@ public actor AggregatorCore {
             Gauge(label: AggregatorMetricNames.shrinkHeld, dimensions: [(AggregatorMetricNames.datacenterLabel, datacenter)]).record(0)
         }
         remerge(now: now)
+        if !graceOver, now.timeIntervalSince(startedAt) > initialSyncGrace {
+            graceOver = true
+            changeSignal.notify()  // pushers held back by the start-up grace may push now
+        }
         await persistence.save(states.current, generation: plan.generation)
     }
 
@@ -127,6 +136,12 @@ public actor AggregatorCore {
     /// version changed, so a push never pairs new content with an old generation.
     private func remerge(now: Date) {
         let result = merger.merge(states.current, datacenters: Array(datacenters.keys), policy: policy, now: now)
+        let sources = states.current.mapValues(\.state.sourceIndex)
+        recordStaleness(result, now: now)
+        // Most ticks change nothing: no new plan, no wake-up of every pusher.
+        let unchanged = result.versions == plan.merge.versions && result.stale == plan.merge.stale
+            && result.dropped == plan.merge.dropped && sources == plan.sources
+        guard !unchanged || plan.generation == 0 else { return }
         for datacenter in result.stale.subtracting(plan.merge.stale) {
             logger.warning("datacenter is stale; demoted below fresh ones, its endpoints kept", metadata: [LogKey.datacenter: "\(datacenter)"])
         }
@@ -136,9 +151,14 @@ public actor AggregatorCore {
             logger.info("merged", metadata: ["generation": "\(generation)", "versions": "\(result.versions)"])
         }
         plan = PushPlan(
-            generatedBy: plan.generatedBy, generation: generation, merge: result,
-            sources: states.current.mapValues(\.state.sourceIndex), datacenters: plan.datacenters)
+            generatedBy: plan.generatedBy, generation: generation, merge: result, sources: sources, datacenters: plan.datacenters)
         history.planned(result.versions, at: Date())
+        plansPublished += 1
+        plansPublishedMetric.increment()
+        changeSignal.notify()
+    }
+
+    private func recordStaleness(_ result: MergeResult, now: Date) {
         for datacenter in datacenters.keys {
             let labels = [(AggregatorMetricNames.datacenterLabel, datacenter)]
             Gauge(label: AggregatorMetricNames.stale, dimensions: labels).record(result.stale.contains(datacenter) ? 1 : 0)
@@ -146,7 +166,6 @@ public actor AggregatorCore {
                 Gauge(label: AggregatorMetricNames.stateAge, dimensions: labels).record(now.timeIntervalSince(snapshot.receivedAt))
             }
         }
-        changeSignal.notify()
     }
 
     // MARK: - pushes

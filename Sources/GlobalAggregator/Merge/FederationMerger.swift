@@ -5,11 +5,20 @@ import Shared
 /// priorities and weights (`FailoverRules`), and the version of what each destination gets. Deterministic: the
 /// input's order never matters.
 ///
-/// Incremental: it keeps, per service, the offers it last merged and what each destination got, and recomputes only
-/// the services whose offers changed (a DC's new state, a DC dropped); a new policy or a new set of DCs starts over.
-/// An unchanged DC hands over the very same instance arrays, so telling that its services did not change is one
-/// pointer comparison each.
+/// Incremental: it keeps what each DC contributed last time, the offers per service and, per service, what each
+/// destination got. A merge looks only into the DCs whose state or staleness changed, and recomputes only the
+/// services whose offers changed; a new policy or a new set of DCs starts over. An unchanged DC hands over the very
+/// same arrays, so telling that it did not change is one pointer comparison.
 public struct FederationMerger: Sendable {
+    /// What a DC contributed to the last merge (absent: dropped, or no state).
+    private struct Contribution {
+        let services: [WireService]
+        let stale: Bool
+    }
+
+    private var contributions: [String: Contribution] = [:]
+    /// Per service, the live DCs offering it, in DC name order.
+    private var offers: [String: [Offer]] = [:]
     private var services: [String: MergedService] = [:]
     private var basis: (policy: FederationPolicy, destinations: [String])?
     private var result = MergeResult.empty
@@ -27,13 +36,15 @@ public struct FederationMerger: Sendable {
     public mutating func merge(
         _ snapshots: [String: DatacenterSnapshot], datacenters: [String], policy: FederationPolicy, now: Date
     ) -> MergeResult {
-        let (offers, stale, dropped) = Self.offers(in: snapshots, policy: policy, now: now)
+        let (current, stale, dropped) = Self.contributions(of: snapshots, policy: policy, now: now)
+        var touched = updateOffers(to: current)
         let destinations = Set(datacenters).union(snapshots.keys).sorted()
         if basis?.policy != policy || basis?.destinations != destinations {
             startOver(policy: policy, destinations: destinations, expectedServices: offers.count)
+            touched = Set(offers.keys)
         }
         var changed = Set<Int>()  // destination indices whose services changed
-        for name in Set(services.keys).union(offers.keys) {
+        for name in touched {
             let offered = offers[name] ?? []
             let previous = services[name]
             if let previous, previous.offers == offered { continue }
@@ -59,14 +70,14 @@ public struct FederationMerger: Sendable {
         return result
     }
 
-    /// Per service, the live DCs offering it in DC name order; and which DCs are stale or dropped.
-    private static func offers(
-        in snapshots: [String: DatacenterSnapshot], policy: FederationPolicy, now: Date
-    ) -> (offers: [String: [Offer]], stale: Set<String>, dropped: Set<String>) {
-        var offers: [String: [Offer]] = [:]
+    /// What each live DC contributes now; and which DCs are stale or dropped.
+    private static func contributions(
+        of snapshots: [String: DatacenterSnapshot], policy: FederationPolicy, now: Date
+    ) -> (contributions: [String: Contribution], stale: Set<String>, dropped: Set<String>) {
+        var contributions: [String: Contribution] = [:]
         var stale = Set<String>()
         var dropped = Set<String>()
-        for (datacenter, snapshot) in snapshots.sorted(by: { $0.key < $1.key }) {
+        for (datacenter, snapshot) in snapshots {
             let age = Duration.seconds(now.timeIntervalSince(snapshot.receivedAt))
             if let dropAfter = policy.dropAfter, age > dropAfter {
                 dropped.insert(datacenter)
@@ -74,14 +85,44 @@ public struct FederationMerger: Sendable {
             }
             let isStale = age > policy.staleAfter
             if isStale { stale.insert(datacenter) }
-            for service in snapshot.state.services where !service.instances.isEmpty {
-                offers[service.name, default: []].append(Offer(datacenter: datacenter, instances: service.instances, stale: isStale))
-            }
+            contributions[datacenter] = Contribution(services: snapshot.state.services, stale: isStale)
         }
-        return (offers, stale, dropped)
+        return (contributions, stale, dropped)
     }
 
-    /// Forgets every service: the next loop merges all of them from nothing.
+    /// Brings the offers in line with `current`, looking only into the DCs whose contribution changed; returns the
+    /// services whose offers changed.
+    private mutating func updateOffers(to current: [String: Contribution]) -> Set<String> {
+        var touched = Set<String>()
+        for datacenter in Set(contributions.keys).union(current.keys) {
+            let before = contributions[datacenter]
+            let after = current[datacenter]
+            if before?.stale == after?.stale, before?.services == after?.services { continue }
+            let old = Self.instancesByService(before?.services ?? [])
+            let new = Self.instancesByService(after?.services ?? [])
+            for name in Set(old.keys).union(new.keys) where before?.stale != after?.stale || old[name] != new[name] {
+                var list = offers[name] ?? []
+                list.removeAll { $0.datacenter == datacenter }
+                if let instances = new[name], let after {
+                    let offer = Offer(datacenter: datacenter, instances: instances, stale: after.stale)
+                    list.insert(offer, at: list.firstIndex { $0.datacenter > datacenter } ?? list.endIndex)
+                }
+                offers[name] = list.isEmpty ? nil : list
+                touched.insert(name)
+            }
+        }
+        contributions = current
+        return touched
+    }
+
+    /// A DC's services that have instances (a service without any offers nothing).
+    private static func instancesByService(_ services: [WireService]) -> [String: [WireInstance]] {
+        var byName: [String: [WireInstance]] = [:]
+        for service in services where !service.instances.isEmpty { byName[service.name] = service.instances }
+        return byName
+    }
+
+    /// Forgets every merged service: the next loop merges all of them from nothing.
     private mutating func startOver(policy: FederationPolicy, destinations: [String], expectedServices: Int) {
         services = [:]
         var none: [String: RemoteService] = [:]
