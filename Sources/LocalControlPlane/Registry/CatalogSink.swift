@@ -11,8 +11,10 @@ public struct CatalogSink: Sendable {
     }
 
     /// A complete catalog read from the source; `sourceIndex` places it in the source (see `DatacenterState`).
+    /// Both at once: the other DCs' wait for this change should not include building this DC's xDS snapshots.
     public func apply(_ catalog: ServiceCatalog, sourceIndex: UInt64) async {
-        await cache.apply(catalog)
+        async let cached: Void = cache.apply(catalog)
         await state.publish(catalog, sourceIndex: sourceIndex)
+        await cached
     }
 }
