@@ -12,6 +12,16 @@ final class ChildProcess: @unchecked Sendable {
         (self.binary, self.arguments, self.logFile) = (binary, arguments, logFile)
     }
 
+    /// Started through `taskset -c cpus` (util-linux), so every thread it ever makes runs on those CPUs only: the
+    /// measured server gets its own core and the load generator the other.
+    convenience init(binary: String, arguments: [String], logFile: String, cpus: String?) {
+        guard let cpus else {
+            self.init(binary: binary, arguments: arguments, logFile: logFile)
+            return
+        }
+        self.init(binary: "/usr/bin/taskset", arguments: ["-c", cpus, binary] + arguments, logFile: logFile)
+    }
+
     var stats: ProcessStats? { pid.flatMap(ProcessStats.init(pid:)) }
 
     /// Spawned with posix_spawn rather than Foundation's Process, which crashes when the parent has thousands of

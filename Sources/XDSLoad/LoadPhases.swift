@@ -37,6 +37,7 @@ struct LoadPhases: Sendable {
             for stream in 0..<scenario.streams {
                 let envoy = SimulatedEnvoy(
                     stream: stream, node: try scenario.node(stream: stream), xdsProtocol: scenario.xdsProtocol,
+                    nodeOnFirstMessageOnly: scenario.nodeOnFirstMessageOnly,
                     recorder: recorder, digests: digests, markers: markers)
                 let client = ADSClient(wrapping: clients[stream % clients.count])
                 group.addTask { await envoy.run(client) }
@@ -54,19 +55,26 @@ struct LoadPhases: Sendable {
 
             var sequence = 0
             var single: [Duration] = []
+            var cpuPerThousand: [Double] = []
             for round in 0..<scenario.singleChanges {
                 sequence += 1
-                let service = round.isMultiple(of: 2) && scenario.sharedDependencies > 0
-                    ? scenario.serviceName(0) : scenario.dependencies(ofGroup: round % scenario.groups).last!
+                let shared = round.isMultiple(of: 2) && scenario.sharedDependencies > 0
+                let service = shared ? scenario.serviceName(0) : scenario.dependencies(ofGroup: round % scenario.groups).last!
+                let receivers = subscribers[service, default: 0]
+                let cpuBefore = await settledCPUSeconds()
                 let started = ContinuousClock.now
                 try await change(sequence, service)
                 if await waitUntil(timeout: .seconds(30), { recorder.isDone(sequence) }) {
                     single.append(ContinuousClock.now - started)
-                    log("single change \(round + 1): \(service), \(subscribers[service, default: 0]) receivers, \(single.last!)")
+                    // The server's whole cost of the change: the source's update, generation, every response and ACK.
+                    let cpu = await settledCPUSeconds() - cpuBefore
+                    if shared && receivers > 0 { cpuPerThousand.append(cpu * 1000 / Double(receivers)) }
+                    log("single change \(round + 1): \(service), \(receivers) receivers, \(single.last!), server CPU \(String(format: "%.3f", cpu)) s")
                 }
             }
             _ = recorder.takeLatencies()
             report.singleChange = .init(single)
+            report.singleChangeCPUSecondsPer1000Streams = cpuPerThousand.sorted().dropFirst(cpuPerThousand.count / 2).first
             log("single changes: \(report.singleChange.count) done, p99 \(report.singleChange.p99Seconds) s")
 
             try await sustain(&sequence, report: &report)
@@ -76,6 +84,19 @@ struct LoadPhases: Sendable {
             report.reconnects = recorder.reconnects
             group.cancelAll()
         }
+    }
+
+    /// The server's CPU seconds once it has gone quiet (two reads 100 ms apart within one clock tick), so a
+    /// change's cost includes the ACKs it is still reading; gives up waiting after 3 s.
+    private func settledCPUSeconds() async -> Double {
+        var last = controlPlane.stats?.cpuSeconds ?? 0
+        for _ in 0..<30 {
+            try? await Task.sleep(for: .milliseconds(100))
+            let now = controlPlane.stats?.cpuSeconds ?? 0
+            if now - last < 0.015 { return now }
+            last = now
+        }
+        return last
     }
 
     /// Changes at `changeRate` per second for `sustainSeconds`.

@@ -34,6 +34,8 @@ public struct LoadReport: Codable, Sendable {
     public var initialConfigSeconds: Double?
     public var configuredStreams = 0
     public var singleChange = Latencies([])
+    /// Median server CPU seconds of one change to a service every group uses, per 1,000 streams receiving it.
+    public var singleChangeCPUSecondsPer1000Streams: Double?
     public var sustainedChange = Latencies([])
     public var sustainedArrival = Latencies([])
     public var sustainedBacklog: [Int] = []
@@ -62,6 +64,9 @@ public struct LoadReport: Codable, Sendable {
             ("control-plane CPU while connecting", connectCPUSeconds.map { String(format: "%.1f s", $0) } ?? "n/a"),
             ("resident memory after connect / peak", "\(residentMegabytesAfterConnect.map { String(format: "%.0f MB", $0) } ?? "n/a") / \(residentMegabytesPeak.map { String(format: "%.0f MB", $0) } ?? "n/a")"),
             ("one change → every subscriber has it", latencies(singleChange)),
+            ("server CPU per change per 1,000 receiving streams (median, shared service)",
+             singleChangeCPUSecondsPer1000Streams.map { String(format: "%.0f ms", $0 * 1000) } ?? "n/a"),
+            ("requests carry the node", scenario.nodeOnFirstMessageOnly ? "first only" : "every request (Envoy's default)"),
             ("sustained \(scenario.changeRate)/s for \(scenario.sustainSeconds) s: per change", latencies(sustainedChange)),
             ("sustained: per stream arrival", latencies(sustainedArrival)),
             ("sustained: control plane's own change → ACK (xds_change_propagation_seconds)", sustainedControlPlaneView.map {

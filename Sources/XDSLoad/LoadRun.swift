@@ -22,6 +22,8 @@ public struct LoadRun: Sendable {
     public var httpPort = 18598
     public var workDirectory = "run/xds-load"
     public var restart = true
+    /// CPUs the measured server (control plane or floor) is pinned to, e.g. "0"; nil: not pinned.
+    public var serverCPUs: String?
 
     public init(scenario: LoadScenario, controlPlaneBinary: String) {
         self.scenario = scenario
@@ -50,7 +52,7 @@ public struct LoadRun: Sendable {
                 "--config", config, "--datacenter", "dc1", "--consul-url", consul.url, "--xds-port", "\(xdsPort)",
                 "--http-port", "\(httpPort)", "--log-level", "warning", "--remote-state-file", "\(workDirectory)/remote-state.json",
             ],
-            logFile: "\(workDirectory)/local-control-plane.log")
+            logFile: "\(workDirectory)/local-control-plane.log", cpus: serverCPUs)
         defer {
             controlPlane.stop()
             double.stop()
@@ -79,7 +81,7 @@ public struct LoadRun: Sendable {
         let floor = ChildProcess(
             binary: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
             arguments: ["floor-server", "--xds-port", "\(xdsPort)", "--http-port", "\(httpPort)"] + scenario.catalogArguments,
-            logFile: "\(workDirectory)/floor-server.log")
+            logFile: "\(workDirectory)/floor-server.log", cpus: serverCPUs)
         defer { floor.stop() }
         try floor.start()
         guard await floor.waitUntilAnswering("\(floorURL)/ready", timeout: .seconds(120)) else {

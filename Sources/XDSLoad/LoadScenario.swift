@@ -24,6 +24,9 @@ public struct LoadScenario: Sendable, Codable {
     public var sustainSeconds = 60
     /// Streams opened per second while connecting (0: all at once).
     public var connectRate = 0
+    /// Envoy's `set_node_on_first_message_only`: off by default, so every state-of-the-world request carries the node
+    /// (the server decodes it each time, as it must for real Envoys).
+    public var nodeOnFirstMessageOnly = false
 
     public init() {}
 

@@ -13,6 +13,7 @@ struct SimulatedEnvoy: Sendable {
     let stream: Int
     let node: Envoy_Config_Core_V3_Node
     let xdsProtocol: LoadScenario.XDSProtocol
+    let nodeOnFirstMessageOnly: Bool
     let recorder: LoadRecorder
     let digests: ResourceDigests
     let markers: ChangeMarkers
@@ -36,7 +37,8 @@ struct SimulatedEnvoy: Sendable {
     }
 
     /// The request side of one ADS call, opened as Envoy opens it: the node with the CDS subscription, then LDS;
-    /// the continuation sends everything after.
+    /// the continuation sends everything after. Like Envoy, every request carries the node unless
+    /// `set_node_on_first_message_only` (`nodeOnFirstMessageOnly`) is set.
     private func openRequests<Request: OpeningRequest>(
         of type: Request.Type
     ) -> (StreamingClientRequest<Request>, AsyncStream<Request>.Continuation) {
@@ -46,6 +48,7 @@ struct SimulatedEnvoy: Sendable {
         clusters.typeURL = ResourceTypeURL.cluster
         var listeners = Request()
         listeners.typeURL = ResourceTypeURL.listener
+        if !nodeOnFirstMessageOnly { listeners.node = node }
         continuation.yield(clusters)
         continuation.yield(listeners)
         let request = StreamingClientRequest<Request> { writer in
@@ -64,6 +67,7 @@ struct SimulatedEnvoy: Sendable {
             var acked: [String: (version: String, nonce: String)] = [:]
             func send(_ typeURL: String, names: [String]) {
                 var message = Envoy_Service_Discovery_V3_DiscoveryRequest()
+                if !nodeOnFirstMessageOnly { message.node = node }
                 message.typeURL = typeURL
                 message.resourceNames = names
                 message.versionInfo = acked[typeURL]?.version ?? ""
@@ -93,11 +97,13 @@ struct SimulatedEnvoy: Sendable {
                     message.typeURL, resources: message.resources.map { ($0.name, digests.digest($0.resource)) },
                     removed: message.removedResources, replacesAll: false)
                 var ack = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
+                if !nodeOnFirstMessageOnly { ack.node = node }
                 ack.typeURL = message.typeURL
                 ack.responseNonce = message.nonce
                 continuation.yield(ack)
                 if let change {
                     var subscribe = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
+                    if !nodeOnFirstMessageOnly { subscribe.node = node }
                     subscribe.typeURL = change.typeURL
                     subscribe.resourceNamesSubscribe = change.new.filter { !change.old.contains($0) }
                     subscribe.resourceNamesUnsubscribe = change.old.filter { !change.new.contains($0) }

@@ -47,6 +47,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Write the report as JSON here.") var json: String?
     @Option(help: "Write the report as a Markdown table here.") var markdown: String?
     @Option(help: "Directory for the control plane's log and files.") var workDirectory = "run/xds-load"
+    @Option(help: "Pin the measured server to these CPUs (taskset list, e.g. 0); run xds-load itself on the others.")
+    var serverCpus: String?
+    @Flag(help: "Send the node only on a stream's first request (Envoy's set_node_on_first_message_only).")
+    var nodeOnFirstMessageOnly = false
 
     func run() async throws {
         var scenario = LoadScenario()
@@ -64,7 +68,9 @@ struct Run: AsyncParsableCommand {
         scenario.changeRate = changeRate
         scenario.sustainSeconds = sustainSeconds
         scenario.connectRate = connectRate
+        scenario.nodeOnFirstMessageOnly = nodeOnFirstMessageOnly
         var load = LoadRun(scenario: scenario, controlPlaneBinary: controlPlane)
+        load.serverCPUs = serverCpus
         load.target = parsedTarget
         load.workDirectory = workDirectory
         load.restart = !noRestart

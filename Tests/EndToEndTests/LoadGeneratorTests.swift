@@ -12,6 +12,7 @@ struct LoadGeneratorTests {
         let singleChange: Latencies
         let sustainedChange: Latencies
         let restartReconfigureSeconds: Double?
+        let singleChangeCPUSecondsPer1000Streams: Double?
     }
 
     @Test("every stream configured, every change seen by every subscriber", arguments: [
@@ -26,7 +27,7 @@ struct LoadGeneratorTests {
             "--target", target, "--control-plane", TestEnvironment.executable("local-control-plane"),
             "--protocol", protocolName, "--streams", "60", "--groups", "6", "--dependencies", "3", "--services", "30",
             "--instances", "2", "--single-changes", "2", "--change-rate", "20", "--sustain-seconds", "2",
-            "--work-directory", directory.path, "--json", json,
+            "--work-directory", directory.path, "--json", json, "--server-cpus", "0",
         ]
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
@@ -37,6 +38,7 @@ struct LoadGeneratorTests {
         #expect(report.singleChange.count == 2, "a single change is counted once every subscriber has it")
         #expect(report.sustainedChange.count > 0)
         #expect(report.target.hasPrefix(target == "floor" ? "floor" : "local-control-plane"))
+        #expect(report.singleChangeCPUSecondsPer1000Streams != nil, "the server's CPU of the change to the shared service, pinned to CPU 0")
         if target == "control-plane" {
             #expect(report.restartReconfigureSeconds != nil, "reconfigured after kill -9")
         }
