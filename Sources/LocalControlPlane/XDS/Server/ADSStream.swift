@@ -18,7 +18,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
     private var logger: Logger { context.logger }
 
     private enum Event: Sendable {
-        case request(Machine.Request)
+        case request(IncomingRequest<Machine.Request>)
         case snapshotReady
     }
 
@@ -30,7 +30,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
     }
 
     func run(
-        requests: RPCAsyncSequence<Machine.Request, any Error>, writer: RPCWriter<EncodedResponse>
+        requests: RPCAsyncSequence<IncomingRequest<Machine.Request>, any Error>, writer: RPCWriter<EncodedResponse>
     ) async throws {
         let (events, continuation) = AsyncStream<Event>.makeStream()
         let mailbox = SnapshotMailbox { continuation.yield(.snapshotReady) }
@@ -47,14 +47,15 @@ struct ADSStream<Machine: DiscoveryProtocol> {
                 var propagation = PropagationClock()
                 for await event in events {
                     switch event {
-                    case .request(let request):
+                    case .request(let incoming):
+                        let request = incoming.message
                         if let onlyType, Machine.typeURL(of: request) != onlyType.typeURL {
                             throw RPCError(
                                 code: .invalidArgument,
                                 message: "this is the \(onlyType.shortName) service; request \(Machine.typeURL(of: request)) over ADS or its own service")
                         }
                         if session == nil {
-                            session = try await open(first: request, mailbox: mailbox)
+                            session = try await open(first: incoming, mailbox: mailbox)
                         }
                         let (outcome, responses) = machine.handle(request)
                         if let type = ResourceType(rawValue: Machine.typeURL(of: request)),
@@ -83,8 +84,15 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         await close(session)
     }
 
-    private func open(first request: Machine.Request, mailbox: SnapshotMailbox) async throws -> Session {
-        guard let node = Machine.node(of: request) else {
+    private func open(first request: IncomingRequest<Machine.Request>, mailbox: SnapshotMailbox) async throws -> Session {
+        let node: EnvoyNode?
+        do {
+            node = try Machine.node(of: request)
+        } catch {
+            metrics.rejectedStreams.increment()
+            throw RPCError(code: .invalidArgument, message: "the node does not decode: \(error)")
+        }
+        guard let node else {
             metrics.rejectedStreams.increment()
             throw RPCError(code: .invalidArgument, message: "the first request of a stream must carry the node")
         }

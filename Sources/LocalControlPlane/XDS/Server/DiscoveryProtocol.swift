@@ -1,11 +1,14 @@
 import EnvoyAPI
+import SwiftProtobuf
 
 /// What the stream loop needs from a protocol variant (state of the world or delta).
 protocol DiscoveryProtocol: SendableMetatype {
-    associatedtype Request: Sendable
+    associatedtype Request: SwiftProtobuf.Message & Sendable
 
     static var protocolName: String { get }
-    static func node(of request: Request) -> EnvoyNode?
+    /// The node's field number in `Request` (read apart, see `NodeDeferringDeserializer`).
+    static var nodeField: UInt64 { get }
+    static func node(of request: IncomingRequest<Request>) throws -> EnvoyNode?
     static func typeURL(of request: Request) -> String
 
     init(controlPlaneId: String)
@@ -15,12 +18,18 @@ protocol DiscoveryProtocol: SendableMetatype {
 
 extension SotWProtocol: DiscoveryProtocol {
     static let protocolName = "sotw"
-    static func node(of request: DiscoveryRequest) -> EnvoyNode? { request.hasNode ? request.node : nil }
+    static let nodeField: UInt64 = 2
+    static func node(of request: IncomingRequest<DiscoveryRequest>) throws -> EnvoyNode? {
+        try request.node(in: \.node, present: \.hasNode)
+    }
     static func typeURL(of request: DiscoveryRequest) -> String { request.typeURL }
 }
 
 extension DeltaProtocol: DiscoveryProtocol {
     static let protocolName = "delta"
-    static func node(of request: DeltaDiscoveryRequest) -> EnvoyNode? { request.hasNode ? request.node : nil }
+    static let nodeField: UInt64 = 1
+    static func node(of request: IncomingRequest<DeltaDiscoveryRequest>) throws -> EnvoyNode? {
+        try request.node(in: \.node, present: \.hasNode)
+    }
     static func typeURL(of request: DeltaDiscoveryRequest) -> String { request.typeURL }
 }

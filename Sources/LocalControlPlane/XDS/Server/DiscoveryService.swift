@@ -51,18 +51,18 @@ public struct DiscoveryService: RegistrableRPCService {
     public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
         router.registerHandler(
             forMethod: MethodDescriptor(fullyQualifiedService: endpoint.service, method: endpoint.stateOfTheWorld),
-            deserializer: ProtobufDeserializer<DiscoveryRequest>(),
+            deserializer: NodeDeferringDeserializer<DiscoveryRequest>(nodeField: SotWProtocol.nodeField),
             serializer: EncodedResponseSerializer(),
             handler: { request, server in handle(request, from: PeerIdentity(server), with: SotWProtocol.self, metrics: context.sotwMetrics) })
         router.registerHandler(
             forMethod: MethodDescriptor(fullyQualifiedService: endpoint.service, method: endpoint.delta),
-            deserializer: ProtobufDeserializer<DeltaDiscoveryRequest>(),
+            deserializer: NodeDeferringDeserializer<DeltaDiscoveryRequest>(nodeField: DeltaProtocol.nodeField),
             serializer: EncodedResponseSerializer(),
             handler: { request, server in handle(request, from: PeerIdentity(server), with: DeltaProtocol.self, metrics: context.deltaMetrics) })
     }
 
     private func handle<Machine: DiscoveryProtocol>(
-        _ request: StreamingServerRequest<Machine.Request>, from peer: PeerIdentity, with machine: Machine.Type, metrics: XDSMetrics
+        _ request: StreamingServerRequest<IncomingRequest<Machine.Request>>, from peer: PeerIdentity, with machine: Machine.Type, metrics: XDSMetrics
     ) -> StreamingServerResponse<EncodedResponse> {
         StreamingServerResponse { writer in
             let stream = ADSStream<Machine>(context: context, metrics: metrics, onlyType: endpoint.type, peer: peer)
