@@ -15,17 +15,20 @@ struct FloorADSService: RegistrableRPCService {
     let streams: FloorStreams
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
-        register(Methods.StreamAggregatedResources.descriptor, Envoy_Service_Discovery_V3_DiscoveryRequest.self, delta: false, with: &router)
-        register(Methods.DeltaAggregatedResources.descriptor, Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self, delta: true, with: &router)
+        // Field numbers of the node, read apart as the control plane reads it (only a stream's first node is used).
+        register(Methods.StreamAggregatedResources.descriptor, Envoy_Service_Discovery_V3_DiscoveryRequest.self, nodeField: 2, delta: false, with: &router)
+        register(Methods.DeltaAggregatedResources.descriptor, Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self, nodeField: 1, delta: true, with: &router)
     }
 
     private func register<Request: FloorReadable, Transport: ServerTransport>(
-        _ method: MethodDescriptor, _: Request.Type, delta: Bool, with router: inout RPCRouter<Transport>
+        _ method: MethodDescriptor, _: Request.Type, nodeField: UInt64, delta: Bool, with router: inout RPCRouter<Transport>
     ) {
         router.registerHandler(
-            forMethod: method, deserializer: ProtobufDeserializer<Request>(), serializer: EncodedResponseSerializer(),
+            forMethod: method, deserializer: NodeDeferringDeserializer<Request>(nodeField: nodeField), serializer: EncodedResponseSerializer(),
             handler: { request, _ in
-                serve(request.messages.map { FloorRequest(node: $0.hasNode ? $0.node : nil, typeURL: $0.typeURL, nonce: $0.responseNonce) }, delta: delta)
+                serve(request.messages.map { incoming in
+                    FloorRequest(node: { try? incoming.node(in: \.node, present: \.hasNode) }, typeURL: incoming.message.typeURL, nonce: incoming.message.responseNonce)
+                }, delta: delta)
             })
     }
 
@@ -48,7 +51,7 @@ struct FloorADSService: RegistrableRPCService {
                 let response: (type: ResourceType, body: [UInt8])
                 switch event {
                 case .request(let request):
-                    if group == nil, let node = request.node {
+                    if group == nil, let node = request.node() {
                         group = Int(node.cluster.dropFirst("app-".count)).map { $0 % resources.scenario.groups }
                         if let group { registration = streams.add(continuation, group: group) }
                     }
@@ -68,7 +71,7 @@ struct FloorADSService: RegistrableRPCService {
 }
 
 /// The fields both ADS request variants have and the floor reads.
-protocol FloorReadable: SwiftProtobuf.Message {
+protocol FloorReadable: SwiftProtobuf.Message, Sendable {
     var hasNode: Bool { get }
     var node: Envoy_Config_Core_V3_Node { get }
     var typeURL: String { get }
@@ -80,7 +83,8 @@ extension Envoy_Service_Discovery_V3_DeltaDiscoveryRequest: FloorReadable {}
 
 /// What the floor reads from a request of either ADS variant.
 struct FloorRequest: Sendable {
-    let node: Envoy_Config_Core_V3_Node?
+    /// Decodes the node the request carried (the floor asks only for a stream's first).
+    let node: @Sendable () -> Envoy_Config_Core_V3_Node?
     let typeURL: String
     let nonce: String
 }

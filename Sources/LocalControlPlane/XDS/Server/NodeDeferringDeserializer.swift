@@ -5,27 +5,31 @@ import SwiftProtobuf
 /// A discovery request as read off the wire with its node still encoded. Envoy sends the node on every request
 /// unless `set_node_on_first_message_only` is set, and a node with its metadata `Struct` is most of a request's
 /// decoding; a stream reads the node of its first request only.
-struct IncomingRequest<Message: SwiftProtobuf.Message & Sendable>: Sendable {
+public struct IncomingRequest<Message: SwiftProtobuf.Message & Sendable>: Sendable {
     /// The request without its node (or with it, when the bytes could not be split; see the deserializer).
-    var message: Message
+    public var message: Message
     /// The node field's payload, as sent; empty when the request carried none.
-    var encodedNode: [UInt8]
+    public var encodedNode: [UInt8]
 
     /// The request's node, decoded now.
-    func node(in field: KeyPath<Message, EnvoyNode>, present: KeyPath<Message, Bool>) throws -> EnvoyNode? {
+    public func node(in field: KeyPath<Message, Envoy_Config_Core_V3_Node>, present: KeyPath<Message, Bool>) throws -> Envoy_Config_Core_V3_Node? {
         if message[keyPath: present] { return message[keyPath: field] }
         guard !encodedNode.isEmpty else { return nil }
-        return try EnvoyNode(serializedBytes: encodedNode)
+        return try Envoy_Config_Core_V3_Node(serializedBytes: encodedNode)
     }
 }
 
 /// Splits a request's node field from the rest before decoding the rest. `nodeField` is the node's field number
 /// (2 in `DiscoveryRequest`, 1 in `DeltaDiscoveryRequest`). Bytes it cannot split (groups, truncation) are decoded
 /// whole, so a malformed request fails exactly as it does with the plain protobuf deserializer.
-struct NodeDeferringDeserializer<Message: SwiftProtobuf.Message & Sendable>: MessageDeserializer {
+public struct NodeDeferringDeserializer<Message: SwiftProtobuf.Message & Sendable>: MessageDeserializer {
     let nodeField: UInt64
 
-    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> IncomingRequest<Message> {
+    public init(nodeField: UInt64) {
+        self.nodeField = nodeField
+    }
+
+    public func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> IncomingRequest<Message> {
         try serializedMessageBytes.withUnsafeBytes { bytes in
             do {
                 guard let split = ProtobufFieldSplitter.split(bytes, field: nodeField) else {
