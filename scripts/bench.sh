@@ -82,14 +82,21 @@ if all(report(name) for pair in pairs for name in pair):
     for label, cell in rows:
         lines.append(f"| {label} | " + " | ".join(cell(report(n)) for pair in pairs for n in pair) + " |")
     lines.append("")
+doc = "docs/PERFORMANCE.md"
+text = open(doc).read()
 for name, title in sections.items():
     path = os.path.join(out, name + ".md")
+    if name == "micro" and not os.path.exists(path):
+        # SKIP_MICRO: keep the micro-benchmarks of the run before, marked as such.
+        earlier = re.search(r"#### Micro-benchmarks.*?(?=\n#### |\n<!-- bench:end -->)", text, flags=re.S)
+        if earlier:
+            kept = earlier.group(0).replace(title, title + " — from an earlier run (SKIP_MICRO)", 1) if "earlier run" not in earlier.group(0) else earlier.group(0)
+            lines += [kept.strip(), ""]
+        continue
     if os.path.exists(path):
         # The benchmark tool's own headings (## / ###) go below this section's.
         body = re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", open(path).read().strip(), flags=re.M)
         lines += [f"#### {title}", "", body, ""]
-doc = "docs/PERFORMANCE.md"
-text = open(doc).read()
 block = "<!-- bench:start -->\n" + "\n".join(lines) + "<!-- bench:end -->"
 open(doc, "w").write(re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _: block, text, flags=re.S))
 print(f"wrote {doc}")
