@@ -37,9 +37,10 @@ struct HistogramScrape: Sendable {
 
     var total: Double { buckets.last?.count ?? 0 }
 
-    /// The upper bound of the bucket holding quantile `q` (a histogram only knows its buckets).
+    /// The upper bound of the bucket holding quantile `q` (a histogram only knows its buckets); nil when there are no
+    /// observations or the quantile lies beyond the last finite bound (JSON has no infinity).
     func quantileBound(_ q: Double) -> Double? {
         guard total > 0 else { return nil }
-        return buckets.first { $0.count >= q * total }?.bound
+        return buckets.first { $0.count >= q * total }.map(\.bound).flatMap { $0.isFinite ? $0 : nil }
     }
 }

@@ -70,7 +70,7 @@ public struct LoadReport: Codable, Sendable {
             ("sustained \(scenario.changeRate)/s for \(scenario.sustainSeconds) s: per change", latencies(sustainedChange)),
             ("sustained: per stream arrival", latencies(sustainedArrival)),
             ("sustained: control plane's own change → ACK (xds_change_propagation_seconds)", sustainedControlPlaneView.map {
-                "p50 ≤ \($0.p50AtMostSeconds.map { String($0) } ?? "?") s, p99 ≤ \($0.p99AtMostSeconds.map { String($0) } ?? "?") s (\($0.acks) ACKs)"
+                "p50 \($0.p50AtMostSeconds.map { "≤ \($0) s" } ?? "beyond the last bucket"), p99 \($0.p99AtMostSeconds.map { "≤ \($0) s" } ?? "beyond the last bucket") (\($0.acks) ACKs)"
             } ?? "n/a"),
             ("sustained: pending changes sampled each second (max / last)", "\(sustainedBacklog.max() ?? 0) / \(sustainedBacklog.last ?? 0)"),
             ("sustained: control-plane CPU", sustainedCPUPercent.map { String(format: "%.0f %% of one core", $0) } ?? "n/a"),
