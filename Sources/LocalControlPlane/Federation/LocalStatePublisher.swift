@@ -90,14 +90,9 @@ public actor LocalStatePublisher {
     }
 
     /// Returns at once when `index` is not the current one (newer state, or a restart reset the index),
-    /// otherwise when the state changes or `timeout` passes — Consul's blocking-query contract.
-    public func state(after index: UInt64?, timeout: Duration) async -> DatacenterState {
-        await waitForChange(after: index, timeout: timeout)
-        return current
-    }
-
-    /// As `state(after:timeout:)`, but a poller holding a state of boot `heldBootId` at `index` gets only what changed
-    /// since, when this publisher still remembers it.
+    /// otherwise when the state changes or `timeout` passes — Consul's blocking-query contract. The whole state, or,
+    /// for a poller holding a state of boot `heldBootId` at `index`, only what changed since, when this publisher
+    /// still remembers it.
     public func answer(after index: UInt64?, heldBootId: String?, timeout: Duration) async -> Answer {
         await waitForChange(after: index, timeout: timeout)
         guard let index, heldBootId == bootId, index >= deltaFloor, index <= self.index else { return .whole(current) }
