@@ -207,6 +207,7 @@ let package = Package(
             name: "LocalControlPlaneTests",
             dependencies: [
                 "LocalControlPlane", "Shared", "EnvoyAPI", "ConsulDouble",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

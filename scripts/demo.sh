@@ -60,55 +60,20 @@ dc1_backend() {  # down | up: take dc1's backend out of dc1's registry, or put i
     elif [ "$1" = down ]; then registry "$run/dc1.yaml" other=placeholder:9
     else registry "$run/dc1.yaml" backend=backend-dc1:18101; fi
 }
-envoy_bootstrap() {  # dc, xds port, egress port, admin port: an envoy-control bootstrap (its metadata and static clusters)
-    cat <<YAML
-node:
-  id: client-$1
-  cluster: client
-  locality: { zone: $1 }
-  metadata:
-    service_name: client
-    ads: true
-    ingress_host: 127.0.0.1
-    ingress_port: $(( $3 + 1000 ))
-    egress_host: 127.0.0.1
-    egress_port: $3
-    proxy_settings:
-      outgoing:
-        dependencies:
-          - service: "*"
-            timeoutPolicy: { requestTimeout: 2s }
-dynamic_resources:
-  ads_config:
-    api_type: GRPC
-    transport_api_version: V3
-    grpc_services: [{ envoy_grpc: { cluster_name: envoy-control-xds } }]
-  cds_config: { ads: {}, resource_api_version: V3 }
-  lds_config: { ads: {}, resource_api_version: V3 }
-static_resources:
-  clusters:
-    - name: envoy-control-xds
-      type: STATIC
-      connect_timeout: 1s
-      typed_extension_protocol_options:
-        envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-          "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-          explicit_http_config: { http2_protocol_options: {} }
-      load_assignment:
-        cluster_name: envoy-control-xds
-        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: $2 } } } }] }]
-    - name: local_service
-      type: STATIC
-      connect_timeout: 1s
-      load_assignment:
-        cluster_name: local_service
-        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 9 } } } }] }]
-admin:
-  address: { socket_address: { address: 127.0.0.1, port_value: $4 } }
-YAML
+envoy_bootstrap() {  # dc, xds port, egress port, admin port: the sidecar bootstrap every deployment uses
+    .build/debug/local-control-plane bootstrap --service-name client --node-id "client-$1" --datacenter "$1" \
+        --control-plane "127.0.0.1:$2" --ingress-host 127.0.0.1 --ingress-port $(( $3 + 1000 )) --egress-port "$3" \
+        --local-service-port 9 --admin-port "$4" --metadata-file "$run/client-metadata.yaml"
 }
 
 head -c 24 /dev/urandom | base64 >"$run/push-token"
+cat >"$run/client-metadata.yaml" <<'YAML'
+proxy_settings:
+  outgoing:
+    dependencies:
+      - service: "*"
+        timeoutPolicy: { requestTimeout: 2s }
+YAML
 backend backend-dc1 18101
 backend backend-dc2 18102
 backend payments-dc2 18103

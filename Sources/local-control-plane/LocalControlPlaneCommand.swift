@@ -9,7 +9,7 @@ struct LocalControlPlaneCommand: AsyncParsableCommand {
         commandName: "local-control-plane",
         abstract: "Serve one datacenter's Envoys over xDS (ADS), from Consul or a registry file.",
         version: BuildInfo.description,
-        subcommands: [Serve.self, CheckConfig.self], defaultSubcommand: Serve.self)
+        subcommands: [Serve.self, CheckConfig.self, Bootstrap.self], defaultSubcommand: Serve.self)
 }
 
 /// Checks a `--config` YAML file: every problem with its line; exit status 1 if there is any.
@@ -20,6 +20,17 @@ struct CheckConfig: ParsableCommand {
 
     func run() throws {
         guard ConfigCheck.run(file: file, check: LocalControlPlaneConfig.check(yaml:)) else { throw ExitCode(1) }
+    }
+}
+
+/// Prints a sidecar Envoy's bootstrap in envoy-control's form.
+struct Bootstrap: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the bootstrap YAML of a sidecar Envoy served by this control plane.")
+
+    @OptionGroup var options: SidecarBootstrapOptions
+
+    func run() throws {
+        print(try options.bootstrap().yaml, terminator: "")
     }
 }
 

@@ -87,14 +87,7 @@ extension EnvoyControlTrafficTests {
         let directory = try TestEnvironment.temporaryDirectory("ec-forward-proxy")
         let trusted = try TestPKI(name: "public", directory: directory)
         let rogue = try TestPKI(name: "rogue", directory: directory)
-        let servers = try [trusted, rogue].map { pki in
-            let certificate = try pki.issue("\(pki.directory.lastPathComponent)-localhost", altNames: ["DNS:localhost"])
-            let port = TestEnvironment.freePort()
-            let process = try ManagedProcess(
-                name: "https-\(pki.directory.lastPathComponent)", executable: TestEnvironment.python,
-                arguments: ["-c", IdentityTests.httpsServer, "\(port)", certificate.certificate, certificate.key], directory: directory)
-            return (port, process)
-        }
+        let servers = try IdentityTests.httpsServers([trusted, rogue], directory: directory)
         defer { servers.forEach { $0.1.stop() } }
         let world = try await World("forward-proxy", settings: EnvoyControlCompatibilityTests.settings("""
               trustedCaFile: \(trusted.caCertificate)

@@ -12,15 +12,7 @@ struct EnvoyFoundationTests {
     }
 
     static func clientMetadata(egressPort: Int) -> String {
-        """
-            service_name: client
-            \(EnvoyProxy.listenerKeys(egressPort: egressPort))
-            proxy_settings:
-              outgoing:
-                dependencies:
-                  - service: backend
-                    timeoutPolicy: { requestTimeout: 3s }
-        """
+        EnvoyProxy.clientDependingOn("backend", egressPort: egressPort, requestTimeout: "3s")
     }
 
     @Test("Envoy gets the dependency's endpoints, follows file edits and routes real traffic", arguments: ["GRPC", "DELTA_GRPC"])

@@ -144,14 +144,7 @@ struct IdentityTests {
         let directory = try TestEnvironment.temporaryDirectory("identity-domains")
         let trusted = try TestPKI(name: "public", directory: directory)
         let rogue = try TestPKI(name: "rogue", directory: directory)
-        let servers = try [trusted, rogue].map { pki in
-            let certificate = try pki.issue("\(pki.directory.lastPathComponent)-localhost", altNames: ["DNS:localhost"])
-            let port = TestEnvironment.freePort()
-            let process = try ManagedProcess(
-                name: "https-\(pki.directory.lastPathComponent)", executable: TestEnvironment.python,
-                arguments: ["-c", Self.httpsServer, "\(port)", certificate.certificate, certificate.key], directory: directory)
-            return (port, process)
-        }
+        let servers = try Self.httpsServers([trusted, rogue], directory: directory)
         let (good, untrusted) = (servers[0].0, servers[1].0)
         let controlPlane = try ControlPlaneProcess(
             registryYAML: "services: []\n", directory: directory, settings: "snapshot: { trustedCaFile: \(trusted.caCertificate) }\n")
@@ -170,6 +163,18 @@ struct IdentityTests {
         #expect(try await client.call("127.0.0.1:\(good)").status == 503, "the same certificate does not name 127.0.0.1")
         #expect(try await client.call("localhost:\(untrusted)").status == 503, "a certificate from a CA not in trustedCaFile")
         #expect(await client.envoy.stat("cluster.127_0_0_1_\(good).ssl.fail_verify_san") ?? 0 > 0)
+    }
+
+    /// One HTTPS server on localhost per CA, each with a certificate for `localhost` that CA signed.
+    static func httpsServers(_ authorities: [TestPKI], directory: URL) throws -> [(port: Int, process: ManagedProcess)] {
+        try authorities.map { pki in
+            let certificate = try pki.issue("\(pki.directory.lastPathComponent)-localhost", altNames: ["DNS:localhost"])
+            let port = TestEnvironment.freePort()
+            let process = try ManagedProcess(
+                name: "https-\(pki.directory.lastPathComponent)", executable: TestEnvironment.python,
+                arguments: ["-c", httpsServer, "\(port)", certificate.certificate, certificate.key], directory: directory)
+            return (port, process)
+        }
     }
 
     /// An HTTPS file server on the venv's Python: port, certificate, key.

@@ -26,14 +26,7 @@ struct MutualTLSTests {
 
     /// Node metadata of a client that depends on `backend`, with an egress port of its own.
     static func dependsOnBackend() -> String {
-        """
-            service_name: client
-            \(EnvoyProxy.listenerKeys(egressPort: TestEnvironment.freePort()))
-            proxy_settings:
-              outgoing:
-                dependencies:
-                  - service: backend
-        """
+        EnvoyProxy.clientDependingOn("backend")
     }
 
     static func registry(_ backends: [Backend]) -> String {

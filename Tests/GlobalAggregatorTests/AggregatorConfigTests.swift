@@ -9,7 +9,7 @@ struct AggregatorConfigTests {
     @Test("every flag is a config key of the same name; repeated --datacenter flags replace the file's list")
     func flagsAreConfigKeys() throws {
         let flags = ConfigLayers.flagKeys(try AggregatorOptions.parse([]))
-        let keys = Set(AggregatorConfig.CodingKeys.allCases.map(\.rawValue))
+        let keys = AggregatorConfig.keys
         #expect(flags == keys, "flags without a key: \(flags.subtracting(keys).sorted()); keys without a flag: \(keys.subtracting(flags).sorted())")
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("aggregator-\(UUID().uuidString).yaml")

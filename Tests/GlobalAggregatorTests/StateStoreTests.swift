@@ -21,7 +21,7 @@ struct StateStoreTests {
         var id: UInt64 = 0
         do {
             let store = StateStore(path: path)
-            #expect(store.problem == nil)
+            #expect(await store.problem == nil)
             #expect(try await store.storedGeneration() == 0)
             try await store.save([DatacenterSnapshot(state: state, receivedAt: receivedAt)], generation: 2)
             #expect(try await store.storedGeneration() == 2)
@@ -48,8 +48,9 @@ struct StateStoreTests {
         let path = Self.temporaryPath()
         try Data(repeating: 0x42, count: 4096).write(to: URL(fileURLWithPath: path))
         let store = StateStore(path: path)
-        #expect(store.problem == nil)
-        #expect(store.takeFreshStart() && !store.takeFreshStart(), "reported once")
+        #expect(await store.problem == nil)
+        #expect(await store.takeFreshStart())
+        #expect(await !store.takeFreshStart(), "reported once")
         let aside = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
             .filter { $0.hasPrefix((path as NSString).lastPathComponent + ".corrupt-") }
         #expect(aside.count == 1, "the damaged file is kept for inspection")
@@ -64,7 +65,7 @@ struct StateStoreTests {
         try await store.save([DatacenterSnapshot(state: Self.state, receivedAt: Date())])
         try FileManager.default.removeItem(atPath: path)
         try await store.save([DatacenterSnapshot(state: Self.state, receivedAt: Date())])
-        #expect(store.takeFreshStart(), "everything must be written again")
+        #expect(await store.takeFreshStart(), "everything must be written again")
         #expect(FileManager.default.fileExists(atPath: path))
         #expect(try await StateStore(path: path).loadAll().snapshots["dc1"] != nil)
     }
@@ -74,12 +75,13 @@ struct StateStoreTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("missing-\(UUID().uuidString)")
         let path = directory.appendingPathComponent("state.sqlite").path
         let store = StateStore(path: path)
-        #expect(store.problem?.contains(path) == true)
+        #expect(await store.problem?.contains(path) == true)
         try await store.save([DatacenterSnapshot(state: Self.state, receivedAt: Date())])
         #expect(try await store.loadAll().snapshots["dc1"] != nil, "served from memory")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try await store.save([DatacenterSnapshot(state: Self.state, receivedAt: Date())])
-        #expect(store.problem == nil && store.takeFreshStart())
+        #expect(await store.problem == nil)
+        #expect(await store.takeFreshStart())
         #expect(FileManager.default.fileExists(atPath: path))
     }
 }

@@ -79,7 +79,7 @@ struct LocalControlPlaneConfigTests {
     @Test("every flag is a config key of the same name, so the file can set everything the command line can")
     func flagsAreConfigKeys() throws {
         let flags = ConfigLayers.flagKeys(try LocalControlPlaneOptions.parse([]))
-        let keys = Set(LocalControlPlaneConfig.CodingKeys.allCases.map(\.rawValue))
+        let keys = LocalControlPlaneConfig.keys
         #expect(flags.count >= 20)
         #expect(flags.subtracting(keys).isEmpty, "flags with no config key: \(flags.subtracting(keys).sorted())")
         #expect(keys.subtracting(flags) == ["snapshot", "sidecarCertificates"], "config keys with no flag: \(keys.subtracting(flags).sorted())")

@@ -4,7 +4,7 @@ import Shared
 
 /// Everything `global-aggregator` is configured with: the `--config` YAML file with the flags over it
 /// (`AggregatorOptions`; flags win). Keys are camelCase and named as the flags.
-public struct AggregatorConfig: Codable, Sendable {
+public struct AggregatorConfig: ConfigFileSettings {
     public var region: String?
     /// `dc1=http://10.0.0.1:18080[,http://10.0.0.2:18080]`, one entry per DC.
     public var datacenters: [String]?
@@ -24,12 +24,6 @@ public struct AggregatorConfig: Codable, Sendable {
     public var logFormat: LogFormat?
 
     public init() {}
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case region, datacenters, database, policy, httpPort, bind, pushTokenFile, stateTokenFile, pollWait, initialSyncGrace, logLevel
-        case logFormat
-        case tlsCert, tlsKey, tlsCa, tlsReloadInterval
-    }
 
     public static let defaultHTTPPort = 19000
 
@@ -125,7 +119,7 @@ extension AggregatorConfig {
     /// `global-aggregator check-config FILE`: every problem with its line, the policy file it names included.
     public static func check(yaml text: String) -> ConfigCheck.Result {
         ConfigCheck.check(
-            AggregatorConfig.self, yaml: text, knownKeys: Set(CodingKeys.allCases.map(\.rawValue)), fileKeys: Set(["pushTokenFile", "stateTokenFile", "policy"]).union(TLSIdentity.configKeys)
+            AggregatorConfig.self, yaml: text, knownKeys: keys, fileKeys: Set(["pushTokenFile", "stateTokenFile", "policy"]).union(TLSIdentity.configKeys)
         ) { config, missing throws(ConfigError) in
             var checked = config
             if !missing.isDisjoint(with: TLSIdentity.configKeys) { (checked.tlsCert, checked.tlsKey, checked.tlsCa) = (nil, nil, nil) }

@@ -100,8 +100,8 @@ struct DatacenterPoller: Service {
         if let held { request.headers.add(name: "If-None-Match", value: "\"\(held.bootId)-\(held.index)\"") }
         if let stateToken { request.headers.add(name: "Authorization", value: "Bearer \(stateToken)") }
         let response = try await client.execute(request, timeout: .seconds(wait.components.seconds + 15))
-        let applied = response.headers.first(name: "X-Applied-Remote-Version").map { $0.isEmpty ? nil : $0 }
-        let failing = response.headers.first(name: "X-Source-Failing-Seconds").flatMap(Double.init)
+        let applied = response.headers.first(name: FederationHeaders.appliedRemoteVersion).map { $0.isEmpty ? nil : $0 }
+        let failing = response.headers.first(name: FederationHeaders.sourceFailingSeconds).flatMap(Double.init)
         if response.status == .notModified {
             return .unchanged(appliedRemoteVersion: applied ?? nil, sourceFailingSeconds: failing ?? 0)
         }
@@ -109,7 +109,7 @@ struct DatacenterPoller: Service {
         guard response.status == .ok else {
             throw PollError.status(Int(response.status.code), String(buffer: body).prefix(200).description)
         }
-        let isDelta = response.headers.first(name: "X-State-Delta-Base") != nil
+        let isDelta = response.headers.first(name: FederationHeaders.deltaBase) != nil
         (isDelta ? deltaBytes : wholeBytes).increment(by: body.readableBytes)
         let admitted: StateValidation.Admitted
         do {

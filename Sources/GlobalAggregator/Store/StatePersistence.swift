@@ -23,7 +23,7 @@ actor StatePersistence {
     }
 
     func save(_ current: [String: DatacenterSnapshot], generation: UInt64) async {
-        if store.takeFreshStart() {  // a new file: everything again
+        if await store.takeFreshStart() {  // a new file: everything again
             saved = [:]
             savedGeneration = 0
         }
@@ -55,7 +55,9 @@ actor StatePersistence {
 
     /// Why the states are not safely on disk, or nil.
     var problem: String? {
-        guard let problem = store.problem else { return nil }
-        return unsaved.isEmpty ? problem : "\(problem); states of \(unsaved.joined(separator: ", ")) only in memory"
+        get async {
+            guard let problem = await store.problem else { return nil }
+            return unsaved.isEmpty ? problem : "\(problem); states of \(unsaved.joined(separator: ", ")) only in memory"
+        }
     }
 }

@@ -3,9 +3,9 @@ import Shared
 
 /// Everything `local-control-plane` is configured with: the `--config` YAML file with the flags over it
 /// (`LocalControlPlaneOptions`; flags win). Keys are camelCase and named as the flags.
-public struct LocalControlPlaneConfig: Decodable, Sendable, Equatable {
+public struct LocalControlPlaneConfig: ConfigFileSettings, Equatable {
     public var datacenter: String?
-    public var consulURL: String?
+    public var consulUrl: String?
     public var consulTokenFile: String?
     public var registryFile: String?
     public var xdsPort: Int?
@@ -32,13 +32,6 @@ public struct LocalControlPlaneConfig: Decodable, Sendable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case datacenter, registryFile, xdsPort, httpPort, bind, pushTokenFile, stateTokenFile, remoteStateFile, routableTags, logLevel, logFormat
-        case consulWait, consulDebounce, includeWarning, consulMaxWatches, tlsCert, tlsKey, tlsCa, tlsReloadInterval
-        case consulURL = "consulUrl"
-        case consulTokenFile, snapshot, sidecarCertificates
-    }
-
     public static let defaultXDSPort = 18000
     public static let defaultHTTPPort = 18080
     public static let defaultBind = "127.0.0.1"
@@ -49,12 +42,12 @@ public struct LocalControlPlaneConfig: Decodable, Sendable, Equatable {
         if datacenter.map(ServiceName.isValid) != true {
             problems.append("datacenter: required, letters, digits, '-', '_' or '.' (e.g. --datacenter dc1)")
         }
-        if consulURL != nil && registryFile != nil {
+        if consulUrl != nil && registryFile != nil {
             problems.append("registry: give either consulUrl or registryFile, not both")
         }
         var consul: ConsulSource?
-        if let consulURL {
-            consul = validatedConsul(url: consulURL, problems: &problems)
+        if let consulUrl {
+            consul = validatedConsul(url: consulUrl, problems: &problems)
         } else if consulTokenFile != nil || consulWait != nil || consulDebounce != nil || includeWarning != nil || consulMaxWatches != nil {
             problems.append("consul: consulTokenFile, consulWait, consulDebounce, includeWarning and consulMaxWatches need consulUrl")
         }
@@ -168,7 +161,7 @@ extension LocalControlPlaneConfig {
     /// `local-control-plane check-config FILE`: every problem with its line; files it names are checked when present.
     public static func check(yaml text: String) -> ConfigCheck.Result {
         ConfigCheck.check(
-            LocalControlPlaneConfig.self, yaml: text, knownKeys: Set(CodingKeys.allCases.map(\.rawValue)),
+            LocalControlPlaneConfig.self, yaml: text, knownKeys: keys,
             fileKeys: Set(["consulTokenFile", "pushTokenFile", "stateTokenFile", "registryFile"]).union(TLSIdentity.configKeys)
         ) { config, missing throws(ConfigError) in
             var checked = config

@@ -13,11 +13,10 @@ struct FederationAPI: Sendable {
     static let maxPushBytes = 64 * 1024 * 1024
     /// A whole remote state at 20 DCs × 2,000 services × 20 instances is ~75 MB of JSON (about a tenth of it gzipped).
     static let maxDecodedPushBytes = 256 * 1024 * 1024
-    static let stateIndexHeader = HTTPFields.Element.Name("X-State-Index")!
-    static let appliedRemoteVersionHeader = HTTPFields.Element.Name("X-Applied-Remote-Version")!
-    static let sourceFailingSecondsHeader = HTTPFields.Element.Name("X-Source-Failing-Seconds")!
-    /// Set when the body is a `DatacenterStateDelta` on the named index rather than a whole state.
-    static let deltaBaseHeader = HTTPFields.Element.Name("X-State-Delta-Base")!
+    static let stateIndexHeader = HTTPFields.Element.Name(FederationHeaders.stateIndex)!
+    static let appliedRemoteVersionHeader = HTTPFields.Element.Name(FederationHeaders.appliedRemoteVersion)!
+    static let sourceFailingSecondsHeader = HTTPFields.Element.Name(FederationHeaders.sourceFailingSeconds)!
+    static let deltaBaseHeader = HTTPFields.Element.Name(FederationHeaders.deltaBase)!
 
     let publisher: LocalStatePublisher
     let remoteState: RemoteStateStore

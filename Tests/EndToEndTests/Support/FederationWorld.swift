@@ -65,14 +65,7 @@ final class FederationWorld: @unchecked Sendable {
         egressPort = TestEnvironment.freePort()
         envoy = try EnvoyProxy(
             name: "client", nodeId: "client-dc1",
-            metadataYAML: """
-                    service_name: client
-                    \(EnvoyProxy.listenerKeys(egressPort: egressPort))
-                    proxy_settings:
-                      outgoing:
-                        dependencies:
-                          - service: backend
-                """,
+            metadataYAML: EnvoyProxy.clientDependingOn("backend", egressPort: egressPort),
             xdsPort: dc1.xdsPort, directory: directory)
         let dc1Ready = await dc1.waitUntilReady()
         let dc2Ready = await dc2.waitUntilReady()
