@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-swift build --product local-control-plane
-swift build --product global-aggregator
+# The tests' build (testable modules): building products alone compiles every module again with other flags, so
+# switching between the demo and the tests would rebuild everything each time.
+swift build --build-tests
 mode=${DEMO_REGISTRY:-file}
-[ "$mode" = consul ] && swift build --product consul-double
 
 run=run/demo
 rm -rf "$run" && mkdir -p "$run"

@@ -37,12 +37,14 @@ extension SnapshotProperties {
     }
 }
 
-extension SnapshotProperties.CircuitBreakerProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["defaultThreshold", "highThreshold"])
-        try keys.set(&defaultThreshold, "defaultThreshold")
-        try keys.set(&highThreshold, "highThreshold")
+extension SnapshotProperties.CircuitBreakerProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("defaultThreshold", \.defaultThreshold),
+            .value("highThreshold", \.highThreshold),
+        ]
     }
 }
 

@@ -24,19 +24,22 @@ extension SnapshotProperties {
     }
 }
 
-extension SnapshotProperties.CompressionProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: [
-            "gzip", "brotli", "minContentLength", "disableOnEtagHeader", "requestCompressionEnabled", "responseCompressionEnabled",
-        ])
-        try keys.set(&gzip, "gzip")
-        try keys.set(&brotli, "brotli")
-        try keys.set(&minContentLength, "minContentLength")
+extension SnapshotProperties.CompressionProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("gzip", \.gzip),
+            .value("brotli", \.brotli),
+            .value("minContentLength", \.minContentLength),
+            .value("disableOnEtagHeader", \.disableOnEtagHeader),
+            .value("requestCompressionEnabled", \.requestCompressionEnabled),
+            .value("responseCompressionEnabled", \.responseCompressionEnabled),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         guard minContentLength >= 0 else { throw keys.invalid("minContentLength", "must be 0 or more") }
-        try keys.set(&disableOnEtagHeader, "disableOnEtagHeader")
-        try keys.set(&requestCompressionEnabled, "requestCompressionEnabled")
-        try keys.set(&responseCompressionEnabled, "responseCompressionEnabled")
         guard CompressionSettings.gzipLevels.contains(gzip.quality) else {
             throw keys.invalid("gzip", "quality \(gzip.quality) is not in \(CompressionSettings.gzipLevels)")
         }
@@ -46,12 +49,14 @@ extension SnapshotProperties.CompressionProperties: Decodable {
     }
 }
 
-extension SnapshotProperties.CompressorProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "quality", "chooseFirst"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&quality, "quality")
-        try keys.set(&chooseFirst, "chooseFirst")
+extension SnapshotProperties.CompressorProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("quality", \.quality),
+            .value("chooseFirst", \.chooseFirst),
+        ]
     }
 }

@@ -3,50 +3,51 @@ import Shared
 /// `snapshot:` in the `--config` YAML: envoy-control's property names in camelCase (`egress.commonHttp.requestTimeout`
 /// for `envoy-control.envoy.snapshot.egress.common-http.request-timeout`); every key optional, unknown keys refused
 /// with their path, so a typo never silently keeps a default.
-extension SnapshotProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: [
-            "incomingPermissions", "outgoingPermissions", "egress", "ingress", "localService", "loadBalancing", "routes", "routing",
-            "retryPolicy", "xdsClusterName", "deltaXdsEnabled", "pathNormalization", "defaultDependencies", "jwt",
-            "trustedCaFile", "clusterOutlierDetection", "compression", "dynamicForwardProxy", "enabledCommunicationModes",
-            "edsConnectionTimeout", "staticClusterConnectionTimeout", "requireServiceName", "dynamicListeners",
-            "ignoreTLSUpgradeEnabled", "tcpDumpsEnabled",
-        ])
-        try keys.set(&incomingPermissions, "incomingPermissions")
-        try keys.set(&outgoingPermissions, "outgoingPermissions")
-        try keys.set(&egress, "egress")
-        try keys.set(&ingress, "ingress")
-        try keys.set(&localService, "localService")
-        try keys.set(&loadBalancing, "loadBalancing")
-        try keys.set(&routes, "routes")
-        try keys.set(&routing, "routing")
-        try keys.set(&retryPolicy, "retryPolicy")
-        try keys.set(&xdsClusterName, "xdsClusterName")
-        try keys.set(&deltaXdsEnabled, "deltaXdsEnabled")
-        try keys.set(&pathNormalization, "pathNormalization")
-        try keys.set(&defaultDependencies, "defaultDependencies")
-        try keys.set(&jwt, "jwt")
-        try keys.set(&trustedCaFile, "trustedCaFile")
-        try keys.set(&clusterOutlierDetection, "clusterOutlierDetection")
-        try keys.set(&compression, "compression")
-        try keys.set(&dynamicForwardProxy, "dynamicForwardProxy")
-        try keys.set(&enabledCommunicationModes, "enabledCommunicationModes")
-        try keys.setDuration(&edsConnectionTimeout, "edsConnectionTimeout")
-        try keys.setDuration(&staticClusterConnectionTimeout, "staticClusterConnectionTimeout")
-        try keys.set(&requireServiceName, "requireServiceName")
-        try keys.set(&ignoreTLSUpgradeEnabled, "ignoreTLSUpgradeEnabled")
-        try keys.set(&dynamicListeners, "dynamicListeners")
-        try keys.set(&tcpDumpsEnabled, "tcpDumpsEnabled")
+extension SnapshotProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("incomingPermissions", \.incomingPermissions),
+            .value("outgoingPermissions", \.outgoingPermissions),
+            .value("egress", \.egress),
+            .value("ingress", \.ingress),
+            .value("localService", \.localService),
+            .value("loadBalancing", \.loadBalancing),
+            .value("routes", \.routes),
+            .value("routing", \.routing),
+            .value("retryPolicy", \.retryPolicy),
+            .value("xdsClusterName", \.xdsClusterName),
+            .value("deltaXdsEnabled", \.deltaXdsEnabled),
+            .value("pathNormalization", \.pathNormalization),
+            .value("defaultDependencies", \.defaultDependencies),
+            .value("jwt", \.jwt),
+            .value("trustedCaFile", \.trustedCaFile),
+            .value("clusterOutlierDetection", \.clusterOutlierDetection),
+            .value("compression", \.compression),
+            .value("dynamicForwardProxy", \.dynamicForwardProxy),
+            .value("enabledCommunicationModes", \.enabledCommunicationModes),
+            .duration("edsConnectionTimeout", \.edsConnectionTimeout),
+            .duration("staticClusterConnectionTimeout", \.staticClusterConnectionTimeout),
+            .value("requireServiceName", \.requireServiceName),
+            .value("ignoreTLSUpgradeEnabled", \.ignoreTLSUpgradeEnabled),
+            .value("dynamicListeners", \.dynamicListeners),
+            .value("tcpDumpsEnabled", \.tcpDumpsEnabled),
+        ]
     }
 }
 
-extension SnapshotProperties.DefaultDependencies: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["services", "domains"])
-        try keys.set(&services, "services")
-        try keys.set(&domains, "domains")
+extension SnapshotProperties.DefaultDependencies: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("services", \.services),
+            .value("domains", \.domains),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         if let bad = services.first(where: { !ServiceName.isValid($0) }) { throw keys.invalid("services", "'\(bad)' is not a service name") }
         for domain in domains {
             do {
@@ -58,137 +59,153 @@ extension SnapshotProperties.DefaultDependencies: Decodable {
     }
 }
 
-extension PathNormalization: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "mergeSlashes", "pathWithEscapedSlashesAction"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&mergeSlashes, "mergeSlashes")
-        try keys.setCase(&pathWithEscapedSlashesAction, "pathWithEscapedSlashesAction")
+extension PathNormalization: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("mergeSlashes", \.mergeSlashes),
+            .anyCase("pathWithEscapedSlashesAction", \.pathWithEscapedSlashesAction),
+        ]
     }
 }
 
-extension SnapshotProperties.IncomingPermissionsProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: [
-            "enabled", "serviceNameHeader", "trustServiceNameHeader", "tlsAuthentication", "sourceIpAuthentication",
-            "clientsAllowedToAllEndpoints", "clientsLists", "selectorMatching",
-        ])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&serviceNameHeader, "serviceNameHeader")
-        try keys.setCase(&trustServiceNameHeader, "trustServiceNameHeader")
-        try keys.set(&tlsAuthentication, "tlsAuthentication")
-        try keys.set(&sourceIpAuthentication, "sourceIpAuthentication")
-        try keys.set(&clientsAllowedToAllEndpoints, "clientsAllowedToAllEndpoints")
-        try keys.set(&clientsLists, "clientsLists")
-        try keys.set(&selectorMatching, "selectorMatching")
+extension SnapshotProperties.IncomingPermissionsProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("serviceNameHeader", \.serviceNameHeader),
+            .anyCase("trustServiceNameHeader", \.trustServiceNameHeader),
+            .value("tlsAuthentication", \.tlsAuthentication),
+            .value("sourceIpAuthentication", \.sourceIpAuthentication),
+            .value("clientsAllowedToAllEndpoints", \.clientsAllowedToAllEndpoints),
+            .value("clientsLists", \.clientsLists),
+            .value("selectorMatching", \.selectorMatching),
+        ]
     }
 }
 
-extension SnapshotProperties.SelectorMatching: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["header"])
-        try keys.set(&header, "header")
+extension SnapshotProperties.SelectorMatching: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("header", \.header),
+        ]
     }
 }
 
-extension SnapshotProperties.ClientsListsProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["defaultClientsList", "customClientsLists"])
-        try keys.set(&defaultClientsList, "defaultClientsList")
-        try keys.set(&customClientsLists, "customClientsLists")
+extension SnapshotProperties.ClientsListsProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("defaultClientsList", \.defaultClientsList),
+            .value("customClientsLists", \.customClientsLists),
+        ]
     }
 }
 
-extension SnapshotProperties.OutgoingPermissionsProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "servicesAllowedToUseWildcard", "allServicesDependencies"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&servicesAllowedToUseWildcard, "servicesAllowedToUseWildcard")
-        try keys.set(&allServicesDependencies, "allServicesDependencies")
+extension SnapshotProperties.OutgoingPermissionsProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("servicesAllowedToUseWildcard", \.servicesAllowedToUseWildcard),
+            .value("allServicesDependencies", \.allServicesDependencies),
+        ]
     }
 }
 
-extension SnapshotProperties.EgressProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: [
-            "clusterNotFoundStatusCode", "neverRemoveClusters", "commonHttp", "hostHeaderRewriting", "headersToRemove", "http2",
-            "handleInternalRedirect", "domains",
-        ])
-        try keys.set(&clusterNotFoundStatusCode, "clusterNotFoundStatusCode")
+extension SnapshotProperties.EgressProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("clusterNotFoundStatusCode", \.clusterNotFoundStatusCode),
+            .value("neverRemoveClusters", \.neverRemoveClusters),
+            .value("commonHttp", \.commonHttp),
+            .value("hostHeaderRewriting", \.hostHeaderRewriting),
+            .value("headersToRemove", \.headersToRemove),
+            .value("http2", \.http2),
+            .value("handleInternalRedirect", \.handleInternalRedirect),
+            .value("domains", \.domains),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         guard (200...599).contains(clusterNotFoundStatusCode) else {
             throw keys.invalid("clusterNotFoundStatusCode", "\(clusterNotFoundStatusCode) is not an HTTP status (200-599)")
         }
-        try keys.set(&neverRemoveClusters, "neverRemoveClusters")
-        try keys.set(&commonHttp, "commonHttp")
-        try keys.set(&hostHeaderRewriting, "hostHeaderRewriting")
-        try keys.set(&headersToRemove, "headersToRemove")
-        try keys.set(&http2, "http2")
-        try keys.set(&handleInternalRedirect, "handleInternalRedirect")
-        try keys.set(&domains, "domains")
         if let bad = domains.first(where: { $0.isEmpty || $0.contains(where: \.isWhitespace) }) {
             throw keys.invalid("domains", "'\(bad)' is not a host suffix (like .service.consul)")
         }
     }
 }
 
-extension SnapshotProperties.Http2Properties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "tagName"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&tagName, "tagName")
+extension SnapshotProperties.Http2Properties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("tagName", \.tagName),
+        ]
     }
 }
 
-extension SnapshotProperties.IngressProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: [
-            "headersToRemove", "addServiceNameHeaderToResponse", "addRequestedAuthorityHeaderToResponse", "serviceNameHeader",
-            "requestedAuthorityHeader",
-        ])
-        try keys.set(&headersToRemove, "headersToRemove")
-        try keys.set(&addServiceNameHeaderToResponse, "addServiceNameHeaderToResponse")
-        try keys.set(&addRequestedAuthorityHeaderToResponse, "addRequestedAuthorityHeaderToResponse")
-        try keys.set(&serviceNameHeader, "serviceNameHeader")
-        try keys.set(&requestedAuthorityHeader, "requestedAuthorityHeader")
+extension SnapshotProperties.IngressProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("headersToRemove", \.headersToRemove),
+            .value("addServiceNameHeaderToResponse", \.addServiceNameHeaderToResponse),
+            .value("addRequestedAuthorityHeaderToResponse", \.addRequestedAuthorityHeaderToResponse),
+            .value("serviceNameHeader", \.serviceNameHeader),
+            .value("requestedAuthorityHeader", \.requestedAuthorityHeader),
+        ]
     }
 }
 
-extension SnapshotProperties.HostHeaderRewritingProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "customHostHeader"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&customHostHeader, "customHostHeader")
+extension SnapshotProperties.HostHeaderRewritingProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("customHostHeader", \.customHostHeader),
+        ]
     }
 }
 
-extension SnapshotProperties.CommonHttpProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["requestTimeout", "idleTimeout", "connectionIdleTimeout", "circuitBreakers"])
-        try keys.set(&circuitBreakers, "circuitBreakers")
-        try keys.setDuration(&requestTimeout, "requestTimeout")
-        try keys.setDuration(&idleTimeout, "idleTimeout")
-        try keys.setDuration(&connectionIdleTimeout, "connectionIdleTimeout")
+extension SnapshotProperties.CommonHttpProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("circuitBreakers", \.circuitBreakers),
+            .duration("requestTimeout", \.requestTimeout),
+            .duration("idleTimeout", \.idleTimeout),
+            .duration("connectionIdleTimeout", \.connectionIdleTimeout),
+        ]
     }
 }
 
-extension SnapshotProperties.LocalServiceProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["responseTimeout", "idleTimeout", "connectionIdleTimeout", "retryPolicy"])
-        try keys.setDuration(&responseTimeout, "responseTimeout")
-        try keys.setDuration(&idleTimeout, "idleTimeout")
-        try keys.setDuration(&connectionIdleTimeout, "connectionIdleTimeout")
-        try keys.set(&retryPolicy, "retryPolicy")
+extension SnapshotProperties.LocalServiceProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .duration("responseTimeout", \.responseTimeout),
+            .duration("idleTimeout", \.idleTimeout),
+            .duration("connectionIdleTimeout", \.connectionIdleTimeout),
+            .value("retryPolicy", \.retryPolicy),
+        ]
     }
 }
 
@@ -204,69 +221,85 @@ extension SnapshotProperties.LocalRetryPolicies: Decodable {
     }
 }
 
-extension SnapshotProperties.LocalRetryPolicy: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: [
-            "enabled", "retryOn", "numRetries", "perTryTimeout", "hostSelectionRetryMaxAttempts", "retriableStatusCodes",
-        ])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&retryOn, "retryOn")
-        try keys.set(&numRetries, "numRetries")
+extension SnapshotProperties.LocalRetryPolicy: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("retryOn", \.retryOn),
+            .value("numRetries", \.numRetries),
+            .duration("perTryTimeout", \.perTryTimeout),
+            .value("hostSelectionRetryMaxAttempts", \.hostSelectionRetryMaxAttempts),
+            .value("retriableStatusCodes", \.retriableStatusCodes),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         guard numRetries >= 0 else { throw keys.invalid("numRetries", "must be 0 or more") }
-        try keys.setDuration(&perTryTimeout, "perTryTimeout")
-        try keys.set(&hostSelectionRetryMaxAttempts, "hostSelectionRetryMaxAttempts")
-        try keys.set(&retriableStatusCodes, "retriableStatusCodes")
         if let bad = retriableStatusCodes.first(where: { !(100...599).contains($0) }) {
             throw keys.invalid("retriableStatusCodes", "\(bad) is not an HTTP status")
         }
     }
 }
 
-extension SnapshotProperties.LoadBalancingProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["policy", "canary", "weights"])
-        try keys.setCase(&policy, "policy")
-        try keys.set(&canary, "canary")
-        try keys.set(&weights, "weights")
+extension SnapshotProperties.LoadBalancingProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .anyCase("policy", \.policy),
+            .value("canary", \.canary),
+            .value("weights", \.weights),
+        ]
     }
 }
 
-extension SnapshotProperties.WeightsProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled"])
-        try keys.set(&enabled, "enabled")
+extension SnapshotProperties.WeightsProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+        ]
     }
 }
 
-extension SnapshotProperties.EnabledCommunicationModes: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["ads", "xds"])
-        try keys.set(&ads, "ads")
-        try keys.set(&xds, "xds")
+extension SnapshotProperties.EnabledCommunicationModes: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("ads", \.ads),
+            .value("xds", \.xds),
+        ]
     }
 }
 
-extension SnapshotProperties.AllServicesDependenciesProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["identifier", "notIncludedByPrefix"])
-        try keys.set(&identifier, "identifier")
+extension SnapshotProperties.AllServicesDependenciesProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("identifier", \.identifier),
+            .value("notIncludedByPrefix", \.notIncludedByPrefix),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         guard !identifier.isEmpty else { throw keys.invalid("identifier", "must not be empty") }
-        try keys.set(&notIncludedByPrefix, "notIncludedByPrefix")
     }
 }
 
-extension SnapshotProperties.CanaryProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "metadataKey", "headerValue"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&metadataKey, "metadataKey")
-        try keys.set(&headerValue, "headerValue")
+extension SnapshotProperties.CanaryProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("metadataKey", \.metadataKey),
+            .value("headerValue", \.headerValue),
+        ]
     }
 }
 

@@ -21,16 +21,21 @@ extension SnapshotProperties {
     }
 }
 
-extension SnapshotProperties.DynamicForwardProxyProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["clusterName", "dnsLookupFamily", "maxCachedHosts", "maxHostTtl", "connectionTimeout"])
-        try keys.set(&clusterName, "clusterName")
+extension SnapshotProperties.DynamicForwardProxyProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("clusterName", \.clusterName),
+            .anyCase("dnsLookupFamily", \.dnsLookupFamily),
+            .value("maxCachedHosts", \.maxCachedHosts),
+            .duration("maxHostTtl", \.maxHostTtl),
+            .duration("connectionTimeout", \.connectionTimeout),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         guard ServiceName.isValid(clusterName) else { throw keys.invalid("clusterName", "'\(clusterName)' is not a cluster name") }
-        try keys.setCase(&dnsLookupFamily, "dnsLookupFamily")
-        try keys.set(&maxCachedHosts, "maxCachedHosts")
         guard maxCachedHosts >= 1 else { throw keys.invalid("maxCachedHosts", "must be at least 1") }
-        try keys.setDuration(&maxHostTtl, "maxHostTtl")
-        try keys.setDuration(&connectionTimeout, "connectionTimeout")
     }
 }

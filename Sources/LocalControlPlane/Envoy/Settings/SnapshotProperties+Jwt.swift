@@ -62,43 +62,45 @@ public struct OAuth: Hashable, Sendable {
     }
 }
 
-extension SnapshotProperties.JwtProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: [
-            "forwardJwt", "forwardPayloadHeader", "payloadInMetadata", "fieldRequiredInToken", "defaultVerificationType",
-            "defaultOAuthPolicy", "providers", "failedStatusInMetadata", "failedStatusInMetadataEnabled",
-        ])
-        try keys.set(&forwardJwt, "forwardJwt")
-        try keys.set(&forwardPayloadHeader, "forwardPayloadHeader")
-        try keys.set(&payloadInMetadata, "payloadInMetadata")
-        try keys.set(&fieldRequiredInToken, "fieldRequiredInToken")
-        try keys.setCase(&defaultVerificationType, "defaultVerificationType")
-        try keys.setCase(&defaultOAuthPolicy, "defaultOAuthPolicy")
-        try keys.set(&providers, "providers")
-        try keys.set(&failedStatusInMetadata, "failedStatusInMetadata")
-        try keys.set(&failedStatusInMetadataEnabled, "failedStatusInMetadataEnabled")
+extension SnapshotProperties.JwtProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("forwardJwt", \.forwardJwt),
+            .value("forwardPayloadHeader", \.forwardPayloadHeader),
+            .value("payloadInMetadata", \.payloadInMetadata),
+            .value("fieldRequiredInToken", \.fieldRequiredInToken),
+            .anyCase("defaultVerificationType", \.defaultVerificationType),
+            .anyCase("defaultOAuthPolicy", \.defaultOAuthPolicy),
+            .value("providers", \.providers),
+            .value("failedStatusInMetadata", \.failedStatusInMetadata),
+            .value("failedStatusInMetadataEnabled", \.failedStatusInMetadataEnabled),
+        ]
     }
 }
 
-extension SnapshotProperties.OAuthProvider: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: [
-            "jwksUri", "createCluster", "clusterName", "clusterPort", "cacheDuration", "connectionTimeout", "issuer", "matchings",
-        ])
-        try keys.set(&jwksUri, "jwksUri")
+extension SnapshotProperties.OAuthProvider: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("jwksUri", \.jwksUri),
+            .value("createCluster", \.createCluster),
+            .value("clusterName", \.clusterName),
+            .value("clusterPort", \.clusterPort),
+            .duration("cacheDuration", \.cacheDuration),
+            .duration("connectionTimeout", \.connectionTimeout),
+            .value("issuer", \.issuer),
+            .value("matchings", \.matchings),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         guard let url = URL(string: jwksUri), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
             throw keys.invalid("jwksUri", "'\(jwksUri)' is not an http(s) URL")
         }
-        try keys.set(&createCluster, "createCluster")
-        try keys.set(&clusterName, "clusterName")
         guard !clusterName.isEmpty else { throw keys.invalid("clusterName", "a provider needs the cluster that reaches its JWKS") }
-        try keys.set(&clusterPort, "clusterPort")
         guard (1...65535).contains(clusterPort) else { throw keys.invalid("clusterPort", "\(clusterPort) is not in 1-65535") }
-        try keys.setDuration(&cacheDuration, "cacheDuration")
-        try keys.setDuration(&connectionTimeout, "connectionTimeout")
-        try keys.set(&issuer, "issuer")
-        try keys.set(&matchings, "matchings")
     }
 }

@@ -81,13 +81,15 @@ extension SnapshotProperties {
     }
 }
 
-extension SnapshotProperties.DynamicListenersProperties: Decodable {
-    public init(from decoder: any Swift.Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "httpFilters", "localReplyMapper"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&httpFilters, "httpFilters")
-        try keys.set(&localReplyMapper, "localReplyMapper")
+extension SnapshotProperties.DynamicListenersProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("httpFilters", \.httpFilters),
+            .value("localReplyMapper", \.localReplyMapper),
+        ]
     }
 }
 
@@ -98,29 +100,36 @@ extension SnapshotProperties.HttpFiltersProperties: Decodable {
     }
 }
 
-extension SnapshotProperties.AccessLogProperties: Decodable {
-    public init(from decoder: any Swift.Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "timeFormat", "messageFormat", "level", "logger", "customFields", "filters"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&timeFormat, "timeFormat")
-        try keys.set(&messageFormat, "messageFormat")
-        try keys.set(&level, "level")
-        try keys.set(&logger, "logger")
-        try keys.set(&customFields, "customFields")
-        try keys.set(&filters, "filters")
+extension SnapshotProperties.AccessLogProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("timeFormat", \.timeFormat),
+            .value("messageFormat", \.messageFormat),
+            .value("level", \.level),
+            .value("logger", \.logger),
+            .value("customFields", \.customFields),
+            .value("filters", \.filters),
+        ]
     }
 }
 
-extension SnapshotProperties.AccessLogFilterProperties: Decodable {
-    public init(from decoder: any Swift.Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["statusCode", "duration", "notHealthCheck", "responseFlag", "header"])
-        try keys.set(&statusCode, "statusCode")
-        try keys.set(&duration, "duration")
-        try keys.set(&notHealthCheck, "notHealthCheck")
-        try keys.set(&responseFlag, "responseFlag")
-        try keys.set(&header, "header")
+extension SnapshotProperties.AccessLogFilterProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("statusCode", \.statusCode),
+            .value("duration", \.duration),
+            .value("notHealthCheck", \.notHealthCheck),
+            .value("responseFlag", \.responseFlag),
+            .value("header", \.header),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         for (key, name) in [(AccessLogFilterSpec.StructKey.statusCode, "statusCode"), (.duration, "duration"), (.responseFlag, "responseFlag"), (.header, "header")] {
             guard let value = value(of: key), case .failure(let invalid) = AccessLogFilterSpec.clause(key, value) else { continue }
             throw keys.invalid(name, invalid.text)
@@ -128,13 +137,15 @@ extension SnapshotProperties.AccessLogFilterProperties: Decodable {
     }
 }
 
-extension SnapshotProperties.LocalReplyMapperProperties: Decodable {
-    public init(from decoder: any Swift.Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["enabled", "responseFormat", "matchers"])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&responseFormat, "responseFormat")
-        try keys.set(&matchers, "matchers")
+extension SnapshotProperties.LocalReplyMapperProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("responseFormat", \.responseFormat),
+            .value("matchers", \.matchers),
+        ]
     }
 }
 

@@ -102,38 +102,41 @@ public struct CIDRRange: Hashable, Sendable {
     }
 }
 
-extension SnapshotProperties.TlsAuthenticationProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: [
-            "servicesAllowedToUseWildcard", "wildcardClientIdentifier", "tlsContextMetadataMatchKey", "protocol",
-            "requireClientCertificate", "validationContextSecretName", "tlsCertificateSecretName", "mtlsEnabledTag",
-            "mtlsEnabledForAllServices", "serviceNameWildcardRegex", "sanUriFormat",
-        ])
-        try keys.set(&servicesAllowedToUseWildcard, "servicesAllowedToUseWildcard")
-        try keys.set(&wildcardClientIdentifier, "wildcardClientIdentifier")
-        try keys.set(&tlsContextMetadataMatchKey, "tlsContextMetadataMatchKey")
-        try keys.set(&tlsProtocol, "protocol")
-        try keys.set(&requireClientCertificate, "requireClientCertificate")
-        try keys.set(&validationContextSecretName, "validationContextSecretName")
-        try keys.set(&tlsCertificateSecretName, "tlsCertificateSecretName")
-        try keys.set(&mtlsEnabledTag, "mtlsEnabledTag")
-        try keys.set(&mtlsEnabledForAllServices, "mtlsEnabledForAllServices")
-        try keys.set(&serviceNameWildcardRegex, "serviceNameWildcardRegex")
-        try keys.set(&sanUriFormat, "sanUriFormat")
+extension SnapshotProperties.TlsAuthenticationProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("servicesAllowedToUseWildcard", \.servicesAllowedToUseWildcard),
+            .value("wildcardClientIdentifier", \.wildcardClientIdentifier),
+            .value("tlsContextMetadataMatchKey", \.tlsContextMetadataMatchKey),
+            .value("protocol", \.tlsProtocol),
+            .value("requireClientCertificate", \.requireClientCertificate),
+            .value("validationContextSecretName", \.validationContextSecretName),
+            .value("tlsCertificateSecretName", \.tlsCertificateSecretName),
+            .value("mtlsEnabledTag", \.mtlsEnabledTag),
+            .value("mtlsEnabledForAllServices", \.mtlsEnabledForAllServices),
+            .value("serviceNameWildcardRegex", \.serviceNameWildcardRegex),
+            .value("sanUriFormat", \.sanUriFormat),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         guard sanUriFormat.components(separatedBy: Self.serviceNamePlaceholder).count == 2 else {
             throw keys.invalid("sanUriFormat", "'\(sanUriFormat)' must contain \(Self.serviceNamePlaceholder) exactly once")
         }
     }
 }
 
-extension SnapshotProperties.TlsProtocolProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["cipherSuites", "minimumVersion", "maximumVersion"])
-        try keys.set(&cipherSuites, "cipherSuites")
-        try keys.setCase(&minimumVersion, "minimumVersion")
-        try keys.setCase(&maximumVersion, "maximumVersion")
+extension SnapshotProperties.TlsProtocolProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("cipherSuites", \.cipherSuites),
+            .anyCase("minimumVersion", \.minimumVersion),
+            .anyCase("maximumVersion", \.maximumVersion),
+        ]
     }
 }
 

@@ -64,22 +64,21 @@ extension SnapshotProperties {
     }
 }
 
-extension SnapshotProperties.ServiceTagsProperties: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: [
-            "enabled", "metadataKey", "header", "preferenceRouting", "routingExcludedTags", "allowedTagsCombinations",
-            "autoServiceTagEnabled", "rejectRequestsWithDuplicatedAutoServiceTag", "addUpstreamServiceTagsHeader",
-        ])
-        try keys.set(&enabled, "enabled")
-        try keys.set(&metadataKey, "metadataKey")
-        try keys.set(&header, "header")
-        try keys.set(&preferenceRouting, "preferenceRouting")
-        try keys.set(&routingExcludedTags, "routingExcludedTags")
-        try keys.set(&allowedTagsCombinations, "allowedTagsCombinations")
-        try keys.set(&autoServiceTagEnabled, "autoServiceTagEnabled")
-        try keys.set(&rejectRequestsWithDuplicatedAutoServiceTag, "rejectRequestsWithDuplicatedAutoServiceTag")
-        try keys.set(&addUpstreamServiceTagsHeader, "addUpstreamServiceTagsHeader")
+extension SnapshotProperties.ServiceTagsProperties: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("enabled", \.enabled),
+            .value("metadataKey", \.metadataKey),
+            .value("header", \.header),
+            .value("preferenceRouting", \.preferenceRouting),
+            .value("routingExcludedTags", \.routingExcludedTags),
+            .value("allowedTagsCombinations", \.allowedTagsCombinations),
+            .value("autoServiceTagEnabled", \.autoServiceTagEnabled),
+            .value("rejectRequestsWithDuplicatedAutoServiceTag", \.rejectRequestsWithDuplicatedAutoServiceTag),
+            .value("addUpstreamServiceTagsHeader", \.addUpstreamServiceTagsHeader),
+        ]
     }
 }
 
@@ -111,24 +110,34 @@ extension SnapshotProperties.ServiceTagPreferenceProperties: Decodable {
     }
 }
 
-extension SnapshotProperties.TagMatcher: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["type", "value"])
-        try keys.setCase(&type, "type")
-        try keys.set(&value, "value")
+extension SnapshotProperties.TagMatcher: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .anyCase("type", \.type),
+            .value("value", \.value),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         if type == .regex, (try? NSRegularExpression(pattern: value)) == nil {
             throw keys.invalid("value", "'\(value)' is not a regular expression")
         }
     }
 }
 
-extension SnapshotProperties.TagsCombination: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let keys = try decoder.settings(known: ["serviceName", "tags"])
-        try keys.set(&serviceName, "serviceName")
-        try keys.set(&tags, "tags")
+extension SnapshotProperties.TagsCombination: TableDecodedSettings {
+    public static var defaults: Self { Self() }
+
+    public static var settingFields: [SettingField<Self>] {
+        [
+            .value("serviceName", \.serviceName),
+            .value("tags", \.tags),
+        ]
+    }
+
+    public mutating func check(_ keys: StrictSettings) throws {
         guard (2...3).contains(tags.count) else {
             throw keys.invalid("tags", "a tags combination must contain 2 or 3 tags, not \(tags.count)")
         }
