@@ -72,8 +72,9 @@ public struct DiscoveryService: RegistrableRPCService {
     }
 }
 
-/// What every xDS stream shares.
-struct StreamContext: Sendable {
+/// What every xDS stream shares. A class: the settings alone are about 1.7 KB, and a value would be copied into every
+/// stream's long-lived async frames (tens of KB per stream, measured).
+final class StreamContext: Sendable {
     let cache: SnapshotCache
     let registry: StreamRegistry
     let controlPlaneId: String
@@ -82,4 +83,12 @@ struct StreamContext: Sendable {
     let sotwMetrics = XDSMetrics(protocolName: SotWProtocol.protocolName)
     let deltaMetrics = XDSMetrics(protocolName: DeltaProtocol.protocolName)
     let logger = Logger(label: "xds")
+
+    init(
+        cache: SnapshotCache, registry: StreamRegistry, controlPlaneId: String, properties: SnapshotProperties,
+        nodeAuthentication: SidecarCertificateSettings.NodeAuthentication?
+    ) {
+        (self.cache, self.registry, self.controlPlaneId) = (cache, registry, controlPlaneId)
+        (self.properties, self.nodeAuthentication) = (properties, nodeAuthentication)
+    }
 }
