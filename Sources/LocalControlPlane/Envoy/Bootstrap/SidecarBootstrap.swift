@@ -1,3 +1,5 @@
+import Shared
+
 /// The bootstrap a sidecar Envoy starts with, in envoy-control's form (so an envoy-control bootstrap and this one are
 /// interchangeable): node metadata in envoy-control's keys, ADS to the control plane through the static cluster
 /// `envoy-control-xds`, and the static `local_service` cluster the ingress forwards to. The one template behind
@@ -147,6 +149,6 @@ public struct SidecarBootstrap: Sendable, Equatable {
     }
 
     private static func isIPAddress(_ host: String) -> Bool {
-        host.contains(":") || host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." }
+        IPAddressText.isIPv4(host) || IPAddressText.isIPv6(host)
     }
 }

@@ -39,20 +39,17 @@ public struct SidecarBootstrapOptions: ParsableArguments {
     /// The bootstrap these flags describe; the metadata file must be a YAML mapping without the keys the flags set.
     public func bootstrap() throws -> SidecarBootstrap {
         let (host, port) = parsedControlPlane ?? ("127.0.0.1", 18000)
-        var metadata = """
-            service_name: \(serviceName)
-            ads: true
-            ingress_host: \(ingressHost)
-            ingress_port: \(ingressPort)
-            egress_host: 127.0.0.1
-            egress_port: \(egressPort)
-            """
+        let flagKeys: KeyValuePairs = [
+            "service_name": serviceName, "ads": "true", "ingress_host": ingressHost, "ingress_port": "\(ingressPort)",
+            "egress_host": "127.0.0.1", "egress_port": "\(egressPort)",
+        ]
+        var metadata = flagKeys.map { "\($0.key): \($0.value)" }.joined(separator: "\n")
         if let metadataFile {
             let text = try String(contentsOfFile: metadataFile, encoding: .utf8)
             guard let mapping = try Yams.load(yaml: text) as? [String: Any] else {
                 throw ValidationError("--metadata-file \(metadataFile): not a YAML mapping")
             }
-            let repeated = Set(mapping.keys).intersection(["service_name", "ads", "ingress_host", "ingress_port", "egress_host", "egress_port"])
+            let repeated = Set(mapping.keys).intersection(flagKeys.map(\.key))
             guard repeated.isEmpty else {
                 throw ValidationError("--metadata-file \(metadataFile): \(repeated.sorted().joined(separator: ", ")) are set by flags")
             }
