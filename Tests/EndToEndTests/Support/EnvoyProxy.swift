@@ -6,17 +6,8 @@ final class EnvoyProxy: Sendable {
     let adminPort: Int
     let process: ManagedProcess
 
-    /// TLS to the control plane (the server must be `localhost` in its certificate) with the client certificate
-    /// Envoy presents, if any.
-    struct XDSTLS {
-        let tls: SidecarBootstrap.ControlPlaneTLS
-
-        init(_ credentials: TestPKI.Credentials) {
-            tls = .init(caFile: credentials.ca, certificateFile: credentials.certificate, privateKeyFile: credentials.key, serverName: "localhost")
-        }
-
-        init(trustingOnly ca: String) { tls = .init(caFile: ca, serverName: "localhost") }
-    }
+    /// TLS to the control plane (the server must be `localhost` in its certificate).
+    typealias XDSTLS = SidecarBootstrap.ControlPlaneTLS
 
     /// The metadata of a `client` sidecar on loopback that depends on one service (envoy-control's keys).
     static func clientDependingOn(_ service: String, egressPort: Int = TestEnvironment.freePort(), requestTimeout: String? = nil) -> String {
@@ -52,7 +43,7 @@ final class EnvoyProxy: Sendable {
             nodeId: nodeId, cluster: name, zone: zone, metadata: metadataYAML, controlPlaneHost: "127.0.0.1", controlPlanePort: xdsPort,
             adminPort: TestEnvironment.freePort())
         bootstrap.apiType = apiType
-        bootstrap.controlPlaneTLS = xdsTLS?.tls
+        bootstrap.controlPlaneTLS = xdsTLS
         bootstrap.localServicePort = localServicePort
         bootstrap.staticSecrets = secrets.map { .init(certificateFile: $0.certificate, privateKeyFile: $0.key, caFile: $0.ca) }
         try self.init(nodeId: nodeId, bootstrap: bootstrap.yaml, adminPort: bootstrap.adminPort, directory: directory)
@@ -101,4 +92,14 @@ final class EnvoyProxy: Sendable {
     func configDump() async -> String { await HTTP.text("\(admin)/config_dump") ?? "" }
 
     func stop() { process.stop() }
+}
+
+extension SidecarBootstrap.ControlPlaneTLS {
+    /// Trusting the test CA and presenting the given certificate.
+    init(_ credentials: TestPKI.Credentials) {
+        self.init(caFile: credentials.ca, certificateFile: credentials.certificate, privateKeyFile: credentials.key, serverName: "localhost")
+    }
+
+    /// Trusting `ca`, presenting no certificate.
+    init(trustingOnly ca: String) { self.init(caFile: ca, serverName: "localhost") }
 }
