@@ -1,35 +1,30 @@
 import Foundation
-import Logging
 import Shared
 
 /// Everything `global-aggregator` is configured with: the `--config` YAML file with the flags over it
 /// (`AggregatorOptions`; flags win). Keys are camelCase and named as the flags.
-public struct AggregatorConfig: ConfigFileSettings {
+public typealias AggregatorConfig = ServerConfig<AggregatorSettings>
+
+/// The keys only `global-aggregator` has (the servers' shared ones are `ServerSettings`).
+public struct AggregatorSettings: ConfigFileSettings {
     public var region: String?
     /// `dc1=http://10.0.0.1:18080[,http://10.0.0.2:18080]`, one entry per DC.
     public var datacenters: [String]?
     public var database: String?
     public var policy: String?
-    public var httpPort: Int?
-    public var bind: String?
     public var pushTokenFile: String?
     public var stateTokenFile: String?
     public var pollWait: String?
     public var initialSyncGrace: String?
-    public var tlsCert: String?
-    public var tlsKey: String?
-    public var tlsCa: String?
-    public var tlsReloadInterval: String?
-    public var logLevel: String?
-    public var logFormat: LogFormat?
 
     public init() {}
 
     public static let defaultHTTPPort = 19000
 
     /// Validates everything at once, reading the token and the policy files.
-    public func validated() throws(ConfigError) -> ValidAggregatorConfig {
+    public func validated(server: ServerSettings) throws(ConfigError) -> ValidAggregatorConfig {
         var problems: [String] = []
+        let validServer = server.validated(defaultHTTPPort: Self.defaultHTTPPort, problems: &problems)
         if region.map(ServiceName.isValid) != true { problems.append("region: required (e.g. --region eu)") }
         var datacenterURLs: [String: [String]] = [:]
         for entry in datacenters ?? [] {
@@ -46,20 +41,16 @@ public struct AggregatorConfig: ConfigFileSettings {
             datacenterURLs[parts[0]] = urls.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         }
         if datacenterURLs.isEmpty { problems.append("datacenter: at least one --datacenter NAME=URL is required") }
-        if let httpPort, !(1...65535).contains(httpPort) { problems.append("httpPort: \(httpPort) is not a port") }
         let wait = pollWait.map(DurationText.parse) ?? .seconds(30)
         if wait == nil { problems.append("pollWait: '\(pollWait!)' is not a duration") }
         let grace = initialSyncGrace.map(DurationText.parse) ?? .seconds(120)
         if grace == nil { problems.append("initialSyncGrace: '\(initialSyncGrace!)' is not a duration") }
-        let level = logLevel.flatMap(Logger.Level.init(rawValue:))
-        if logLevel != nil && level == nil { problems.append("logLevel: '\(logLevel!)' is not a log level") }
         let token = BearerToken.read(file: pushTokenFile, key: "pushTokenFile", problems: &problems)
         if pushTokenFile == nil {
             problems.append("pushTokenFile: required (control planes accept pushes only with their bearer token)")
         }
         let stateToken = BearerToken.read(file: stateTokenFile, key: "stateTokenFile", problems: &problems)
-        let tls = TLSIdentity.load(cert: tlsCert, key: tlsKey, ca: tlsCa, reloadInterval: tlsReloadInterval, problems: &problems)
-        if tlsCert != nil {
+        if server.tlsCert != nil {
             // Plain HTTP to a control plane that requires mTLS would fail every poll; say so now.
             for (datacenter, urls) in datacenterURLs.sorted(by: { $0.key < $1.key }) {
                 for url in urls where !url.hasPrefix("https://") {
@@ -78,33 +69,34 @@ public struct AggregatorConfig: ConfigFileSettings {
         }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return ValidAggregatorConfig(
-            region: region!, datacenters: datacenterURLs, database: database, policyFile: policy, policy: federationPolicy,
-            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? "127.0.0.1", pushToken: token!, stateToken: stateToken, tls: tls, pollWait: wait!,
-            initialSyncGrace: grace!,
-            logLevel: level ?? .info, logFormat: logFormat ?? .text)
+            server: validServer!, region: region!, datacenters: datacenterURLs, database: database, policyFile: policy,
+            policy: federationPolicy, pushToken: token!, stateToken: stateToken, pollWait: wait!, initialSyncGrace: grace!)
     }
 }
 
-/// A configuration that passed validation.
+extension ServerConfig where Own == AggregatorSettings {
+    public func validated() throws(ConfigError) -> ValidAggregatorConfig { try own.validated(server: server) }
+}
+
+/// A configuration that passed validation. The shared server settings read through (`config.bind`, `config.tls`);
+/// with mTLS, polls and pushes present the server's certificate.
+@dynamicMemberLookup
 public struct ValidAggregatorConfig: Sendable {
+    public let server: ValidServerSettings
     public let region: String
     public let datacenters: [String: [String]]
     public let database: String?
     public let policyFile: String?
     public let policy: FederationPolicy
-    public let httpPort: Int
-    public let bind: String
     public let pushToken: String
     /// Sent on `GET /v1/state` when the control planes require one.
     public let stateToken: String?
-    /// mTLS: the HTTP API requires client certificates signed by its CA; polls and pushes present this certificate.
-    public let tls: TLSIdentity?
     public let pollWait: Duration
     /// Before every DC is known, pushes wait this long (control planes keep DCs a push lacks, but a fresh control
     /// plane would start without them).
     public let initialSyncGrace: Duration
-    public let logLevel: Logger.Level
-    public let logFormat: LogFormat
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<ValidServerSettings, Value>) -> Value { server[keyPath: keyPath] }
 }
 
 /// Reads a policy file from disk.
@@ -115,11 +107,11 @@ public enum PolicyFile {
     }
 }
 
-extension AggregatorConfig {
+extension ServerConfig where Own == AggregatorSettings {
     /// `global-aggregator check-config FILE`: every problem with its line, the policy file it names included.
     public static func check(yaml text: String) -> ConfigCheck.Result {
         ConfigCheck.check(
-            AggregatorConfig.self, yaml: text, knownKeys: keys, fileKeys: Set(["pushTokenFile", "stateTokenFile", "policy"]).union(TLSIdentity.configKeys)
+            Self.self, yaml: text, knownKeys: keys, fileKeys: Set(["pushTokenFile", "stateTokenFile", "policy"]).union(TLSIdentity.configKeys)
         ) { config, missing throws(ConfigError) in
             var checked = config
             if !missing.isDisjoint(with: TLSIdentity.configKeys) { (checked.tlsCert, checked.tlsKey, checked.tlsCa) = (nil, nil, nil) }

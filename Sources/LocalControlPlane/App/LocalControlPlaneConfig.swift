@@ -1,16 +1,16 @@
-import Logging
 import Shared
 
 /// Everything `local-control-plane` is configured with: the `--config` YAML file with the flags over it
 /// (`LocalControlPlaneOptions`; flags win). Keys are camelCase and named as the flags.
-public struct LocalControlPlaneConfig: ConfigFileSettings, Equatable {
+public typealias LocalControlPlaneConfig = ServerConfig<LocalControlPlaneSettings>
+
+/// The keys only `local-control-plane` has (the servers' shared ones are `ServerSettings`).
+public struct LocalControlPlaneSettings: ConfigFileSettings, Equatable {
     public var datacenter: String?
     public var consulUrl: String?
     public var consulTokenFile: String?
     public var registryFile: String?
     public var xdsPort: Int?
-    public var httpPort: Int?
-    public var bind: String?
     public var pushTokenFile: String?
     public var stateTokenFile: String?
     public var remoteStateFile: String?
@@ -19,12 +19,6 @@ public struct LocalControlPlaneConfig: ConfigFileSettings, Equatable {
     public var consulDebounce: String?
     public var includeWarning: Bool?
     public var consulMaxWatches: Int?
-    public var tlsCert: String?
-    public var tlsKey: String?
-    public var tlsCa: String?
-    public var tlsReloadInterval: String?
-    public var logLevel: String?
-    public var logFormat: LogFormat?
     /// envoy-control's `envoy-control.envoy.snapshot.*` properties (config file only).
     public var snapshot: SnapshotProperties?
     /// The CA this control plane signs sidecar certificates with, served over SDS (config file only).
@@ -34,11 +28,11 @@ public struct LocalControlPlaneConfig: ConfigFileSettings, Equatable {
 
     public static let defaultXDSPort = 18000
     public static let defaultHTTPPort = 18080
-    public static let defaultBind = "127.0.0.1"
 
     /// Checks the whole configuration once and reports every problem together.
-    public func validated() throws(ConfigError) -> ValidLocalControlPlaneConfig {
+    public func validated(server: ServerSettings) throws(ConfigError) -> ValidLocalControlPlaneConfig {
         var problems: [String] = []
+        let validServer = server.validated(defaultHTTPPort: Self.defaultHTTPPort, problems: &problems)
         if datacenter.map(ServiceName.isValid) != true {
             problems.append("datacenter: required, letters, digits, '-', '_' or '.' (e.g. --datacenter dc1)")
         }
@@ -51,16 +45,9 @@ public struct LocalControlPlaneConfig: ConfigFileSettings, Equatable {
         } else if consulTokenFile != nil || consulWait != nil || consulDebounce != nil || includeWarning != nil || consulMaxWatches != nil {
             problems.append("consul: consulTokenFile, consulWait, consulDebounce, includeWarning and consulMaxWatches need consulUrl")
         }
-        for (name, port) in [("xdsPort", xdsPort), ("httpPort", httpPort)] {
-            if let port, !(1...65535).contains(port) { problems.append("\(name): \(port) is not a port (1-65535)") }
-        }
-        let level = logLevel.flatMap(Logger.Level.init(rawValue:))
-        if logLevel != nil && level == nil {
-            problems.append("logLevel: '\(logLevel!)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        if let xdsPort, !(1...65535).contains(xdsPort) { problems.append("xdsPort: \(xdsPort) is not a port (1-65535)") }
         let pushToken = BearerToken.read(file: pushTokenFile, key: "pushTokenFile", problems: &problems)
         let stateToken = BearerToken.read(file: stateTokenFile, key: "stateTokenFile", problems: &problems)
-        let tls = TLSIdentity.load(cert: tlsCert, key: tlsKey, ca: tlsCa, reloadInterval: tlsReloadInterval, problems: &problems)
         var tagFilter = TagFilter()
         if let routableTags {
             do {
@@ -71,7 +58,7 @@ public struct LocalControlPlaneConfig: ConfigFileSettings, Equatable {
         }
         var issuer: SidecarCertificateIssuer?
         if let sidecarCertificates {
-            if sidecarCertificates.nodeAuthentication == .xdsClientCertificate && tlsCert == nil {
+            if sidecarCertificates.nodeAuthentication == .xdsClientCertificate && server.tlsCert == nil {
                 problems.append(
                     "sidecarCertificates.nodeAuthentication: xdsClientCertificate needs mTLS on the xDS port (tlsCert, tlsKey, tlsCa)")
             }
@@ -85,17 +72,23 @@ public struct LocalControlPlaneConfig: ConfigFileSettings, Equatable {
         }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return ValidLocalControlPlaneConfig(
-            sidecarCertificates: issuer,
+            server: validServer!, sidecarCertificates: issuer,
             datacenter: datacenter!, registryFile: registryFile, consul: consul, xdsPort: xdsPort ?? Self.defaultXDSPort,
-            httpPort: httpPort ?? Self.defaultHTTPPort, bind: bind ?? Self.defaultBind, pushToken: pushToken, stateToken: stateToken, tls: tls,
+            pushToken: pushToken, stateToken: stateToken,
             remoteStateFile: remoteStateFile ?? "remote-state-\(datacenter!).json", tagFilter: tagFilter,
-            snapshot: snapshot ?? SnapshotProperties(),
-            logLevel: level ?? .info, logFormat: logFormat ?? .text)
+            snapshot: snapshot ?? SnapshotProperties())
     }
 }
 
-/// A configuration that passed validation; the app is built only from this.
+extension ServerConfig where Own == LocalControlPlaneSettings {
+    public func validated() throws(ConfigError) -> ValidLocalControlPlaneConfig { try own.validated(server: server) }
+}
+
+/// A configuration that passed validation; the app is built only from this. The shared server settings read
+/// through (`config.bind`, `config.tls`).
+@dynamicMemberLookup
 public struct ValidLocalControlPlaneConfig: Sendable {
+    public let server: ValidServerSettings
     /// Set when this control plane signs sidecar certificates.
     public let sidecarCertificates: SidecarCertificateIssuer?
     public let datacenter: String
@@ -103,22 +96,18 @@ public struct ValidLocalControlPlaneConfig: Sendable {
     public let registryFile: String?
     public let consul: ConsulSource?
     public let xdsPort: Int
-    public let httpPort: Int
-    public let bind: String
     /// Required on `PUT /v1/remote-state`; without it pushes are refused.
     public let pushToken: String?
     /// Required on `GET /v1/state` when set.
     public let stateToken: String?
-    /// mTLS on the xDS port and the HTTP API: peers need a certificate signed by its CA.
-    public let tls: TLSIdentity?
     /// Where the applied remote state is kept across restarts.
     public let remoteStateFile: String
     /// Which instance tags `x-service-tag` may select (`--routable-tags`).
     public let tagFilter: TagFilter
     /// How Envoy resources are generated (`snapshot:`), envoy-control's defaults where unset.
     public let snapshot: SnapshotProperties
-    public let logLevel: Logger.Level
-    public let logFormat: LogFormat
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<ValidServerSettings, Value>) -> Value { server[keyPath: keyPath] }
 }
 
 /// Where and how to watch Consul (`--consul-url` and its options).
@@ -128,7 +117,7 @@ public struct ConsulSource: Sendable {
     public let settings: ConsulWatchSettings
 }
 
-extension LocalControlPlaneConfig {
+extension LocalControlPlaneSettings {
     fileprivate func validatedConsul(url: String, problems: inout [String]) -> ConsulSource? {
         let before = problems.count
         if !(url.hasPrefix("http://") || url.hasPrefix("https://")) || url.count < 8 {
@@ -157,11 +146,11 @@ extension LocalControlPlaneConfig {
     }
 }
 
-extension LocalControlPlaneConfig {
+extension ServerConfig where Own == LocalControlPlaneSettings {
     /// `local-control-plane check-config FILE`: every problem with its line; files it names are checked when present.
     public static func check(yaml text: String) -> ConfigCheck.Result {
         ConfigCheck.check(
-            LocalControlPlaneConfig.self, yaml: text, knownKeys: keys,
+            Self.self, yaml: text, knownKeys: keys,
             fileKeys: Set(["consulTokenFile", "pushTokenFile", "stateTokenFile", "registryFile"]).union(TLSIdentity.configKeys)
         ) { config, missing throws(ConfigError) in
             var checked = config

@@ -4,10 +4,12 @@
 public protocol ConfigFileSettings: Decodable, Sendable {
     /// Nothing set: every property nil.
     init()
+
+    /// Every key the file may hold.
+    static var keys: Set<String> { get }
 }
 
 extension ConfigFileSettings {
-    /// Every key the file may hold.
     public static var keys: Set<String> {
         Set(Mirror(reflecting: Self()).children.compactMap(\.label))
     }
