@@ -99,9 +99,9 @@ struct SnapshotCacheTests {
     func groupRelease() async throws {
         let cache = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict)
         let profile = try Fixtures.profile()
-        let id = await cache.watch(profile, into: SnapshotMailbox {})
-        #expect(await cache.groupCount == 1)
-        await cache.cancelWatch(id, profile: profile)
+        let watch = await cache.watch(profile, into: SnapshotMailbox {})
+        #expect(await cache.groupCount == 1 && watch.group == profile.groupId)
+        await cache.cancelWatch(watch.id, profile: profile)
         #expect(await cache.groupCount == 0)
     }
 

@@ -11,7 +11,15 @@ import Shared
 public actor SnapshotCache {
     public typealias WatchID = Int
 
+    /// A stream's watch: how to cancel it, and its group's name (for its logs and `/debug/envoys`).
+    public struct Watch: Sendable {
+        public let id: WatchID
+        public let group: String
+    }
+
     private struct Group {
+        /// `ProxyProfile.groupId`, computed once when the group is created.
+        let name: String
         var snapshot: Snapshot?
         var shape: SnapshotGenerator.GroupShape?
         var watchers: [WatchID: SnapshotMailbox] = [:]
@@ -97,10 +105,10 @@ public actor SnapshotCache {
     }
 
     /// Starts putting the snapshots of a profile's group into `mailbox`; the current snapshot (if any) goes in now.
-    public func watch(_ profile: ProxyProfile, into mailbox: SnapshotMailbox) -> WatchID {
+    public func watch(_ profile: ProxyProfile, into mailbox: SnapshotMailbox) -> Watch {
         nextWatchID += 1
         buildClusters(for: profile)
-        var group = groups[profile] ?? Group()
+        var group = groups[profile] ?? Group(name: profile.groupId)
         if group.snapshot == nil, catalog != nil {
             group = rebuild(profile, group)
         }
@@ -108,11 +116,12 @@ public actor SnapshotCache {
         if let snapshot = group.snapshot { mailbox.put(snapshot) }
         groups[profile] = group
         groupGauge.record(groups.count)
-        Self.streamGauge(profile).record(group.watchers.count)
-        return nextWatchID
+        Self.streamGauge(group.name).record(group.watchers.count)
+        return Watch(id: nextWatchID, group: group.name)
     }
 
     public func cancelWatch(_ id: WatchID, profile: ProxyProfile) {
+        guard let name = groups[profile]?.name else { return }
         groups[profile]?.watchers[id] = nil
         if groups[profile]?.watchers.isEmpty == true {
             groups[profile] = nil  // nobody uses the group: free it; it is rebuilt on the next watch
@@ -121,7 +130,7 @@ public actor SnapshotCache {
             }
         }
         groupGauge.record(groups.count)
-        Self.streamGauge(profile).record(groups[profile]?.watchers.count ?? 0)
+        Self.streamGauge(name).record(groups[profile]?.watchers.count ?? 0)
     }
 
     /// The snapshot a profile's group receives now (for `/debug/snapshot`).
@@ -129,7 +138,7 @@ public actor SnapshotCache {
         if let snapshot = groups[profile]?.snapshot { return snapshot }
         guard catalog != nil else { return nil }
         buildClusters(for: profile)
-        return rebuild(profile, Group()).snapshot
+        return rebuild(profile, Group(name: profile.groupId)).snapshot
     }
 
     public var groupCount: Int { groups.count }
@@ -187,8 +196,8 @@ public actor SnapshotCache {
         return updated
     }
 
-    private static func streamGauge(_ profile: ProxyProfile) -> Gauge {
-        Gauge(label: MetricNames.groupStreams, dimensions: [(MetricNames.groupLabel, profile.groupId)])
+    private static func streamGauge(_ group: String) -> Gauge {
+        Gauge(label: MetricNames.groupStreams, dimensions: [(MetricNames.groupLabel, group)])
     }
 
     private func publish(_ profile: ProxyProfile, _ group: Group) {

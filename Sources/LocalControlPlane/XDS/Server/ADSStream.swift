@@ -24,7 +24,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
 
     private struct Session {
         let profile: ProxyProfile
-        let watchID: SnapshotCache.WatchID
+        let watch: SnapshotCache.Watch
         let streamID: Int
         let nodeId: String
     }
@@ -116,10 +116,11 @@ struct ADSStream<Machine: DiscoveryProtocol> {
     private func open(first request: IncomingRequest<Machine.Request>, mailbox: SnapshotMailbox) async throws -> Session {
         let (nodeId, profile) = try profile(of: request)
         let api = onlyType?.shortName ?? "ADS"
-        let streamID = registry.register(nodeId: nodeId, profile: profile, protocolName: Machine.protocolName, api: api)
-        let watchID = await cache.watch(profile, into: mailbox)
-        logOpened(nodeId: nodeId, profile: profile, api: api)
-        return Session(profile: profile, watchID: watchID, streamID: streamID, nodeId: nodeId)
+        // The watch's first snapshot is only taken once `open` returned, so the stream is registered before it is sent.
+        let watch = await cache.watch(profile, into: mailbox)
+        let streamID = registry.register(nodeId: nodeId, profile: profile, group: watch.group, protocolName: Machine.protocolName, api: api)
+        logOpened(nodeId: nodeId, profile: profile, group: watch.group, api: api)
+        return Session(profile: profile, watch: watch, streamID: streamID, nodeId: nodeId)
     }
 
     /// The node of a stream's first request and the profile its metadata asks for; refusals are counted and logged.
@@ -156,9 +157,9 @@ struct ADSStream<Machine: DiscoveryProtocol> {
     }
 
     @inline(never)
-    private func logOpened(nodeId: String, profile: ProxyProfile, api: String) {
+    private func logOpened(nodeId: String, profile: ProxyProfile, group: String, api: String) {
         logger.info("stream opened", metadata: [
-            "node": "\(nodeId)", "service": "\(profile.serviceName)", "group": "\(profile.groupId)",
+            "node": "\(nodeId)", "service": "\(profile.serviceName)", "group": "\(group)",
             "protocol": "\(Machine.protocolName)", "api": "\(api)",
         ])
     }
@@ -194,7 +195,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         case .nack(let version, let detail):
             metrics.nacks(type).increment()
             logger.error("envoy rejected config (NACK); it keeps its last good config", metadata: [
-                "node": "\(session.nodeId)", "group": "\(session.profile.groupId)", "type": "\(type.shortName)",
+                "node": "\(session.nodeId)", "group": "\(session.watch.group)", "type": "\(type.shortName)",
                 "version": "\(version)", "error": "\(detail)",
             ])
         case .stale, .subscribe, .unknownType: break
@@ -217,9 +218,9 @@ struct ADSStream<Machine: DiscoveryProtocol> {
 
     private func close(_ session: Session?) async {
         guard let session else { return }
-        await cache.cancelWatch(session.watchID, profile: session.profile)
+        await cache.cancelWatch(session.watch.id, profile: session.profile)
         registry.unregister(session.streamID)
-        logger.info("stream closed", metadata: ["node": "\(session.nodeId)", "group": "\(session.profile.groupId)"])
+        logger.info("stream closed", metadata: ["node": "\(session.nodeId)", "group": "\(session.watch.group)"])
     }
 }
 

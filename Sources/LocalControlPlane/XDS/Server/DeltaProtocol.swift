@@ -13,21 +13,18 @@ struct DeltaProtocol {
         var answered = false
     }
 
-    private(set) var types: [ResourceType: TypeState] = [:]
-    private(set) var snapshot: Snapshot?
-    private var nonceCounter = 0
-    let controlPlaneId: String
+    var ledger: StreamLedger<TypeState>
 
     init(controlPlaneId: String) {
-        self.controlPlaneId = controlPlaneId
+        ledger = StreamLedger(controlPlaneId: controlPlaneId)
     }
 
     mutating func handle(_ request: DeltaDiscoveryRequest) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
         guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
-        var state = types[type] ?? TypeState(
+        var state = ledger.types[type] ?? TypeState(
             wildcard: type.isWildcardByDefault && request.resourceNamesSubscribe.isEmpty,
             names: [], clientVersions: request.initialResourceVersions)
-        let isFirst = types[type] == nil
+        let isFirst = ledger.types[type] == nil
         for name in request.resourceNamesSubscribe {
             if name == "*" { state.wildcard = true } else { state.names.insert(name) }
         }
@@ -45,20 +42,16 @@ struct DeltaProtocol {
         } else {
             outcome = .ack(version: request.responseNonce)
         }
-        types[type] = state
+        ledger.types[type] = state
         let subscribedNew = !request.resourceNamesSubscribe.isEmpty
         let responses = respond(type, answerEvenIfEmpty: isFirst || subscribedNew).map { [$0] } ?? []
         return (outcome, responses)
     }
 
-    /// A new snapshot: the differences for every subscribed type, in push order.
-    mutating func handle(_ newSnapshot: Snapshot) -> [EncodedResponse] {
-        snapshot = newSnapshot
-        return types.keys.sorted().compactMap { respond($0, answerEvenIfEmpty: false) }
-    }
+    mutating func respondToNewSnapshot(_ type: ResourceType) -> EncodedResponse? { respond(type, answerEvenIfEmpty: false) }
 
     private mutating func respond(_ type: ResourceType, answerEvenIfEmpty: Bool) -> EncodedResponse? {
-        guard let snapshot, var state = types[type] else { return nil }
+        guard let snapshot = ledger.snapshot, var state = ledger.types[type] else { return nil }
         // The first answer of a type is owed even when empty, also if the snapshot arrived after the request.
         let answerEvenIfEmpty = answerEvenIfEmpty || !state.answered
         let available = snapshot.resources[type] ?? [:]
@@ -77,21 +70,19 @@ struct DeltaProtocol {
             state.clientVersions[name] = nil
         }
         guard !changed.isEmpty || !removed.isEmpty || !state.answered else { return nil }
-        nonceCounter += 1
         // Streams of a group that were up to date receive the same differences: their body is encoded once.
-        let key = ResponseBodyKey(
-            protocolName: Self.protocolName, type: type, resources: Set(changed.map(\.name)), removed: removed,
-            controlPlaneId: controlPlaneId)
-        let body = snapshot.responseBody(key) {
+        let controlPlaneId = ledger.controlPlaneId
+        let response = ledger.response(
+            type, protocolName: Self.protocolName, resources: Set(changed.map(\.name)), removed: removed, from: snapshot
+        ) {
             EncodedResponse.deltaBody(
                 type, systemVersion: snapshot.version(type), resources: changed, removed: removed, controlPlaneId: controlPlaneId)
         }
-        let response = EncodedResponse(typeURL: type.typeURL, body: body, nonce: String(nonceCounter))
         for resource in changed { state.clientVersions[resource.name] = resource.version }
         for name in removed { state.clientVersions[name] = nil }
         state.lastNonce = response.nonce
         state.answered = true
-        types[type] = state
+        ledger.types[type] = state
         return response
     }
 }

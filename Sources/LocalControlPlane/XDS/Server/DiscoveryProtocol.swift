@@ -11,9 +11,21 @@ protocol DiscoveryProtocol: SendableMetatype {
     static func node(of request: IncomingRequest<Request>) throws -> EnvoyNode?
     static func typeURL(of request: Request) -> String
 
+    associatedtype TypeState
+    var ledger: StreamLedger<TypeState> { get set }
+
     init(controlPlaneId: String)
     mutating func handle(_ request: Request) -> (outcome: RequestOutcome, responses: [EncodedResponse])
-    mutating func handle(_ snapshot: Snapshot) -> [EncodedResponse]
+    /// What a stream owes of `type` after a new snapshot: a response if what it subscribed to changed.
+    mutating func respondToNewSnapshot(_ type: ResourceType) -> EncodedResponse?
+}
+
+extension DiscoveryProtocol {
+    /// A new snapshot: responses for every subscribed type whose resources changed, in push order.
+    mutating func handle(_ newSnapshot: Snapshot) -> [EncodedResponse] {
+        ledger.snapshot = newSnapshot
+        return ledger.types.keys.sorted().compactMap { respondToNewSnapshot($0) }
+    }
 }
 
 extension SotWProtocol: DiscoveryProtocol {

@@ -14,18 +14,15 @@ struct SotWProtocol {
         var lastNonce: String?
     }
 
-    private(set) var types: [ResourceType: TypeState] = [:]
-    private(set) var snapshot: Snapshot?
-    private var nonceCounter = 0
-    let controlPlaneId: String
+    var ledger: StreamLedger<TypeState>
 
     init(controlPlaneId: String) {
-        self.controlPlaneId = controlPlaneId
+        ledger = StreamLedger(controlPlaneId: controlPlaneId)
     }
 
     mutating func handle(_ request: DiscoveryRequest) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
         guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
-        let previous = types[type]
+        let previous = ledger.types[type]
         if let previous, !request.responseNonce.isEmpty, request.responseNonce != previous.lastNonce {
             return (.stale, [])
         }
@@ -42,35 +39,28 @@ struct SotWProtocol {
         } else {
             outcome = .ack(version: request.versionInfo)
         }
-        types[type] = state
+        ledger.types[type] = state
         let mustAnswer = previous == nil || subscriptionChanged
         let responses = respond(type, force: mustAnswer).map { [$0] } ?? []
         return (outcome, responses)
     }
 
-    /// A new snapshot: responses for every subscribed type whose resources changed, in push order.
-    mutating func handle(_ newSnapshot: Snapshot) -> [EncodedResponse] {
-        snapshot = newSnapshot
-        return types.keys.sorted().compactMap { respond($0, force: false) }
-    }
+    mutating func respondToNewSnapshot(_ type: ResourceType) -> EncodedResponse? { respond(type, force: false) }
 
     private mutating func respond(_ type: ResourceType, force: Bool) -> EncodedResponse? {
-        guard let snapshot, var state = types[type] else { return nil }
+        guard let snapshot = ledger.snapshot, var state = ledger.types[type] else { return nil }
         let version = snapshot.version(type, named: state.names)
         guard force || version != state.knownVersion else { return nil }
         // A forced answer to an Envoy that already has this exact version is still skipped (reconnects).
         if force, version == state.knownVersion, state.lastNonce == nil, !state.knownVersion.isEmpty { return nil }
-        nonceCounter += 1
-        let key = ResponseBodyKey(
-            protocolName: Self.protocolName, type: type, resources: state.names, removed: [], controlPlaneId: controlPlaneId)
-        let body = snapshot.responseBody(key) {
+        let controlPlaneId = ledger.controlPlaneId
+        let response = ledger.response(type, protocolName: Self.protocolName, resources: state.names, from: snapshot) {
             EncodedResponse.sotwBody(
                 type, version: version, resources: snapshot.resources(type, named: state.names), controlPlaneId: controlPlaneId)
         }
-        let response = EncodedResponse(typeURL: type.typeURL, body: body, nonce: String(nonceCounter))
         state.knownVersion = version
         state.lastNonce = response.nonce
-        types[type] = state
+        ledger.types[type] = state
         return response
     }
 

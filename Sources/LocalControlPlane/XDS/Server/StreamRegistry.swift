@@ -41,11 +41,11 @@ public final class StreamRegistry: Sendable {
 
     public init() {}
 
-    func register(nodeId: String, profile: ProxyProfile, protocolName: String, api: String = "ADS") -> Int {
+    func register(nodeId: String, profile: ProxyProfile, group: String, protocolName: String, api: String = "ADS") -> Int {
         let (id, count) = state.withLock { state in
             state.nextId += 1
             state.entries[state.nextId] = Entry(
-                streamId: state.nextId, nodeId: nodeId, service: profile.serviceName, group: profile.groupId,
+                streamId: state.nextId, nodeId: nodeId, service: profile.serviceName, group: group,
                 protocolName: protocolName, api: api, connectedAt: Date(), profile: profile)
             return (state.nextId, state.entries.count)
         }

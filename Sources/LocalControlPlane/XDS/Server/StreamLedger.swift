@@ -1,0 +1,24 @@
+/// What both protocol machines keep for one stream besides their rules: the snapshot it serves, each subscribed
+/// type's state, and the nonces it has issued.
+struct StreamLedger<TypeState> {
+    var types: [ResourceType: TypeState] = [:]
+    var snapshot: Snapshot?
+    let controlPlaneId: String
+    private var noncesIssued = 0
+
+    init(controlPlaneId: String) {
+        self.controlPlaneId = controlPlaneId
+    }
+
+    /// The next response of `type` with this stream's next nonce. Its body is encoded once per snapshot for every
+    /// stream of a group that sends the same resources (`resources`, `removed`).
+    mutating func response(
+        _ type: ResourceType, protocolName: String, resources: Set<String>?, removed: [String] = [],
+        from snapshot: Snapshot, encode: () -> [UInt8]
+    ) -> EncodedResponse {
+        noncesIssued += 1
+        let key = ResponseBodyKey(
+            protocolName: protocolName, type: type, resources: resources, removed: removed, controlPlaneId: controlPlaneId)
+        return EncodedResponse(typeURL: type.typeURL, body: snapshot.responseBody(key, encode: encode), nonce: String(noncesIssued))
+    }
+}
