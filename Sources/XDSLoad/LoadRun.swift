@@ -24,6 +24,9 @@ public struct LoadRun: Sendable {
     public var restart = true
     /// CPUs the measured server (control plane or floor) is pinned to, e.g. "0"; nil: not pinned.
     public var serverCPUs: String?
+    /// The control plane's `--consul-debounce` (nil: its default, 100ms). Every change waits this long before it is
+    /// generated; the floor has no such wait, so a small value shows the control plane's own latency next to it.
+    public var consulDebounce: String?
 
     public init(scenario: LoadScenario, controlPlaneBinary: String) {
         self.scenario = scenario
@@ -51,7 +54,7 @@ public struct LoadRun: Sendable {
             arguments: [
                 "--config", config, "--datacenter", "dc1", "--consul-url", consul.url, "--xds-port", "\(xdsPort)",
                 "--http-port", "\(httpPort)", "--log-level", "warning", "--remote-state-file", "\(workDirectory)/remote-state.json",
-            ],
+            ] + (consulDebounce.map { ["--consul-debounce", $0] } ?? []),
             logFile: "\(workDirectory)/local-control-plane.log", cpus: serverCPUs)
         defer {
             controlPlane.stop()

@@ -51,6 +51,8 @@ struct Run: AsyncParsableCommand {
     var serverCpus: String?
     @Flag(help: "Send the node only on a stream's first request (Envoy's set_node_on_first_message_only).")
     var nodeOnFirstMessageOnly = false
+    @Option(help: "The control plane's --consul-debounce (default: its own, 100ms); the floor has no debounce.")
+    var consulDebounce: String?
 
     func run() async throws {
         var scenario = LoadScenario()
@@ -71,6 +73,7 @@ struct Run: AsyncParsableCommand {
         scenario.nodeOnFirstMessageOnly = nodeOnFirstMessageOnly
         var load = LoadRun(scenario: scenario, controlPlaneBinary: controlPlane)
         load.serverCPUs = serverCpus
+        load.consulDebounce = consulDebounce
         load.target = parsedTarget
         load.workDirectory = workDirectory
         load.restart = !noRestart
