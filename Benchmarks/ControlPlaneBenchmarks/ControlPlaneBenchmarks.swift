@@ -19,7 +19,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("snapshot cache: one change to a service all 100 groups use, 1,000 × 10") { benchmark in
-        let cache = SnapshotCache(datacenter: "dc1")
+        let cache = SnapshotCache(datacenter: "dc1", properties: Fixtures.properties)
         let catalogs = [8080, 20_000].map { Fixtures.catalog(services: 1_000, instances: 10, port: $0) }
         await cache.apply(catalogs[0])
         let mailbox = SnapshotMailbox {}

@@ -21,6 +21,14 @@ enum Fixtures {
         ServiceCatalog(services: (0..<services).map { service($0, instances: instances, port: $0 == 0 ? port : 8080) })
     }
 
+    /// envoy-control's outgoing permissions on, as `xds-load` runs the control plane: a group gets its dependencies.
+    /// (Off, envoy-control's default, every Envoy gets every service: 1,000 clusters per group here.)
+    static let properties: SnapshotProperties = {
+        var properties = SnapshotProperties()
+        properties.outgoingPermissions.enabled = true
+        return properties
+    }()
+
     /// The profile of an Envoy in group `group`: ingress and egress listeners, the shared s0000 plus `dependencies` own services.
     static func profile(group: Int, dependencies: Int, services: Int) throws -> ProxyProfile {
         let names = ["s0000"] + (0..<dependencies).map { String(format: "s%04d", 1 + (group * dependencies + $0) % (services - 1)) }
@@ -28,7 +36,7 @@ enum Fixtures {
             {"service_name": "app-\(group)", "ingress_port": 5001, "egress_port": 5000, "local_service_port": 8080,
              "proxy_settings": {"outgoing": {"dependencies": [\(names.map { "{\"service\": \"\($0)\"}" }.joined(separator: ","))]}}}
             """)
-        return try NodeMetadataParser.parse(metadata: metadata)
+        return try NodeMetadataParser.parse(metadata: metadata, properties: properties)
     }
 
     /// One DC's state as the aggregator polls it.
