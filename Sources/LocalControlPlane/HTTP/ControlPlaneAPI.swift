@@ -59,14 +59,14 @@ struct ControlPlaneAPI: Sendable {
     }
 
     private func snapshot(nodeId: Substring?) async throws -> Response {
-        guard let nodeId, let profile = streams.profile(ofNode: String(nodeId)) else {
+        guard let nodeId, let envoy = streams.entry(ofNode: String(nodeId)) else {
             return JSONBody.error("no connected Envoy with that node id (use ?node=ID; see /debug/envoys)", status: .notFound)
         }
-        guard let snapshot = await cache.snapshot(for: profile) else {
+        guard let snapshot = await cache.snapshot(for: envoy.profile) else {
             return JSONBody.error("no snapshot yet: the registry has not synced", status: .serviceUnavailable)
         }
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: SnapshotJSON.render(snapshot, group: profile.groupId))))
+            body: .init(byteBuffer: ByteBuffer(string: SnapshotJSON.render(snapshot, group: envoy.group))))
     }
 }

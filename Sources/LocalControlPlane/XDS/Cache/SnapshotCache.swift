@@ -138,7 +138,7 @@ public actor SnapshotCache {
         if let snapshot = groups[profile]?.snapshot { return snapshot }
         guard catalog != nil else { return nil }
         buildClusters(for: profile)
-        return rebuild(profile, Group(name: profile.groupId)).snapshot
+        return generate(profile, reusing: nil).snapshot
     }
 
     public var groupCount: Int { groups.count }
@@ -185,15 +185,18 @@ public actor SnapshotCache {
     }
 
     private func rebuild(_ profile: ProxyProfile, _ group: Group) -> Group {
-        let secrets = profile.certificate == .controlPlane ? certificates?.secrets(for: profile.serviceName, now: Date()) ?? [] : []
-        let (snapshot, shape) = generator.snapshot(
-            for: profile, among: serviceNames, keeping: vacant, services: serviceResources, secrets: secrets, reusing: group.shape,
-            changedAt: changeStartedAt)
-        snapshotBytes.record(snapshot.byteCount)
         var updated = group
-        updated.shape = shape
-        updated.snapshot = snapshot
+        (updated.snapshot, updated.shape) = generate(profile, reusing: group.shape)
         return updated
+    }
+
+    private func generate(_ profile: ProxyProfile, reusing shape: SnapshotGenerator.GroupShape?) -> (snapshot: Snapshot, shape: SnapshotGenerator.GroupShape) {
+        let secrets = profile.certificate == .controlPlane ? certificates?.secrets(for: profile.serviceName, now: Date()) ?? [] : []
+        let generated = generator.snapshot(
+            for: profile, among: serviceNames, keeping: vacant, services: serviceResources, secrets: secrets, reusing: shape,
+            changedAt: changeStartedAt)
+        snapshotBytes.record(generated.snapshot.byteCount)
+        return generated
     }
 
     private static func streamGauge(_ group: String) -> Gauge {

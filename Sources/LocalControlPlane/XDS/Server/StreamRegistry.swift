@@ -81,11 +81,6 @@ public final class StreamRegistry: Sendable {
         }
     }
 
-    /// The profile of a connected Envoy, to show what its group receives.
-    public func profile(ofNode nodeId: String) -> ProxyProfile? {
-        entry(ofNode: nodeId)?.profile
-    }
-
     public func entry(ofNode nodeId: String) -> Entry? {
         state.withLock { $0.entries.values.first { $0.nodeId == nodeId } }
     }
