@@ -2,6 +2,7 @@ import EnvoyAPI
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GRPCProtobuf
 import SwiftProtobuf
 
 typealias ADSClient = Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Client<HTTP2ClientTransport.Posix>
@@ -62,7 +63,10 @@ struct SimulatedEnvoy: Sendable {
     private func sotw(_ client: ADSClient) async throws {
         let (request, continuation) = openRequests(of: Envoy_Service_Discovery_V3_DiscoveryRequest.self)
         defer { continuation.finish() }
-        try await client.streamAggregatedResources(request: request) { response in
+        try await client.streamAggregatedResources(
+            request: request, serializer: try NodeSplicingSerializer(node: node),
+            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DiscoveryResponse>()
+        ) { response in
             var tracker = ConfigTracker(stream: stream, recorder: recorder, markers: markers)
             var acked: [String: (version: String, nonce: String)] = [:]
             func send(_ typeURL: String, names: [String]) {
@@ -89,7 +93,10 @@ struct SimulatedEnvoy: Sendable {
     private func delta(_ client: ADSClient) async throws {
         let (request, continuation) = openRequests(of: Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self)
         defer { continuation.finish() }
-        try await client.deltaAggregatedResources(request: request) { response in
+        try await client.deltaAggregatedResources(
+            request: request, serializer: try NodeSplicingSerializer(node: node),
+            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse>()
+        ) { response in
             var tracker = ConfigTracker(stream: stream, recorder: recorder, markers: markers)
             for try await message in response.messages {
                 recorder.received(bytes: message.resources.reduce(0) { $0 + $1.resource.value.count })
@@ -115,9 +122,10 @@ struct SimulatedEnvoy: Sendable {
 }
 
 /// What the first requests of both ADS variants set.
-protocol OpeningRequest: Sendable {
-    init()
+protocol OpeningRequest: SwiftProtobuf.Message {
     var node: Envoy_Config_Core_V3_Node { get set }
+    var hasNode: Bool { get }
+    mutating func clearNode()
     var typeURL: String { get set }
 }
 

@@ -107,11 +107,15 @@ public struct ConsulRegistrySource: Service {
         }
     }
 
-    /// Hands the catalog to the cache once per debounce window while changes keep coming.
+    /// Hands the catalog to the cache at most once per debounce window: a change after a quiet window goes at once,
+    /// changes that follow within the window wait for its end and go together. (Waiting a whole window after every
+    /// change added its length to every change; under a steady stream of changes both coalesce alike.)
     private func publish(_ state: ConsulCatalogState, _ metrics: ConsulMetrics) async {
+        var lastPublished: ContinuousClock.Instant?
         for await _ in state.changeSignals {
-            try? await Task.sleep(for: settings.debounce)
+            if let lastPublished { try? await Task.sleep(until: lastPublished + settings.debounce) }
             guard let (catalog, sourceIndex) = await state.catalog() else { continue }
+            lastPublished = .now
             await sink.apply(catalog, sourceIndex: sourceIndex)
             metrics.updates.increment()
             let instances = catalog.services.values.reduce(0) { $0 + $1.instances.count }

@@ -2,7 +2,8 @@
 public struct ConsulWatchSettings: Sendable, Equatable {
     /// The `wait` of every blocking query: an idle watch costs one request per `wait`.
     public var wait: Duration = .seconds(30)
-    /// Changes of many services within this window become one catalog update.
+    /// At most one catalog update per window: a change after a quiet window goes at once, the changes that follow
+    /// within the window become one update at its end.
     public var debounce: Duration = .milliseconds(100)
     /// Also route to instances whose checks are `warning`.
     public var includeWarning = false

@@ -81,7 +81,25 @@ struct ConsulWatcherTests {
         }
     }
 
-    @Test("changes within the debounce window reach the cache as one update")
+    @Test("a change after a quiet window reaches the cache at once, not a window later")
+    func firstChangeGoesAtOnce() async throws {
+        var settings = ConsulWatchSettings.fast
+        settings.debounce = .seconds(3)
+        try await ConsulWatchHarness.run(settings: settings, seed: { consul in
+            await consul.registerInstance(id: "a", service: "backend", address: "10.0.0.1", port: 80)
+        }) { harness in
+            #expect(await harness.eventually { await harness.endpoints("backend").count == 1 })
+            try await Task.sleep(for: .seconds(3))  // the window of the first sync passes: what this test is about
+            let registered = ContinuousClock.now
+            await harness.consul.registerInstance(id: "b", service: "backend", address: "10.0.0.2", port: 80)
+            #expect(await harness.eventually { await harness.endpoints("backend").count == 2 })
+            let latency = ContinuousClock.now - registered
+            print("one change after a quiet 3 s window reached the cache after \(latency)")
+            #expect(latency < .seconds(2), "published at once, not at the end of a 3 s window")
+        }
+    }
+
+    @Test("changes within the debounce window reach the cache as at most two updates")
     func debounce() async throws {
         var settings = ConsulWatchSettings.fast
         settings.debounce = .seconds(1)
@@ -97,7 +115,7 @@ struct ConsulWatcherTests {
             #expect(await harness.eventually { await harness.endpoints("backend").count == 11 })
             let updates = await harness.publisher.current.index - before
             print("10 registrations 20 ms apart with a 1 s debounce: \(updates) catalog update(s)")
-            #expect(updates <= 2, "coalesced into one update (two when a change lands while the first is published)")
+            #expect(updates <= 2, "the first change at once (when the sync's window has passed), the rest as one update")
         }
     }
 
