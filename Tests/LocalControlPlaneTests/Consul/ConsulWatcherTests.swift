@@ -83,12 +83,7 @@ struct ConsulWatcherTests {
 
     @Test("a change after a quiet window reaches the cache at once, not a window later")
     func firstChangeGoesAtOnce() async throws {
-        var settings = ConsulWatchSettings.fast
-        settings.debounce = .seconds(3)
-        try await ConsulWatchHarness.run(settings: settings, seed: { consul in
-            await consul.registerInstance(id: "a", service: "backend", address: "10.0.0.1", port: 80)
-        }) { harness in
-            #expect(await harness.eventually { await harness.endpoints("backend").count == 1 })
+        try await withSyncedBackend(debounce: .seconds(3)) { harness in
             try await Task.sleep(for: .seconds(3))  // the window of the first sync passes: what this test is about
             let registered = ContinuousClock.now
             await harness.consul.registerInstance(id: "b", service: "backend", address: "10.0.0.2", port: 80)
@@ -101,12 +96,7 @@ struct ConsulWatcherTests {
 
     @Test("changes within the debounce window reach the cache as at most two updates")
     func debounce() async throws {
-        var settings = ConsulWatchSettings.fast
-        settings.debounce = .seconds(1)
-        try await ConsulWatchHarness.run(settings: settings, seed: { consul in
-            await consul.registerInstance(id: "a", service: "backend", address: "10.0.0.1", port: 80)
-        }) { harness in
-            #expect(await harness.eventually { await harness.endpoints("backend").count == 1 })
+        try await withSyncedBackend(debounce: .seconds(1)) { harness in
             let before = await harness.publisher.current.index
             for index in 2...11 {
                 await harness.consul.registerInstance(id: "i\(index)", service: "backend", address: "10.0.0.\(index)", port: 80)
@@ -116,6 +106,18 @@ struct ConsulWatcherTests {
             let updates = await harness.publisher.current.index - before
             print("10 registrations 20 ms apart with a 1 s debounce: \(updates) catalog update(s)")
             #expect(updates <= 2, "the first change at once (when the sync's window has passed), the rest as one update")
+        }
+    }
+
+    /// A watcher with this debounce whose first sync (one `backend` instance) has reached the cache.
+    private func withSyncedBackend(debounce: Duration, _ body: @Sendable (ConsulWatchHarness) async throws -> Void) async throws {
+        var settings = ConsulWatchSettings.fast
+        settings.debounce = debounce
+        try await ConsulWatchHarness.run(settings: settings, seed: { consul in
+            await consul.registerInstance(id: "a", service: "backend", address: "10.0.0.1", port: 80)
+        }) { harness in
+            #expect(await harness.eventually { await harness.endpoints("backend").count == 1 })
+            try await body(harness)
         }
     }
 
