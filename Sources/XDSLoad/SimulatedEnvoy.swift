@@ -121,7 +121,7 @@ struct SimulatedEnvoy: Sendable {
     }
 }
 
-/// What the first requests of both ADS variants set.
+/// What the generator sets in both ADS variants' requests, and how `NodeSplicingSerializer` takes the node out.
 protocol OpeningRequest: SwiftProtobuf.Message {
     var node: Envoy_Config_Core_V3_Node { get set }
     var hasNode: Bool { get }

@@ -190,7 +190,9 @@ public actor SnapshotCache {
         return updated
     }
 
-    private func generate(_ profile: ProxyProfile, reusing shape: SnapshotGenerator.GroupShape?) -> (snapshot: Snapshot, shape: SnapshotGenerator.GroupShape) {
+    private func generate(
+        _ profile: ProxyProfile, reusing shape: SnapshotGenerator.GroupShape?
+    ) -> (snapshot: Snapshot, shape: SnapshotGenerator.GroupShape) {
         let secrets = profile.certificate == .controlPlane ? certificates?.secrets(for: profile.serviceName, now: Date()) ?? [] : []
         let generated = generator.snapshot(
             for: profile, among: serviceNames, keeping: vacant, services: serviceResources, secrets: secrets, reusing: shape,
