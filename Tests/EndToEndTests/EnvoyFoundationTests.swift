@@ -22,7 +22,7 @@ struct EnvoyFoundationTests {
         let second = try Backend(name: "backend-2", directory: directory)
         let controlPlane = try ControlPlaneProcess(registryYAML: Self.registry([first]), directory: directory)
         defer { controlPlane.process.stop() }
-        #expect(await controlPlane.waitUntilReady(), "control plane ready; log:\n\(controlPlane.process.log)")
+        #expect(await controlPlane.waitUntilReady())
 
         let egressPort = TestEnvironment.freePort()
         let envoy = try EnvoyProxy(

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The real `local-control-plane` executable, run with a registry file the test edits and a `--config` file with
 /// the snapshot settings the scenario needs (`settings`, YAML).
@@ -80,8 +81,14 @@ final class ControlPlaneProcess: Sendable {
             settings: settings, xdsPort: xdsPort, httpPort: httpPort)
     }
 
+    /// On a timeout the end of the control plane's log goes into the test's record: why it never got ready.
     func waitUntilReady() async -> Bool {
-        await TestEnvironment.waitUntil { await HTTP.text("\(api)/ready") != nil }
+        let ready = await TestEnvironment.waitUntil { await HTTP.text("\(api)/ready") != nil }
+        if !ready {
+            let tail = process.log.split(separator: "\n").suffix(20).joined(separator: "\n")
+            Issue.record("\(process.name) (running: \(process.isRunning)) never answered \(api)/ready; its log ends:\n\(tail)")
+        }
+        return ready
     }
 
     /// Replaces the registry file as an editor would (write to a temp file, rename over).

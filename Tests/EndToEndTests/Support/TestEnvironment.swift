@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,22 +58,33 @@ enum TestEnvironment {
         return directory
     }
 
-    /// A TCP port that was free a moment ago (the kernel picks it).
+    /// A TCP port no other test was given and that is free now. Taken below the kernel's ephemeral range
+    /// (32768–60999 here): a port the kernel picked for `bind(0)` is also what it hands the next outgoing
+    /// connection (an Envoy, an HTTP client), which then holds it when the test's server starts.
     static func freePort() -> Int {
+        while true {
+            let port = nextPort.withLock { next in
+                defer { next = next == portRange.upperBound ? portRange.lowerBound : next + 1 }
+                return next
+            }
+            if canBind(port) { return port }
+        }
+    }
+
+    private static let portRange = 20_000...32_000
+    /// Each test runner starts at its own place in the range, so runners side by side rarely meet.
+    private static let nextPort = Mutex(portRange.lowerBound + Int(getpid()) % portRange.count)
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                _ = bind(fd, raw, length)
-                _ = getsockname(fd, raw, &length)
-            }
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Polls `condition` until it holds or `timeout` passes; true if it held.
