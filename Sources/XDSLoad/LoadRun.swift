@@ -27,6 +27,8 @@ public struct LoadRun: Sendable {
     /// The control plane's `--consul-debounce` (nil: its default, 100ms). Every change waits this long before it is
     /// generated; the floor has no such wait, so a small value shows the control plane's own latency next to it.
     public var consulDebounce: String?
+    /// What carries the floor's ADS (`--target floor` only).
+    public var floorTransport = FloorServer.Transport.grpc
 
     public init(scenario: LoadScenario, controlPlaneBinary: String) {
         self.scenario = scenario
@@ -83,7 +85,8 @@ public struct LoadRun: Sendable {
         let floorURL = "http://127.0.0.1:\(httpPort)"
         let floor = ChildProcess(
             binary: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
-            arguments: ["floor-server", "--xds-port", "\(xdsPort)", "--http-port", "\(httpPort)"] + scenario.catalogArguments,
+            arguments: ["floor-server", "--transport", floorTransport.rawValue, "--xds-port", "\(xdsPort)", "--http-port", "\(httpPort)"]
+                + scenario.catalogArguments,
             logFile: "\(workDirectory)/floor-server.log", cpus: serverCPUs)
         defer { floor.stop() }
         try floor.start()
@@ -93,7 +96,8 @@ public struct LoadRun: Sendable {
         let changes = ConsulDoubleDriver(url: floorURL)
         try await changes.seed(services: scenario.services, instances: scenario.instances)
         log("floor server ready (pid \(floor.pid ?? 0)); opening \(scenario.streams) streams")
-        var report = LoadReport(target: "floor: pre-encoded responses, no generation (xds-load floor-server)", scenario: scenario)
+        var report = LoadReport(
+            target: "floor: pre-encoded responses, no generation (xds-load floor-server --transport \(floorTransport.rawValue))", scenario: scenario)
         let phases = LoadPhases(
             scenario: scenario, consul: changes, controlPlane: floor, xdsPort: xdsPort, metricsURL: "\(floorURL)/metrics", log: log)
         try await phases.run(into: &report, restart: false)

@@ -53,6 +53,8 @@ struct Run: AsyncParsableCommand {
     var nodeOnFirstMessageOnly = false
     @Option(help: "The control plane's --consul-debounce (default: its own, 100ms); the floor has no debounce.")
     var consulDebounce: String?
+    @Option(help: "What carries the floor's ADS: grpc (grpc-swift, as the control plane) or nio (swift-nio-http2 directly).")
+    var floorTransport = FloorServer.Transport.grpc.rawValue
 
     func run() async throws {
         var scenario = LoadScenario()
@@ -65,6 +67,9 @@ struct Run: AsyncParsableCommand {
         guard let parsedTarget = LoadRun.Target(rawValue: target) else {
             throw ValidationError("--target must be control-plane or floor")
         }
+        guard let parsedFloorTransport = FloorServer.Transport(rawValue: floorTransport) else {
+            throw ValidationError("--floor-transport must be grpc or nio")
+        }
         scenario.xdsProtocol = parsedProtocol
         scenario.singleChanges = singleChanges
         scenario.changeRate = changeRate
@@ -75,6 +80,7 @@ struct Run: AsyncParsableCommand {
         load.serverCPUs = serverCpus
         load.consulDebounce = consulDebounce
         load.target = parsedTarget
+        load.floorTransport = parsedFloorTransport
         load.workDirectory = workDirectory
         load.restart = !noRestart
         let report = try await load.run { print("xds-load: \($0)") }
@@ -95,11 +101,15 @@ struct FloorServerCommand: AsyncParsableCommand {
 
     @Option(help: "ADS port.") var xdsPort = 18597
     @Option(help: "HTTP port for /ready and the run's /_double/move changes.") var httpPort = 18598
+    @Option(help: "grpc (grpc-swift, as the control plane) or nio (swift-nio-http2 directly).") var transport = FloorServer.Transport.grpc.rawValue
     @OptionGroup var catalog: CatalogOptions
 
     func run() async throws {
         var scenario = LoadScenario()
         catalog.apply(to: &scenario)
-        try await FloorServer(scenario: scenario, xdsPort: xdsPort, httpPort: httpPort).run()
+        guard let parsedTransport = FloorServer.Transport(rawValue: transport) else {
+            throw ValidationError("--transport must be grpc or nio")
+        }
+        try await FloorServer(scenario: scenario, xdsPort: xdsPort, httpPort: httpPort, transport: parsedTransport).run()
     }
 }

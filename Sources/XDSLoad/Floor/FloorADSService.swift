@@ -26,15 +26,13 @@ struct FloorADSService: RegistrableRPCService {
         router.registerHandler(
             forMethod: method, deserializer: NodeDeferringDeserializer<Request>(nodeField: nodeField), serializer: EncodedResponseSerializer(),
             handler: { request, _ in
-                serve(request.messages.map { incoming in
-                    FloorRequest(node: { try? incoming.node(in: \.node, present: \.hasNode) }, typeURL: incoming.message.typeURL, nonce: incoming.message.responseNonce)
-                }, delta: delta)
+                serve(request.messages.map(\.floorRequest), delta: delta)
             })
     }
 
     private func serve(_ requests: some AsyncSequence<FloorRequest, any Error> & Sendable, delta: Bool) -> StreamingServerResponse<EncodedResponse> {
         StreamingServerResponse { writer in
-            let (events, continuation) = AsyncStream<FloorStreams.Event>.makeStream()
+            let (events, continuation) = AsyncStream<Event>.makeStream()
             let reader = Task {
                 do {
                     for try await request in requests { continuation.yield(.request(request)) }
@@ -42,31 +40,29 @@ struct FloorADSService: RegistrableRPCService {
                 continuation.finish()
             }
             defer { reader.cancel() }
-            var group: Int?
+            var state = FloorStreamState()
             var registration: Int?
-            var nonce = 0
-            var sentEndpoints = false
-            defer { if let group, let registration { streams.remove(registration, group: group) } }
+            defer { if let group = state.group, let registration { streams.remove(registration, group: group) } }
             for await event in events {
-                let response: (type: ResourceType, body: [UInt8])
+                let response: EncodedResponse?
                 switch event {
                 case .request(let request):
-                    if group == nil, let node = request.node() {
-                        group = Int(node.cluster.dropFirst("app-".count)).map { $0 % resources.scenario.groups }
-                        if let group { registration = streams.add(continuation, group: group) }
+                    response = state.answer(request, resources: resources, delta: delta) { group in
+                        registration = streams.add({ continuation.yield(.push($0)) }, group: group)
                     }
-                    guard let group, request.nonce.isEmpty, let type = ResourceType(rawValue: request.typeURL) else { continue }
-                    sentEndpoints = sentEndpoints || type == .endpoint
-                    response = (type, resources.body(group: group, type: type, delta: delta))
                 case .push(let push):
-                    guard sentEndpoints else { continue }
-                    response = (.endpoint, delta ? push.deltaBody : push.sotwBody)
+                    response = state.answer(push, delta: delta)
                 }
-                nonce += 1
-                try await writer.write(EncodedResponse(typeURL: response.type.typeURL, body: response.body, nonce: String(nonce)))
+                if let response { try await writer.write(response) }
             }
             return [:]
         }
+    }
+
+    /// What a stream's writer waits on: its own requests and the pushes to its group.
+    private enum Event: Sendable {
+        case request(FloorRequest)
+        case push(FloorResources.Push)
     }
 }
 
@@ -81,6 +77,12 @@ protocol FloorReadable: SwiftProtobuf.Message, Sendable {
 extension Envoy_Service_Discovery_V3_DiscoveryRequest: FloorReadable {}
 extension Envoy_Service_Discovery_V3_DeltaDiscoveryRequest: FloorReadable {}
 
+extension IncomingRequest where Message: FloorReadable {
+    var floorRequest: FloorRequest {
+        FloorRequest(node: { try? node(in: \.node, present: \.hasNode) }, typeURL: message.typeURL, nonce: message.responseNonce)
+    }
+}
+
 /// What the floor reads from a request of either ADS variant.
 struct FloorRequest: Sendable {
     /// Decodes the node the request carried (the floor asks only for a stream's first).
@@ -89,24 +91,21 @@ struct FloorRequest: Sendable {
     let nonce: String
 }
 
-/// The floor's open streams by group, to push changes to.
+/// The floor's open streams by group, to push changes to: each stream registers how a push reaches it.
 final class FloorStreams: Sendable {
-    enum Event: Sendable {
-        case request(FloorRequest)
-        case push(FloorResources.Push)
-    }
+    typealias Deliver = @Sendable (FloorResources.Push) -> Void
 
     private struct State {
-        var byGroup: [Int: [Int: AsyncStream<Event>.Continuation]] = [:]
+        var byGroup: [Int: [Int: Deliver]] = [:]
         var nextID = 0
     }
 
     private let state = Mutex(State())
 
-    func add(_ continuation: AsyncStream<Event>.Continuation, group: Int) -> Int {
+    func add(_ deliver: @escaping Deliver, group: Int) -> Int {
         state.withLock { state in
             state.nextID += 1
-            state.byGroup[group, default: [:]][state.nextID] = continuation
+            state.byGroup[group, default: [:]][state.nextID] = deliver
             return state.nextID
         }
     }
@@ -117,8 +116,8 @@ final class FloorStreams: Sendable {
 
     func push(_ pushes: [Int: FloorResources.Push]) {
         let targets = state.withLock { state in pushes.map { (state.byGroup[$0.key].map { Array($0.values) } ?? [], $0.value) } }
-        for (continuations, push) in targets {
-            for continuation in continuations { continuation.yield(.push(push)) }
+        for (deliveries, push) in targets {
+            for deliver in deliveries { deliver(push) }
         }
     }
 }

@@ -10,25 +10,26 @@ import ServiceLifecycle
 /// pre-encoded responses on the xDS port and takes the load run's changes on the HTTP port, where the Consul double's
 /// `/_double/move` would be, so the same phases drive both.
 public struct FloorServer: Sendable {
+    /// What carries the floor's ADS.
+    public enum Transport: String, Sendable, CaseIterable {
+        /// grpc-swift's server, as the control plane runs it.
+        case grpc
+        /// swift-nio-http2 directly (`DirectADSServer`): what grpc-swift's layer costs.
+        case nio
+    }
+
     public let scenario: LoadScenario
     public let xdsPort: Int
     public let httpPort: Int
+    public let transport: Transport
 
-    public init(scenario: LoadScenario, xdsPort: Int, httpPort: Int) {
-        (self.scenario, self.xdsPort, self.httpPort) = (scenario, xdsPort, httpPort)
+    public init(scenario: LoadScenario, xdsPort: Int, httpPort: Int, transport: Transport = .grpc) {
+        (self.scenario, self.xdsPort, self.httpPort, self.transport) = (scenario, xdsPort, httpPort, transport)
     }
 
     public func run() async throws {
         let resources = try await FloorResources(scenario: scenario)
         let streams = FloorStreams()
-        var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
-        // The same listen backlog as the control plane, so connection storms compare like for like.
-        transportConfig.channelDebuggingCallbacks.onBindTCPListener = { channel in
-            channel.setOption(ChannelOptions.backlog, value: 65_535)
-        }
-        let grpc = GRPCServer(
-            transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: xdsPort), transportSecurity: .plaintext, config: transportConfig),
-            services: [FloorADSService(resources: resources, streams: streams)])
         let router = Router()
         router.get("/ready") { _, _ in "ready" }
         router.get("/v1/status/leader") { _, _ in "\"127.0.0.1:8300\"" }
@@ -50,8 +51,23 @@ public struct FloorServer: Sendable {
             return HTTPResponse.Status.ok
         }
         let http = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: httpPort)))
-        let services: [any Service] = [GRPCServerService(server: grpc), http]
+        let ads: any Service = switch transport {
+        case .grpc: GRPCServerService(server: grpcServer(resources: resources, streams: streams))
+        case .nio: DirectADSServer(port: xdsPort, resources: resources, streams: streams)
+        }
+        let services: [any Service] = [ads, http]
         try await ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "xds-load.floor"))).run()
+    }
+
+    private func grpcServer(resources: FloorResources, streams: FloorStreams) -> GRPCServer<HTTP2ServerTransport.Posix> {
+        var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
+        // The same listen backlog as the control plane, so connection storms compare like for like.
+        transportConfig.channelDebuggingCallbacks.onBindTCPListener = { channel in
+            channel.setOption(ChannelOptions.backlog, value: 65_535)
+        }
+        return GRPCServer(
+            transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: xdsPort), transportSecurity: .plaintext, config: transportConfig),
+            services: [FloorADSService(resources: resources, streams: streams)])
     }
 }
