@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Performance runs, never part of the test command (about 25 minutes after the release build): the ordo-one micro-benchmarks
+# Performance runs, never part of the test command (about 30 minutes after the release build): the ordo-one micro-benchmarks
 # (Benchmarks/ControlPlaneBenchmarks), then release binaries and the xds-load scenarios against a real
 # local-control-plane; the figures go into docs/PERFORMANCE.md between the `bench:start` and `bench:end` markers
 # (the text around them is kept).
@@ -37,9 +37,11 @@ load() { # name, then xds-load options
 }
 load sotw --streams 10000 --protocol sotw --no-restart
 load delta --streams 10000 --protocol delta --no-restart
-# The floor: the same scenario served as pre-encoded responses with no generation (xds-load floor-server).
+# The floor: the same scenario served as pre-encoded responses with no generation (xds-load floor-server), on the
+# control plane's transport; and once on grpc-swift's server, which the control plane ran until 2026-12-04.
 load floor-sotw --target floor --streams 10000 --protocol sotw
 load floor-delta --target floor --streams 10000 --protocol delta
+load floor-grpc-sotw --target floor --floor-transport grpc --streams 10000 --protocol sotw
 # Reconnect storm: this sandbox caps a process at 20,000 descriptors and the gRPC client briefly holds two sockets
 # per reconnecting connection, so 10,000 streams share 5,000 connections here (see docs/PERFORMANCE.md).
 load restart --streams 10000 --connections 5000 --single-changes 2 --sustain-seconds 5
@@ -57,6 +59,7 @@ sections = {
     "delta": "10,000 delta streams, one HTTP/2 connection each",
     "floor-sotw": "The floor, state of the world: the same 10,000 streams served pre-encoded responses, no generation",
     "floor-delta": "The floor, delta: the same 10,000 streams served pre-encoded responses, no generation",
+    "floor-grpc-sotw": "The floor on grpc-swift's server, state of the world (the control plane's transport until 2026-12-04)",
     "restart": "kill -9 and restart with 10,000 streams (over 5,000 connections)",
     "restart-one-per-stream": "kill -9 and restart with 3,000 streams, one connection each",
 }

@@ -28,7 +28,7 @@ public struct LoadRun: Sendable {
     /// generated; the floor has no such wait, so a small value shows the control plane's own latency next to it.
     public var consulDebounce: String?
     /// What carries the floor's ADS (`--target floor` only).
-    public var floorTransport = FloorServer.Transport.grpc
+    public var floorTransport = FloorServer.Transport.nio
 
     public init(scenario: LoadScenario, controlPlaneBinary: String) {
         self.scenario = scenario

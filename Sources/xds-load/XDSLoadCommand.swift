@@ -53,8 +53,8 @@ struct Run: AsyncParsableCommand {
     var nodeOnFirstMessageOnly = false
     @Option(help: "The control plane's --consul-debounce (default: its own, 100ms); the floor has no debounce.")
     var consulDebounce: String?
-    @Option(help: "What carries the floor's ADS: grpc (grpc-swift, as the control plane) or nio (swift-nio-http2 directly).")
-    var floorTransport = FloorServer.Transport.grpc.rawValue
+    @Option(help: "What carries the floor's ADS: nio (the control plane's XDSServer) or grpc (grpc-swift's server).")
+    var floorTransport = FloorServer.Transport.nio.rawValue
 
     func run() async throws {
         var scenario = LoadScenario()
@@ -101,7 +101,7 @@ struct FloorServerCommand: AsyncParsableCommand {
 
     @Option(help: "ADS port.") var xdsPort = 18597
     @Option(help: "HTTP port for /ready and the run's /_double/move changes.") var httpPort = 18598
-    @Option(help: "grpc (grpc-swift, as the control plane) or nio (swift-nio-http2 directly).") var transport = FloorServer.Transport.grpc.rawValue
+    @Option(help: "nio (the control plane's XDSServer) or grpc (grpc-swift's server).") var transport = FloorServer.Transport.nio.rawValue
     @OptionGroup var catalog: CatalogOptions
 
     func run() async throws {

@@ -1,7 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import GRPCCore
-import GRPCNIOTransportHTTP2
 import Hummingbird
 import Logging
 import NIOCore
@@ -35,21 +33,10 @@ public struct LocalControlPlaneApp {
     public func run() async throws {
         let logger = Logger(label: "local-control-plane")
         let controlPlaneId = "local-control-plane/\(config.datacenter)/\(ProcessInfo.processInfo.hostName)"
-        let discovery = DiscoveryService.all(
+        let discovery = DiscoveryService(
             cache: cache, registry: streams, controlPlaneId: controlPlaneId, properties: config.snapshot,
             nodeAuthentication: config.sidecarCertificates?.settings.nodeAuthentication)
-        var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
-        transportConfig.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
-        // NIO listens with a backlog of 128: when thousands of Envoys reconnect at once (a restart), the rest of
-        // their SYNs would be dropped and retried after 1 s, 3 s, 7 s… The kernel caps this at net.core.somaxconn.
-        transportConfig.channelDebuggingCallbacks.onBindTCPListener = { channel in
-            channel.setOption(ChannelOptions.backlog, value: 65_535)
-        }
-        let grpc = GRPCServer(
-            transport: .http2NIOPosix(
-                address: .ipv4(host: config.bind, port: config.xdsPort), transportSecurity: try Self.xdsSecurity(config.tls),
-                config: transportConfig),
-            services: discovery)
+        let xds = XDSServer(host: config.bind, port: config.xdsPort, tls: config.tls, discovery: discovery)
         let api = ControlPlaneAPI(
             cache: cache, streams: streams, registryStatus: registryStatus, metrics: metrics,
             federation: FederationAPI(
@@ -67,7 +54,7 @@ public struct LocalControlPlaneApp {
             configuration: .init(address: .hostname(config.bind, port: config.httpPort), serverName: "local-control-plane"),
             logger: Logger(label: "http"))
 
-        var services: [any Service] = [GRPCServerService(server: grpc), http]
+        var services: [any Service] = [xds, http]
         if let reloader = config.tls?.reloader { services.append(reloader) }
         if let issuer = config.sidecarCertificates {
             services.append(SidecarCertificateRotation(cache: cache, settings: issuer.settings))
@@ -103,15 +90,5 @@ public struct LocalControlPlaneApp {
             throw error
         }
         try await consulConnections?.shutdown()
-    }
-
-    /// mTLS when configured: an Envoy without a certificate signed by the CA fails the handshake. The server's own
-    /// certificate follows the reloader.
-    private static func xdsSecurity(_ tls: TLSIdentity?) throws -> HTTP2ServerTransport.Posix.TransportSecurity {
-        guard let tls else { return .plaintext }
-        return try .mTLS(certificateReloader: tls.reloader) { security in
-            security.trustRoots = .certificates([.file(path: tls.caFile, format: .pem)])
-            security.clientCertificateVerification = .noHostnameVerification
-        }
     }
 }

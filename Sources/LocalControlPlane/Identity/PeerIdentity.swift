@@ -1,5 +1,5 @@
-import GRPCCore
-import GRPCNIOTransportHTTP2
+import NIOCore
+import NIOSSL
 import X509
 
 /// Who is at the other end of an xDS stream, as its TLS client certificate says (the URI SANs of the certificate the
@@ -13,8 +13,10 @@ struct PeerIdentity: Sendable, Equatable {
         self.uris = uris
     }
 
-    init(_ context: ServerContext) {
-        guard let posix = context.transportSpecific as? HTTP2ServerTransport.Posix.Context, let certificate = posix.peerCertificate,
+    /// The peer of an xDS connection: the certificate its TLS handler verified (run on the connection's event loop).
+    init(connection: (any Channel)?) {
+        guard let connection, let tls = try? connection.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+              let presented = tls.peerCertificate, let certificate = try? Certificate(derEncoded: presented.toDERBytes()),
               let names = try? certificate.extensions.subjectAlternativeNames
         else {
             self = .anonymous

@@ -12,9 +12,9 @@ import ServiceLifecycle
 public struct FloorServer: Sendable {
     /// What carries the floor's ADS.
     public enum Transport: String, Sendable, CaseIterable {
-        /// grpc-swift's server, as the control plane runs it.
+        /// grpc-swift's server, which the control plane ran until 2026-12-04: what grpc-swift's layer costs.
         case grpc
-        /// swift-nio-http2 directly (`DirectADSServer`): what grpc-swift's layer costs.
+        /// The control plane's own transport (`XDSServer`, on swift-nio-http2 directly).
         case nio
     }
 
@@ -23,7 +23,7 @@ public struct FloorServer: Sendable {
     public let httpPort: Int
     public let transport: Transport
 
-    public init(scenario: LoadScenario, xdsPort: Int, httpPort: Int, transport: Transport = .grpc) {
+    public init(scenario: LoadScenario, xdsPort: Int, httpPort: Int, transport: Transport = .nio) {
         (self.scenario, self.xdsPort, self.httpPort, self.transport) = (scenario, xdsPort, httpPort, transport)
     }
 
@@ -53,7 +53,10 @@ public struct FloorServer: Sendable {
         let http = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: httpPort)))
         let ads: any Service = switch transport {
         case .grpc: GRPCServerService(server: grpcServer(resources: resources, streams: streams))
-        case .nio: DirectADSServer(port: xdsPort, resources: resources, streams: streams)
+        case .nio:
+            XDSServer(host: "127.0.0.1", port: xdsPort, tls: nil) { path, stream in
+                FloorCall(path: path, output: stream, resources: resources, streams: streams)
+            }
         }
         let services: [any Service] = [ads, http]
         try await ServiceGroup(configuration: .init(

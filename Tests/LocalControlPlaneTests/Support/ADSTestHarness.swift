@@ -8,7 +8,7 @@ import Testing
 @testable import LocalControlPlane
 @testable import Shared
 
-/// A real ADS gRPC server on loopback (in-process, HTTP/2) and raw clients that talk to it like Envoy does.
+/// The control plane's real xDS server on loopback (in-process, HTTP/2) and raw clients that talk to it like Envoy does.
 struct ADSTestHarness {
     let cache: SnapshotCache
     let streams: StreamRegistry
@@ -21,16 +21,13 @@ struct ADSTestHarness {
         let cache = SnapshotCache(datacenter: "dc1", properties: Fixtures.strict)
         await cache.apply(catalog)
         let streams = StreamRegistry()
-        let server = GRPCServer(
-            transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
-            services: DiscoveryService.all(cache: cache, registry: streams, controlPlaneId: "test", properties: Fixtures.strict))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            let address = try #require(try await server.listeningAddress?.ipv4)
-            try await body(ADSTestHarness(cache: cache, streams: streams, port: address.port))
-            server.beginGracefulShutdown()
-            group.cancelAll()
-        }
+        let server = XDSServer(
+            host: "127.0.0.1", port: 0, tls: nil,
+            discovery: DiscoveryService(cache: cache, registry: streams, controlPlaneId: "test", properties: Fixtures.strict))
+        let listener = try await server.listen()
+        defer { listener.close(promise: nil) }
+        let port = try #require(listener.localAddress?.port)
+        try await body(ADSTestHarness(cache: cache, streams: streams, port: port))
     }
 
     /// Opens one ADS stream (SotW or delta) and hands `body` a conversation to drive it.

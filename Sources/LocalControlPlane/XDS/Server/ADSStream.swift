@@ -2,25 +2,24 @@ import EnvoyAPI
 import GRPCCore
 import Logging
 import Metrics
+import NIOCore
 
-/// Runs one xDS stream (ADS, or one type's): reads Envoy's requests, watches its group's snapshots, and writes what
-/// the protocol machine decides. Requests and snapshots are handled one at a time, in arrival order.
-struct ADSStream<Machine: DiscoveryProtocol> {
+/// One xDS stream (ADS, or one type's) on its HTTP/2 stream's event loop: reads Envoy's requests, watches its
+/// group's snapshots and writes what the protocol machine decides, in arrival order. Nothing here awaits: a request is
+/// answered in the read that brought it, and a new snapshot hops onto the event loop once. Only opening the watch
+/// (an actor call) runs in a task; requests that arrive meanwhile wait for it in order.
+final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
     let context: StreamContext
     let metrics: XDSMetrics
     /// On a per-type service (CDS, EDS, LDS, RDS, SDS): the only type its requests may name.
     let onlyType: ResourceType?
     /// Who the TLS handshake says the Envoy is.
     let peer: PeerIdentity
+    private unowned let output: XDSStreamHandler
 
     private var cache: SnapshotCache { context.cache }
     private var registry: StreamRegistry { context.registry }
     private var logger: Logger { context.logger }
-
-    private enum Event: Sendable {
-        case request(IncomingRequest<Machine.Request>)
-        case snapshotReady
-    }
 
     private struct Session {
         let profile: ProxyProfile
@@ -29,60 +28,88 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         let nodeId: String
     }
 
-    func run(
-        requests: RPCAsyncSequence<IncomingRequest<Machine.Request>, any Error>, writer: RPCWriter<EncodedResponse>
-    ) async throws {
-        let (events, continuation) = AsyncStream<Event>.makeStream()
-        let mailbox = SnapshotMailbox { continuation.yield(.snapshotReady) }
-        var session: Session?
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    defer { continuation.finish() }
-                    for try await request in requests {
-                        continuation.yield(.request(request))
-                    }
-                }
-                try await serve(events, mailbox: mailbox, session: &session, writer: writer)
-                group.cancelAll()
-                try await group.waitForAll()
-            }
-        } catch {
-            await close(session)
-            throw error
-        }
-        await close(session)
+    private var machine: Machine
+    private var propagation = PropagationClock()
+    private var session: Session?
+    /// Requests read while the watch opens, answered in order once it is open.
+    private var waiting: [IncomingRequest<Machine.Request>] = []
+    private var opening = false
+    private var closed = false
+    private var mailbox: SnapshotMailbox?
+
+    init(context: StreamContext, metrics: XDSMetrics, onlyType: ResourceType?, peer: PeerIdentity, output: XDSStreamHandler) {
+        (self.context, self.metrics, self.onlyType, self.peer, self.output) = (context, metrics, onlyType, peer, output)
+        machine = Machine(controlPlaneId: context.controlPlaneId)
     }
 
-    /// Answers requests and pushes snapshots, one event at a time, until the requests end.
-    @inline(never)
-    private func serve(
-        _ events: AsyncStream<Event>, mailbox: SnapshotMailbox, session: inout Session?, writer: RPCWriter<EncodedResponse>
-    ) async throws {
-        var machine = Machine(controlPlaneId: context.controlPlaneId)
-        var propagation = PropagationClock()
-        for await event in events {
-            let responses: [EncodedResponse]
-            switch event {
-            case .request(let incoming):
-                try checkType(of: incoming.message)
-                if session == nil {
-                    session = try await open(first: incoming, mailbox: mailbox)
-                }
-                responses = answer(incoming.message, machine: &machine, propagation: &propagation, session: session!)
-            case .snapshotReady:
-                guard let snapshot = mailbox.take() else { continue }
-                responses = push(snapshot, machine: &machine, propagation: &propagation)
-            }
-            try await send(responses, session: session!, writer: writer)
+    func receive(_ message: [UInt8]) throws {
+        let incoming = try NodeDeferringDeserializer<Machine.Request>(nodeField: Machine.nodeField).deserialize(message)
+        try checkType(of: incoming.message)
+        guard let session else {
+            waiting.append(incoming)
+            if !opening { try open(first: incoming) }
+            return
+        }
+        send(answer(incoming.message, session: session), session: session)
+    }
+
+    /// A snapshot is waiting, or the stream can take writes again: push the newest snapshot. A stream whose Envoy
+    /// does not read leaves it in the mailbox, where later snapshots replace it, so it holds at most one snapshot and
+    /// what HTTP/2 flow control already buffered.
+    func pushIfReady() {
+        guard !closed, let session, output.isWritable, let snapshot = mailbox?.take() else { return }
+        send(push(snapshot), session: session)
+        output.flush()
+    }
+
+    func resumed() {
+        pushIfReady()
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        guard let session else { return }
+        let (cache, watch, profile) = (cache, session.watch, session.profile)
+        Task { await cache.cancelWatch(watch.id, profile: profile) }
+        registry.unregister(session.streamID)
+        logger.info("stream closed", metadata: ["node": "\(session.nodeId)", "group": "\(session.watch.group)"])
+    }
+
+    /// Reads the profile now; the watch opens in a task, and the stream goes on on its event loop once it is open.
+    private func open(first request: IncomingRequest<Machine.Request>) throws {
+        opening = true
+        let (nodeId, profile) = try profile(of: request)
+        let stream = NIOLoopBound(self, eventLoop: output.eventLoop)
+        let mailbox = SnapshotMailbox { stream.eventLoop.execute { stream.value.pushIfReady() } }
+        self.mailbox = mailbox
+        let cache = cache
+        Task {
+            let watch = await cache.watch(profile, into: mailbox)
+            stream.eventLoop.execute { stream.value.opened(watch, nodeId: nodeId, profile: profile) }
         }
     }
 
-    // The loop's work runs in these synchronous, never-inlined functions: their temporaries then live on the thread's
-    // stack while they run, not in the stream's async frame, which is kept for the stream's whole life (inlined, the
-    // frame was 12 KB per stream).
+    private func opened(_ watch: SnapshotCache.Watch, nodeId: String, profile: ProxyProfile) {
+        guard !closed else {
+            let cache = cache
+            Task { await cache.cancelWatch(watch.id, profile: profile) }
+            return
+        }
+        let api = onlyType?.shortName ?? "ADS"
+        let streamID = registry.register(nodeId: nodeId, profile: profile, group: watch.group, protocolName: Machine.protocolName, api: api)
+        logOpened(nodeId: nodeId, profile: profile, group: watch.group, api: api)
+        let session = Session(profile: profile, watch: watch, streamID: streamID, nodeId: nodeId)
+        self.session = session
+        for request in waiting {
+            send(answer(request.message, session: session), session: session)
+        }
+        waiting = []
+        // The watch's first snapshot may have woken the stream before it was open; it is taken now.
+        pushIfReady()
+        output.flush()
+    }
 
-    @inline(never)
     private func checkType(of request: Machine.Request) throws {
         if let onlyType, Machine.typeURL(of: request) != onlyType.typeURL {
             throw RPCError(
@@ -91,10 +118,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         }
     }
 
-    @inline(never)
-    private func answer(
-        _ request: Machine.Request, machine: inout Machine, propagation: inout PropagationClock, session: Session
-    ) -> [EncodedResponse] {
+    private func answer(_ request: Machine.Request, session: Session) -> [EncodedResponse] {
         let (outcome, responses) = machine.handle(request)
         if let type = ResourceType(rawValue: Machine.typeURL(of: request)), let elapsed = propagation.settle(type, outcome) {
             metrics.changePropagation.record(duration: elapsed)
@@ -103,8 +127,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         return responses
     }
 
-    @inline(never)
-    private func push(_ snapshot: Snapshot, machine: inout Machine, propagation: inout PropagationClock) -> [EncodedResponse] {
+    private func push(_ snapshot: Snapshot) -> [EncodedResponse] {
         let responses = machine.handle(snapshot)
         for response in responses {
             guard let type = ResourceType(rawValue: response.typeURL) else { continue }
@@ -113,18 +136,7 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         return responses
     }
 
-    private func open(first request: IncomingRequest<Machine.Request>, mailbox: SnapshotMailbox) async throws -> Session {
-        let (nodeId, profile) = try profile(of: request)
-        let api = onlyType?.shortName ?? "ADS"
-        // The watch's first snapshot is only taken once `open` returned, so the stream is registered before it is sent.
-        let watch = await cache.watch(profile, into: mailbox)
-        let streamID = registry.register(nodeId: nodeId, profile: profile, group: watch.group, protocolName: Machine.protocolName, api: api)
-        logOpened(nodeId: nodeId, profile: profile, group: watch.group, api: api)
-        return Session(profile: profile, watch: watch, streamID: streamID, nodeId: nodeId)
-    }
-
     /// The node of a stream's first request and the profile its metadata asks for; refusals are counted and logged.
-    @inline(never)
     private func profile(of request: IncomingRequest<Machine.Request>) throws -> (nodeId: String, profile: ProxyProfile) {
         let node: EnvoyNode?
         do {
@@ -156,7 +168,6 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         return (node.id, withIssuedCertificate(parsed.profile, node: node.id))
     }
 
-    @inline(never)
     private func logOpened(nodeId: String, profile: ProxyProfile, group: String, api: String) {
         logger.info("stream opened", metadata: [
             "node": "\(nodeId)", "service": "\(profile.serviceName)", "group": "\(group)",
@@ -203,24 +214,17 @@ struct ADSStream<Machine: DiscoveryProtocol> {
         registry.record(session.streamID, type: type, outcome: outcome)
     }
 
-    private func send(_ responses: [EncodedResponse], session: Session, writer: RPCWriter<EncodedResponse>) async throws {
+    private func send(_ responses: [EncodedResponse], session: Session) {
         guard !responses.isEmpty else { return }
         var types: [ResourceType] = []
         for response in responses {
-            try await writer.write(response)
+            output.write(response)
             if let type = ResourceType(rawValue: response.typeURL) {
                 metrics.responses(type).increment()
                 types.append(type)
             }
         }
         registry.recordResponses(session.streamID, types: types)
-    }
-
-    private func close(_ session: Session?) async {
-        guard let session else { return }
-        await cache.cancelWatch(session.watch.id, profile: session.profile)
-        registry.unregister(session.streamID)
-        logger.info("stream closed", metadata: ["node": "\(session.nodeId)", "group": "\(session.watch.group)"])
     }
 }
 

@@ -1,14 +1,11 @@
 import EnvoyAPI
-import GRPCCore
-import GRPCProtobuf
 import Logging
 
-/// One xDS gRPC service: ADS, or one of the per-type services (CDS, EDS, LDS, RDS, SDS) that Envoys without `ads: true`
-/// use, envoy-control's xds mode. Each registers its state-of-the-world and delta methods and hands every stream to an
-/// `ADSStream` running the same protocol machines; it knows no resources. Registered by hand instead of through
-/// generated protocols so that responses go out as `EncodedResponse`s, whose shared body is serialised once per
-/// group rather than once per stream.
-public struct DiscoveryService: RegistrableRPCService {
+/// The xDS methods the control plane serves: ADS, and the per-type services (CDS, EDS, LDS, RDS, SDS) that Envoys
+/// without `ads: true` use, envoy-control's xds mode, each in state-of-the-world and delta. Every call is an
+/// `ADSStream` running the protocol machine its method names; it knows no resources. Responses go out as
+/// `EncodedResponse`s, whose shared body is serialised once per group rather than once per stream.
+public struct DiscoveryService: Sendable {
     /// The gRPC service name and its two methods, and the one type its streams may ask for (nil: any, for ADS).
     struct Endpoint: Sendable {
         let service: String
@@ -34,46 +31,44 @@ public struct DiscoveryService: RegistrableRPCService {
             type: .secret),
     ]
 
-    private let endpoint: Endpoint
-    private let context: StreamContext
+    /// What a request path names: the one type its streams may ask for, and the protocol variant.
+    private struct Method {
+        let type: ResourceType?
+        let delta: Bool
+    }
 
-    /// ADS and the five per-type services, sharing one cache and stream registry. `nodeAuthentication`: how an Envoy
-    /// proves its service before it gets that service's certificate (nil: this control plane issues none).
-    public static func all(
+    private let context: StreamContext
+    private let methods: [String: Method]
+
+    /// All methods share one cache and stream registry. `nodeAuthentication`: how an Envoy proves its service before
+    /// it gets that service's certificate (nil: this control plane issues none).
+    public init(
         cache: SnapshotCache, registry: StreamRegistry, controlPlaneId: String, properties: SnapshotProperties = SnapshotProperties(),
         nodeAuthentication: SidecarCertificateSettings.NodeAuthentication? = nil
-    ) -> [DiscoveryService] {
-        let context = StreamContext(
+    ) {
+        context = StreamContext(
             cache: cache, registry: registry, controlPlaneId: controlPlaneId, properties: properties, nodeAuthentication: nodeAuthentication)
-        return ([aggregated] + perType).map { DiscoveryService(endpoint: $0, context: context) }
-    }
-
-    public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
-        router.registerHandler(
-            forMethod: MethodDescriptor(fullyQualifiedService: endpoint.service, method: endpoint.stateOfTheWorld),
-            deserializer: NodeDeferringDeserializer<DiscoveryRequest>(nodeField: SotWProtocol.nodeField),
-            serializer: EncodedResponseSerializer(),
-            handler: { request, server in handle(request, from: PeerIdentity(server), with: SotWProtocol.self, metrics: context.sotwMetrics) })
-        router.registerHandler(
-            forMethod: MethodDescriptor(fullyQualifiedService: endpoint.service, method: endpoint.delta),
-            deserializer: NodeDeferringDeserializer<DeltaDiscoveryRequest>(nodeField: DeltaProtocol.nodeField),
-            serializer: EncodedResponseSerializer(),
-            handler: { request, server in handle(request, from: PeerIdentity(server), with: DeltaProtocol.self, metrics: context.deltaMetrics) })
-    }
-
-    private func handle<Machine: DiscoveryProtocol>(
-        _ request: StreamingServerRequest<IncomingRequest<Machine.Request>>, from peer: PeerIdentity, with machine: Machine.Type, metrics: XDSMetrics
-    ) -> StreamingServerResponse<EncodedResponse> {
-        StreamingServerResponse { writer in
-            let stream = ADSStream<Machine>(context: context, metrics: metrics, onlyType: endpoint.type, peer: peer)
-            try await stream.run(requests: request.messages, writer: writer)
-            return [:]
+        var methods: [String: Method] = [:]
+        for endpoint in [Self.aggregated] + Self.perType {
+            methods["/\(endpoint.service)/\(endpoint.stateOfTheWorld)"] = Method(type: endpoint.type, delta: false)
+            methods["/\(endpoint.service)/\(endpoint.delta)"] = Method(type: endpoint.type, delta: true)
         }
+        self.methods = methods
+    }
+
+    /// The call a request's `:path` names on `stream`; nil for a method not served.
+    public func call(_ path: String, on stream: XDSStreamHandler) -> (any XDSCall)? {
+        guard let method = methods[path] else { return nil }
+        let peer = PeerIdentity(connection: stream.connection)
+        if method.delta {
+            return ADSStream<DeltaProtocol>(context: context, metrics: context.deltaMetrics, onlyType: method.type, peer: peer, output: stream)
+        }
+        return ADSStream<SotWProtocol>(context: context, metrics: context.sotwMetrics, onlyType: method.type, peer: peer, output: stream)
     }
 }
 
 /// What every xDS stream shares. A class: the settings alone are about 1.7 KB, and a value would be copied into every
-/// stream's long-lived async frames (tens of KB per stream, measured).
+/// stream (tens of KB per stream, measured when streams were async frames).
 final class StreamContext: Sendable {
     let cache: SnapshotCache
     let registry: StreamRegistry

@@ -21,7 +21,7 @@ public struct EncodedResponse: Sendable {
     }
 
     /// The nonce as a protobuf field: tag, varint length, UTF-8 bytes.
-    public var nonceField: [UInt8] {
+    var nonceField: [UInt8] {
         let nonceBytes = Array(nonce.utf8)
         var field: [UInt8] = [UInt8(Self.nonceFieldNumber << 3 | 2)]  // wire type 2: length-delimited
         var length = UInt64(nonceBytes.count)

@@ -2,16 +2,16 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import ServiceLifecycle
 
-/// Runs a gRPC server as a lifecycle `Service`. ADS streams never end on their own, so on shutdown
+/// Runs the grpc-swift floor as a lifecycle `Service`. ADS streams never end on their own, so on shutdown
 /// the server is cancelled rather than drained: Envoys keep their config and reconnect.
-public struct GRPCServerService: Service {
+struct GRPCServerService: Service {
     let server: GRPCServer<HTTP2ServerTransport.Posix>
 
-    public init(server: GRPCServer<HTTP2ServerTransport.Posix>) {
+    init(server: GRPCServer<HTTP2ServerTransport.Posix>) {
         self.server = server
     }
 
-    public func run() async throws {
+    func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
                 try await server.serve()

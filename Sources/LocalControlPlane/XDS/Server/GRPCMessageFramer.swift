@@ -1,11 +1,10 @@
 import GRPCCore
-import LocalControlPlane
 import NIOCore
 
 /// gRPC's framing of messages on an HTTP/2 stream, by hand: a compressed flag (one byte), a 4-byte big-endian
 /// length, the message. Collects DATA frames and hands out whole messages; frames a response for writing.
 struct GRPCMessageFramer {
-    enum FramingError: Error, CustomStringConvertible {
+    enum FramingError: Error, Equatable, CustomStringConvertible {
         case compressed
         case tooLarge(Int)
 
@@ -67,5 +66,24 @@ struct GRPCMessageFramer {
         buffer.writeBytes(response.body)
         buffer.writeBytes(nonceField)
         return buffer
+    }
+
+    /// A `grpc-message` value: printable ASCII but '%' as it is, every other UTF-8 byte as %XX (gRPC's HTTP/2 spec).
+    static func percentEncoded(_ text: String) -> String {
+        var encoded = ""
+        for byte in text.utf8 {
+            if (0x20...0x7E).contains(byte), byte != UInt8(ascii: "%") {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return encoded
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        String(repeating: "0", count: max(0, length - count)) + self
     }
 }

@@ -9,10 +9,10 @@ import Testing
 
 @testable import XDSLoad
 
-/// The direct floor (ADS on swift-nio-http2 with gRPC's framing by hand) as grpc-swift's client sees it: the same
-/// answers as the grpc-swift floor, well-formed messages, and a status at the end of every call.
-@Suite("xds-load direct floor (ADS on swift-nio-http2)")
-struct DirectADSServerTests {
+/// The floor on the control plane's transport (`XDSServer`: gRPC on swift-nio-http2, framing by hand) as grpc-swift's
+/// client sees it: the same answers as the grpc-swift floor, well-formed messages, a status at the end of every call.
+@Suite("xds-load floor on the control plane's transport (XDSServer)")
+struct FloorTransportTests {
     private typealias Request = Envoy_Service_Discovery_V3_DiscoveryRequest
     private typealias Response = Envoy_Service_Discovery_V3_DiscoveryResponse
     private typealias DeltaRequest = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest
@@ -32,7 +32,10 @@ struct DirectADSServerTests {
     ) async throws {
         let resources = try await FloorResources(scenario: scenario())
         let streams = FloorStreams()
-        let listener = try await DirectADSServer(port: 0, resources: resources, streams: streams).listen()
+        let server = XDSServer(host: "127.0.0.1", port: 0, tls: nil) { path, stream in
+            FloorCall(path: path, output: stream, resources: resources, streams: streams)
+        }
+        let listener = try await server.listen()
         defer { listener.close(promise: nil) }
         let port = try #require(listener.localAddress?.port)
         var config = HTTP2ClientTransport.Posix.Config.defaults
