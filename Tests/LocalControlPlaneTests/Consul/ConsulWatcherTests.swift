@@ -84,7 +84,9 @@ struct ConsulWatcherTests {
     @Test("a change after a quiet window reaches the cache at once, not a window later")
     func firstChangeGoesAtOnce() async throws {
         try await withSyncedBackend(debounce: .seconds(3)) { harness in
-            try await Task.sleep(for: .seconds(3))  // the window of the first sync passes: what this test is about
+            // Two windows: the first sync's trailing publish (one window after its first, when watches answered
+            // within it) has passed, and a quiet window after it: what this test is about.
+            try await Task.sleep(for: .seconds(6.5))
             let registered = ContinuousClock.now
             await harness.consul.registerInstance(id: "b", service: "backend", address: "10.0.0.2", port: 80)
             #expect(await harness.eventually { await harness.endpoints("backend").count == 2 })

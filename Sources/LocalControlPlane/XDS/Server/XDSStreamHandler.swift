@@ -74,7 +74,7 @@ public final class XDSStreamHandler: ChannelInboundHandler {
 
     /// Every answer of one read goes out in one flush.
     public func channelReadComplete(context: ChannelHandlerContext) {
-        if unflushed { flush() }
+        flush()
         context.fireChannelReadComplete()
     }
 
@@ -96,7 +96,9 @@ public final class XDSStreamHandler: ChannelInboundHandler {
         unflushed = true
     }
 
+    /// Sends what `write` queued; nothing when nothing was (a snapshot that changed nothing this stream follows).
     public func flush() {
+        guard unflushed else { return }
         unflushed = false
         context?.flush()
     }
