@@ -15,16 +15,15 @@ struct FloorADSService: RegistrableRPCService {
     let streams: FloorStreams
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
-        // Field numbers of the node, read apart as the control plane reads it (only a stream's first node is used).
-        register(Methods.StreamAggregatedResources.descriptor, Envoy_Service_Discovery_V3_DiscoveryRequest.self, nodeField: 2, delta: false, with: &router)
-        register(Methods.DeltaAggregatedResources.descriptor, Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self, nodeField: 1, delta: true, with: &router)
+        register(Methods.StreamAggregatedResources.descriptor, Envoy_Service_Discovery_V3_DiscoveryRequest.self, delta: false, with: &router)
+        register(Methods.DeltaAggregatedResources.descriptor, Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self, delta: true, with: &router)
     }
 
     private func register<Request: FloorReadable, Transport: ServerTransport>(
-        _ method: MethodDescriptor, _: Request.Type, nodeField: UInt64, delta: Bool, with router: inout RPCRouter<Transport>
+        _ method: MethodDescriptor, _: Request.Type, delta: Bool, with router: inout RPCRouter<Transport>
     ) {
         router.registerHandler(
-            forMethod: method, deserializer: NodeDeferringDeserializer<Request>(nodeField: nodeField), serializer: EncodedResponseSerializer(),
+            forMethod: method, deserializer: Request.deserializer, serializer: EncodedResponseSerializer(),
             handler: { request, _ in
                 serve(request.messages.map(\.floorRequest), delta: delta)
             })
@@ -68,14 +67,25 @@ struct FloorADSService: RegistrableRPCService {
 
 /// The fields both ADS request variants have and the floor reads.
 protocol FloorReadable: SwiftProtobuf.Message, Sendable {
+    /// The node's field number, read apart as the control plane reads it (only a stream's first node is used).
+    static var nodeField: UInt64 { get }
     var hasNode: Bool { get }
     var node: Envoy_Config_Core_V3_Node { get }
     var typeURL: String { get }
     var responseNonce: String { get }
 }
 
-extension Envoy_Service_Discovery_V3_DiscoveryRequest: FloorReadable {}
-extension Envoy_Service_Discovery_V3_DeltaDiscoveryRequest: FloorReadable {}
+extension FloorReadable {
+    static var deserializer: NodeDeferringDeserializer<Self> { NodeDeferringDeserializer(nodeField: nodeField) }
+}
+
+extension Envoy_Service_Discovery_V3_DiscoveryRequest: FloorReadable {
+    static let nodeField: UInt64 = 2
+}
+
+extension Envoy_Service_Discovery_V3_DeltaDiscoveryRequest: FloorReadable {
+    static let nodeField: UInt64 = 1
+}
 
 extension IncomingRequest where Message: FloorReadable {
     var floorRequest: FloorRequest {

@@ -1,4 +1,5 @@
 import EnvoyAPI
+import GRPCCore
 import LocalControlPlane
 import NIOCore
 
@@ -12,21 +13,22 @@ final class FloorCall: XDSCall {
     private var state = FloorStreamState()
     private var registration: Int?
 
+    private typealias Methods = Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Method
+
     /// The call for an ADS path; nil for any other.
     init?(path: String, output: XDSStreamHandler, resources: FloorResources, streams: FloorStreams) {
         switch path {
-        case "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources": delta = false
-        case "/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources": delta = true
+        case "/" + Methods.StreamAggregatedResources.descriptor.fullyQualifiedMethod: delta = false
+        case "/" + Methods.DeltaAggregatedResources.descriptor.fullyQualifiedMethod: delta = true
         default: return nil
         }
         (self.output, self.resources, self.streams) = (output, resources, streams)
     }
 
     func receive(_ message: [UInt8]) throws {
-        // The node's field number differs between the variants (2 in DiscoveryRequest, 1 in the delta request).
         let request = delta
-            ? try NodeDeferringDeserializer<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest>(nodeField: 1).deserialize(message).floorRequest
-            : try NodeDeferringDeserializer<Envoy_Service_Discovery_V3_DiscoveryRequest>(nodeField: 2).deserialize(message).floorRequest
+            ? try Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.deserializer.deserialize(message).floorRequest
+            : try Envoy_Service_Discovery_V3_DiscoveryRequest.deserializer.deserialize(message).floorRequest
         let response = state.answer(request, resources: resources, delta: delta) { group in
             let call = NIOLoopBound(self, eventLoop: output.eventLoop)
             registration = streams.add({ push in call.eventLoop.execute { call.value.deliver(push) } }, group: group)

@@ -33,8 +33,8 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
     private var session: Session?
     /// Requests read while the watch opens, answered in order once it is open.
     private var waiting: [IncomingRequest<Machine.Request>] = []
-    private var opening = false
     private var closed = false
+    /// Set when the watch starts opening.
     private var mailbox: SnapshotMailbox?
 
     init(context: StreamContext, metrics: XDSMetrics, onlyType: ResourceType?, peer: PeerIdentity, output: XDSStreamHandler) {
@@ -47,7 +47,7 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
         try checkType(of: incoming.message)
         guard let session else {
             waiting.append(incoming)
-            if !opening { try open(first: incoming) }
+            if mailbox == nil { try open(first: incoming) }
             return
         }
         send(answer(incoming.message, session: session), session: session)
@@ -70,15 +70,13 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
         guard !closed else { return }
         closed = true
         guard let session else { return }
-        let (cache, watch, profile) = (cache, session.watch, session.profile)
-        Task { await cache.cancelWatch(watch.id, profile: profile) }
+        cancel(session.watch, profile: session.profile)
         registry.unregister(session.streamID)
         logger.info("stream closed", metadata: ["node": "\(session.nodeId)", "group": "\(session.watch.group)"])
     }
 
     /// Reads the profile now; the watch opens in a task, and the stream goes on on its event loop once it is open.
     private func open(first request: IncomingRequest<Machine.Request>) throws {
-        opening = true
         let (nodeId, profile) = try profile(of: request)
         let stream = NIOLoopBound(self, eventLoop: output.eventLoop)
         let mailbox = SnapshotMailbox { stream.eventLoop.execute { stream.value.pushIfReady() } }
@@ -92,8 +90,7 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
 
     private func opened(_ watch: SnapshotCache.Watch, nodeId: String, profile: ProxyProfile) {
         guard !closed else {
-            let cache = cache
-            Task { await cache.cancelWatch(watch.id, profile: profile) }
+            cancel(watch, profile: profile)
             return
         }
         let api = onlyType?.shortName ?? "ADS"
@@ -108,6 +105,11 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
         // The watch's first snapshot may have woken the stream before it was open; it is taken now.
         pushIfReady()
         output.flush()
+    }
+
+    private func cancel(_ watch: SnapshotCache.Watch, profile: ProxyProfile) {
+        let cache = cache
+        Task { await cache.cancelWatch(watch.id, profile: profile) }
     }
 
     private func checkType(of request: Machine.Request) throws {
