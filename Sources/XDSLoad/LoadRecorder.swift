@@ -20,6 +20,7 @@ final class LoadRecorder: Sendable {
         var pendingByService: [String: [Int]] = [:]
         var completed: [Duration] = []
         var arrivals: [Duration] = []
+        var sends: [Duration] = []
         var reconnects = 0
     }
 
@@ -89,15 +90,21 @@ final class LoadRecorder: Sendable {
         }
     }
 
+    /// The change source (the Consul double's move request) took `delay` to accept a change.
+    func sent(after delay: Duration) {
+        state.withLock { $0.sends.append(delay) }
+    }
+
     var pendingChanges: Int { state.withLock { $0.changes.count } }
 
     func isDone(_ sequence: Int) -> Bool { state.withLock { $0.changes[sequence] == nil } }
 
-    /// Completion times of the changes finished since the last call, and every per-stream arrival time.
-    func takeLatencies() -> (changes: [Duration], arrivals: [Duration]) {
+    /// Since the last call: completion times of the changes finished, every per-stream arrival time, and how long
+    /// the source took to accept each change.
+    func takeLatencies() -> (changes: [Duration], arrivals: [Duration], sends: [Duration]) {
         state.withLock { state in
-            defer { (state.completed, state.arrivals) = ([], []) }
-            return (state.completed, state.arrivals)
+            defer { (state.completed, state.arrivals, state.sends) = ([], [], []) }
+            return (state.completed, state.arrivals, state.sends)
         }
     }
 }

@@ -33,11 +33,17 @@ public struct LoadReport: Codable, Sendable {
     public var scenario: LoadScenario
     public var initialConfigSeconds: Double?
     public var configuredStreams = 0
+    /// One change at a time to the service every group uses (every stream receives it), after the last one settled.
     public var singleChange = Latencies([])
+    /// One change at a time to a service only one group uses.
+    public var singleSmallChange = Latencies([])
     /// Median server CPU seconds of one change to a service every group uses, per 1,000 streams receiving it.
     public var singleChangeCPUSecondsPer1000Streams: Double?
     public var sustainedChange = Latencies([])
     public var sustainedArrival = Latencies([])
+    /// How long the change source took to accept each change: every change's latency includes it, and when it grows
+    /// the load generator, not the server, is the bottleneck.
+    public var sustainedSend = Latencies([])
     public var sustainedBacklog: [Int] = []
     public var sustainedControlPlaneView: ControlPlaneView?
     public var sustainedDrainSeconds: Double?
@@ -63,12 +69,14 @@ public struct LoadReport: Codable, Sendable {
             ("all streams configured", "\(seconds(initialConfigSeconds)) (\(configuredStreams) streams)"),
             ("control-plane CPU while connecting", connectCPUSeconds.map { String(format: "%.1f s", $0) } ?? "n/a"),
             ("resident memory after connect / peak", "\(residentMegabytesAfterConnect.map { String(format: "%.0f MB", $0) } ?? "n/a") / \(residentMegabytesPeak.map { String(format: "%.0f MB", $0) } ?? "n/a")"),
-            ("one change → every subscriber has it", latencies(singleChange)),
+            ("one change to the shared service → every stream has it", latencies(singleChange)),
+            ("one change to one group's service → its streams have it", latencies(singleSmallChange)),
             ("server CPU per change per 1,000 receiving streams (median, shared service)",
              singleChangeCPUSecondsPer1000Streams.map { String(format: "%.0f ms", $0 * 1000) } ?? "n/a"),
             ("requests carry the node", scenario.nodeOnFirstMessageOnly ? "first only" : "every request (Envoy's default)"),
             ("sustained \(scenario.changeRate)/s for \(scenario.sustainSeconds) s: per change", latencies(sustainedChange)),
             ("sustained: per stream arrival", latencies(sustainedArrival)),
+            ("sustained: change accepted by the source (part of every change's time)", latencies(sustainedSend)),
             ("sustained: control plane's own change → ACK (xds_change_propagation_seconds)", sustainedControlPlaneView.map {
                 "p50 \($0.p50AtMostSeconds.map { "≤ \($0) s" } ?? "beyond the last bucket"), p99 \($0.p99AtMostSeconds.map { "≤ \($0) s" } ?? "beyond the last bucket") (\($0.acks) ACKs)"
             } ?? "n/a"),

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOPosix
 
 /// One load run: the Consul test double (its own process) seeded with the catalog, the control plane under test
 /// watching it, N simulated Envoys in this process; then the phases: connect, single changes, sustained changes,
@@ -45,7 +46,7 @@ public struct LoadRun: Sendable {
 
     private func runAgainstControlPlane(log: @escaping @Sendable (String) -> Void) async throws -> LoadReport {
         let binaries = URL(fileURLWithPath: controlPlaneBinary).deletingLastPathComponent()
-        let consul = ConsulDoubleDriver(url: "http://127.0.0.1:\(consulPort)")
+        let consulURL = "http://127.0.0.1:\(consulPort)"
         let double = ChildProcess(
             binary: binaries.appendingPathComponent("consul-double").path, arguments: ["--port", "\(consulPort)"],
             logFile: "\(workDirectory)/consul-double.log")
@@ -54,7 +55,7 @@ public struct LoadRun: Sendable {
         let controlPlane = ChildProcess(
             binary: controlPlaneBinary,
             arguments: [
-                "--config", config, "--datacenter", "dc1", "--consul-url", consul.url, "--xds-port", "\(xdsPort)",
+                "--config", config, "--datacenter", "dc1", "--consul-url", consulURL, "--xds-port", "\(xdsPort)",
                 "--http-port", "\(httpPort)", "--log-level", "warning", "--remote-state-file", "\(workDirectory)/remote-state.json",
             ] + (consulDebounce.map { ["--consul-debounce", $0] } ?? []),
             logFile: "\(workDirectory)/local-control-plane.log", cpus: serverCPUs)
@@ -63,21 +64,23 @@ public struct LoadRun: Sendable {
             double.stop()
         }
         try double.start()
-        guard await double.waitUntilAnswering("\(consul.url)/v1/status/leader", timeout: .seconds(30)) else {
+        guard await double.waitUntilAnswering("\(consulURL)/v1/status/leader", timeout: .seconds(30)) else {
             throw LoadError("the Consul double did not start; see \(double.logFile)")
         }
-        try await consul.seed(services: scenario.services, instances: scenario.instances)
-        try controlPlane.start()
-        guard await controlPlane.waitUntilAnswering("http://127.0.0.1:\(httpPort)/ready", timeout: .seconds(120)) else {
-            throw LoadError("the control plane did not become ready; see \(controlPlane.logFile)")
+        return try await ConsulDoubleDriver.with(url: consulURL) { consul in
+            try await consul.seed(services: scenario.services, instances: scenario.instances)
+            try controlPlane.start()
+            guard await controlPlane.waitUntilAnswering("http://127.0.0.1:\(httpPort)/ready", timeout: .seconds(120)) else {
+                throw LoadError("the control plane did not become ready; see \(controlPlane.logFile)")
+            }
+            log("control plane ready (pid \(controlPlane.pid ?? 0)); opening \(scenario.streams) streams")
+            var report = LoadReport(target: "local-control-plane (\(controlPlaneBinary))", scenario: scenario)
+            let phases = LoadPhases(
+                scenario: scenario, consul: consul, controlPlane: controlPlane, xdsPort: xdsPort,
+                metricsURL: "http://127.0.0.1:\(httpPort)/metrics", log: log)
+            try await phases.run(into: &report, restart: restart)
+            return report
         }
-        log("control plane ready (pid \(controlPlane.pid ?? 0)); opening \(scenario.streams) streams")
-        var report = LoadReport(target: "local-control-plane (\(controlPlaneBinary))", scenario: scenario)
-        let phases = LoadPhases(
-            scenario: scenario, consul: consul, controlPlane: controlPlane, xdsPort: xdsPort,
-            metricsURL: "http://127.0.0.1:\(httpPort)/metrics", log: log)
-        try await phases.run(into: &report, restart: restart)
-        return report
     }
 
     /// The same phases against `xds-load floor-server` (this binary), which takes the changes itself; no restart.
@@ -93,21 +96,35 @@ public struct LoadRun: Sendable {
         guard await floor.waitUntilAnswering("\(floorURL)/ready", timeout: .seconds(120)) else {
             throw LoadError("the floor server did not become ready; see \(floor.logFile)")
         }
-        let changes = ConsulDoubleDriver(url: floorURL)
-        try await changes.seed(services: scenario.services, instances: scenario.instances)
-        log("floor server ready (pid \(floor.pid ?? 0)); opening \(scenario.streams) streams")
-        var report = LoadReport(
-            target: "floor: pre-encoded responses, no generation (xds-load floor-server --transport \(floorTransport.rawValue))", scenario: scenario)
-        let phases = LoadPhases(
-            scenario: scenario, consul: changes, controlPlane: floor, xdsPort: xdsPort, metricsURL: "\(floorURL)/metrics", log: log)
-        try await phases.run(into: &report, restart: false)
-        return report
+        return try await ConsulDoubleDriver.with(url: floorURL) { changes in
+            try await changes.seed(services: scenario.services, instances: scenario.instances)
+            log("floor server ready (pid \(floor.pid ?? 0)); opening \(scenario.streams) streams")
+            var report = LoadReport(
+                target: "floor: pre-encoded responses, no generation (xds-load floor-server --transport \(floorTransport.rawValue))",
+                scenario: scenario)
+            let phases = LoadPhases(
+                scenario: scenario, consul: changes, controlPlane: floor, xdsPort: xdsPort, metricsURL: "\(floorURL)/metrics", log: log)
+            try await phases.run(into: &report, restart: false)
+            return report
+        }
     }
 }
 
-/// Drives the Consul double over HTTP: bulk registration and endpoint moves.
-struct ConsulDoubleDriver: Sendable {
+/// Drives the Consul double (or the floor, which takes the same requests) over HTTP: bulk registration and endpoint
+/// moves. It has a client and an event loop of its own: through the shared client, moves waited for one of its 8
+/// connections and then behind the simulated Envoys' reads on the shared loops, so at 100 changes/s they queued in this
+/// process and the sustained phase measured that queue, not the server.
+final class ConsulDoubleDriver: Sendable {
     let url: String
+    private let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let client: HTTPClient
+
+    private init(url: String) {
+        self.url = url
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        client = HTTPClient(eventLoopGroupProvider: .shared(eventLoops), configuration: configuration)
+    }
 
     func seed(services: Int, instances: Int) async throws {
         try await put("\(url)/_double/seed?services=\(services)&instances=\(instances)")
@@ -118,10 +135,20 @@ struct ConsulDoubleDriver: Sendable {
         try await put("\(url)/_double/move?id=\(service)-0&port=\(port)")
     }
 
+    /// Runs `body` with a driver of `url`, shut down afterwards whatever `body` does.
+    static func with<Result>(url: String, _ body: (ConsulDoubleDriver) async throws -> Result) async throws -> Result {
+        let driver = ConsulDoubleDriver(url: url)
+        let result: Swift.Result<Result, any Error>
+        do { result = .success(try await body(driver)) } catch { result = .failure(error) }
+        try? await driver.client.shutdown()
+        try? await driver.eventLoops.shutdownGracefully()
+        return try result.get()
+    }
+
     private func put(_ target: String) async throws {
         var request = HTTPClientRequest(url: target)
         request.method = .PUT
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let response = try await client.execute(request, timeout: .seconds(120))
         guard response.status == .ok else { throw LoadError("\(target): \(response.status)") }
     }
 }

@@ -33,12 +33,12 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the load phases and report.")
 
     @Option(help: "control-plane (the real local-control-plane) or floor (pre-encoded responses, no generation).")
-    var target = LoadRun.Target.controlPlane.rawValue
+    var target = LoadRun.Target.controlPlane
     @Option(help: "The local-control-plane binary to start and measure.") var controlPlane = ".build/release/local-control-plane"
     @Option(help: "ADS streams (simulated Envoys).") var streams = 10_000
     @Option(help: "HTTP/2 connections they share (default: one per stream).") var connections = 0
     @OptionGroup var catalog: CatalogOptions
-    @Option(name: .customLong("protocol"), help: "sotw or delta.") var xdsProtocol = "sotw"
+    @Option(name: .customLong("protocol"), help: "sotw or delta.") var xdsProtocol = LoadScenario.XDSProtocol.sotw
     @Option(help: "One-at-a-time changes, half to a shared service.") var singleChanges = 20
     @Option(help: "Sustained changes per second.") var changeRate = 100
     @Option(help: "Length of the sustained phase in seconds.") var sustainSeconds = 60
@@ -54,23 +54,14 @@ struct Run: AsyncParsableCommand {
     @Option(help: "The control plane's --consul-debounce (default: its own, 100ms); the floor has no debounce.")
     var consulDebounce: String?
     @Option(help: "What carries the floor's ADS: nio (the control plane's XDSServer) or grpc (grpc-swift's server).")
-    var floorTransport = FloorServer.Transport.nio.rawValue
+    var floorTransport = FloorServer.Transport.nio
 
     func run() async throws {
         var scenario = LoadScenario()
         scenario.streams = streams
         scenario.connections = connections
         catalog.apply(to: &scenario)
-        guard let parsedProtocol = LoadScenario.XDSProtocol(rawValue: xdsProtocol) else {
-            throw ValidationError("--protocol must be sotw or delta")
-        }
-        guard let parsedTarget = LoadRun.Target(rawValue: target) else {
-            throw ValidationError("--target must be control-plane or floor")
-        }
-        guard let parsedFloorTransport = FloorServer.Transport(rawValue: floorTransport) else {
-            throw ValidationError("--floor-transport must be grpc or nio")
-        }
-        scenario.xdsProtocol = parsedProtocol
+        scenario.xdsProtocol = xdsProtocol
         scenario.singleChanges = singleChanges
         scenario.changeRate = changeRate
         scenario.sustainSeconds = sustainSeconds
@@ -79,8 +70,8 @@ struct Run: AsyncParsableCommand {
         var load = LoadRun(scenario: scenario, controlPlaneBinary: controlPlane)
         load.serverCPUs = serverCpus
         load.consulDebounce = consulDebounce
-        load.target = parsedTarget
-        load.floorTransport = parsedFloorTransport
+        load.target = target
+        load.floorTransport = floorTransport
         load.workDirectory = workDirectory
         load.restart = !noRestart
         let report = try await load.run { print("xds-load: \($0)") }
@@ -101,15 +92,17 @@ struct FloorServerCommand: AsyncParsableCommand {
 
     @Option(help: "ADS port.") var xdsPort = 18597
     @Option(help: "HTTP port for /ready and the run's /_double/move changes.") var httpPort = 18598
-    @Option(help: "nio (the control plane's XDSServer) or grpc (grpc-swift's server).") var transport = FloorServer.Transport.nio.rawValue
+    @Option(help: "nio (the control plane's XDSServer) or grpc (grpc-swift's server).") var transport = FloorServer.Transport.nio
     @OptionGroup var catalog: CatalogOptions
 
     func run() async throws {
         var scenario = LoadScenario()
         catalog.apply(to: &scenario)
-        guard let parsedTransport = FloorServer.Transport(rawValue: transport) else {
-            throw ValidationError("--transport must be grpc or nio")
-        }
-        try await FloorServer(scenario: scenario, xdsPort: xdsPort, httpPort: httpPort, transport: parsedTransport).run()
+        try await FloorServer(scenario: scenario, xdsPort: xdsPort, httpPort: httpPort, transport: transport).run()
     }
 }
+
+// The options' values are their raw values; an unknown one is refused with the list of valid ones.
+extension LoadRun.Target: ExpressibleByArgument {}
+extension LoadScenario.XDSProtocol: ExpressibleByArgument {}
+extension FloorServer.Transport: ExpressibleByArgument {}

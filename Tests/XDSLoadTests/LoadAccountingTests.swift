@@ -33,8 +33,10 @@ struct LoadAccountingTests {
         #expect(recorder.isDone(1) && !recorder.isDone(2), "stream 1 skipped straight to change 2")
         recorder.observe(stream: 0, service: "s1", previous: 1, sequence: 2)
         #expect(recorder.isDone(2) && recorder.pendingChanges == 0)
-        let (changes, arrivals) = recorder.takeLatencies()
-        #expect(changes.count == 2 && arrivals.count == 4)
+        recorder.sent(after: .milliseconds(3))
+        let (changes, arrivals, sends) = recorder.takeLatencies()
+        #expect(changes.count == 2 && arrivals.count == 4 && sends == [.milliseconds(3)])
+        #expect(recorder.takeLatencies().sends.isEmpty, "taken once")
     }
 
     @Test("a stream is configured once it has all four types; a disconnect unconfigures it")
