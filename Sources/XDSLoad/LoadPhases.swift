@@ -112,26 +112,22 @@ struct LoadPhases: Sendable {
         let cpuBefore = controlPlane.stats?.cpuSeconds ?? 0
         let ownCPUBefore = ProcessStats(pid: getpid())?.cpuSeconds ?? 0
         let started = ContinuousClock.now
-        var next = started
+        let first = sequence + 1
+        let count = scenario.changeRate * scenario.sustainSeconds
+        sequence += count
         var backlog: [Int] = []
-        var nextSample = started + .seconds(1)
-        let end = started + .seconds(scenario.sustainSeconds)
-        // Changes are sent without waiting for the previous one, so a slow answer does not lower the rate; every
-        // change that is due goes when this task gets its turn (on a busy generator a turn can come late, and one
-        // change per turn sent 77 of the 100 asked for per second).
+        // Changes are sent without waiting for the previous one, so a slow answer does not lower the rate.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            while next < end {
-                while next <= .now, next < end {
-                    sequence += 1
-                    let (number, service) = (sequence, services[sequence % services.count])
-                    group.addTask { try await change(number, service) }
-                    next += interval
-                }
-                if ContinuousClock.now >= nextSample {
-                    backlog.append(recorder.pendingChanges)
-                    nextSample += .seconds(1)
-                }
-                try await Task.sleep(until: min(next, nextSample))
+            group.addTask {
+                try await consul.moves(count: count, every: interval) { number in
+                    let (sequence, service) = (first + number, services[(first + number) % services.count])
+                    recorder.begin(change: sequence, service: service, expected: subscribers[service, default: 0])
+                    return (service, markers.register(sequence: sequence, service: service))
+                } accepted: { recorder.sent(after: $0) }
+            }
+            for second in 0..<scenario.sustainSeconds {
+                try await Task.sleep(until: started + .seconds(second + 1))
+                backlog.append(recorder.pendingChanges)
             }
             try await group.waitForAll()
         }
@@ -169,9 +165,7 @@ struct LoadPhases: Sendable {
     private func change(_ sequence: Int, _ service: String) async throws {
         let port = markers.register(sequence: sequence, service: service)
         recorder.begin(change: sequence, service: service, expected: subscribers[service, default: 0])
-        let started = ContinuousClock.now
         try await consul.move(service, to: port)
-        recorder.sent(after: .now - started)
     }
 
     private func waitUntilConfigured(timeout: Duration) async -> Bool {

@@ -74,7 +74,8 @@ struct Run: AsyncParsableCommand {
         load.floorTransport = floorTransport
         load.workDirectory = workDirectory
         load.restart = !noRestart
-        let report = try await load.run { print("xds-load: \($0)") }
+        // Unbuffered: progress shows as it happens when the output goes to a file.
+        let report = try await load.run { FileHandle.standardOutput.write(Data("xds-load: \($0)\n".utf8)) }
         print(report.markdown())
         if let markdown { try report.markdown().write(toFile: markdown, atomically: true, encoding: .utf8) }
         if let json {

@@ -10,6 +10,11 @@ public struct ServiceCatalog: Hashable, Sendable {
         self.services = byName
     }
 
+    /// A catalog of services already keyed by their names (each key its service's `name`).
+    public init(byName services: [String: CatalogService]) {
+        self.services = services
+    }
+
     public static let empty = ServiceCatalog()
 
     public var serviceNames: [String] { services.keys.sorted() }
