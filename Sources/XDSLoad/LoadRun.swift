@@ -125,7 +125,9 @@ final class ConsulDoubleDriver: Sendable {
     private init(url: String) {
         self.url = url
         var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        // Enough for 100s of moves a second at a few ms each; more only opened connections in a burst when the
+        // double was briefly slow, which slowed it further.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
         client = HTTPClient(eventLoopGroupProvider: .shared(eventLoops), configuration: configuration)
     }
 
