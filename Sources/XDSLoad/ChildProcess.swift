@@ -13,13 +13,13 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Started through `taskset -c cpus` (util-linux), so every thread it ever makes runs on those CPUs only: the
-    /// measured server gets its own core and the load generator the other. With `niceness`, started through
-    /// `nice -n` (coreutils; without the privilege to raise a priority it runs at the normal one).
-    convenience init(binary: String, arguments: [String], logFile: String, cpus: String?, niceness: Int? = nil) {
-        var command = [binary] + arguments
-        if let cpus { command = ["/usr/bin/taskset", "-c", cpus] + command }
-        if let niceness { command = ["/usr/bin/nice", "-n", "\(niceness)"] + command }
-        self.init(binary: command[0], arguments: Array(command.dropFirst()), logFile: logFile)
+    /// measured server gets its own core and the load generator the other.
+    convenience init(binary: String, arguments: [String], logFile: String, cpus: String?) {
+        guard let cpus else {
+            self.init(binary: binary, arguments: arguments, logFile: logFile)
+            return
+        }
+        self.init(binary: "/usr/bin/taskset", arguments: ["-c", cpus, binary] + arguments, logFile: logFile)
     }
 
     var stats: ProcessStats? { pid.flatMap(ProcessStats.init(pid:)) }

@@ -115,22 +115,12 @@ struct LoadPhases: Sendable {
         let first = sequence + 1
         let count = scenario.changeRate * scenario.sustainSeconds
         sequence += count
-        var backlog: [Int] = []
         // Changes are sent without waiting for the previous one, so a slow answer does not lower the rate.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await consul.moves(count: count, every: interval) { number in
-                    let (sequence, service) = (first + number, services[(first + number) % services.count])
-                    recorder.begin(change: sequence, service: service, expected: subscribers[service, default: 0])
-                    return (service, markers.register(sequence: sequence, service: service))
-                } accepted: { recorder.sent(after: $0) }
-            }
-            for second in 0..<scenario.sustainSeconds {
-                try await Task.sleep(until: started + .seconds(second + 1))
-                backlog.append(recorder.pendingChanges)
-            }
-            try await group.waitForAll()
-        }
+        try await consul.moves(count: count, every: interval) { number in
+            let (sequence, service) = (first + number, services[(first + number) % services.count])
+            recorder.begin(change: sequence, service: service, expected: subscribers[service, default: 0])
+            return (service, markers.register(sequence: sequence, service: service))
+        } accepted: { recorder.sent(after: $0) } everySecond: { recorder.sampleBacklog() }
         let phaseSeconds = (ContinuousClock.now - started).seconds
         report.sustainedCPUPercent = controlPlane.stats.map { 100 * ($0.cpuSeconds - cpuBefore) / phaseSeconds }
         report.sustainedLoadGeneratorCPUPercent = ProcessStats(pid: getpid()).map { 100 * ($0.cpuSeconds - ownCPUBefore) / phaseSeconds }
@@ -144,6 +134,7 @@ struct LoadPhases: Sendable {
                 acks: Int(phase.total), p50AtMostSeconds: phase.quantileBound(0.5), p99AtMostSeconds: phase.quantileBound(0.99))
         }
         let (changes, arrivals, sends) = recorder.takeLatencies()
+        let backlog = recorder.takeBacklog()
         report.sustainedChange = .init(changes)
         report.sustainedArrival = .init(arrivals)
         report.sustainedSend = .init(sends)

@@ -21,6 +21,7 @@ final class LoadRecorder: Sendable {
         var completed: [Duration] = []
         var arrivals: [Duration] = []
         var sends: [Duration] = []
+        var backlog: [Int] = []
         var reconnects = 0
     }
 
@@ -96,6 +97,19 @@ final class LoadRecorder: Sendable {
     }
 
     var pendingChanges: Int { state.withLock { $0.changes.count } }
+
+    /// Notes how many changes are pending now (the sustained phase's backlog, once a second).
+    func sampleBacklog() {
+        state.withLock { $0.backlog.append($0.changes.count) }
+    }
+
+    /// The backlog samples since the last call.
+    func takeBacklog() -> [Int] {
+        state.withLock { state in
+            defer { state.backlog = [] }
+            return state.backlog
+        }
+    }
 
     func isDone(_ sequence: Int) -> Bool { state.withLock { $0.changes[sequence] == nil } }
 

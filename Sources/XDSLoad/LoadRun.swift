@@ -48,11 +48,9 @@ public struct LoadRun: Sendable {
     private func runAgainstControlPlane(log: @escaping @Sendable (String) -> Void) async throws -> LoadReport {
         let binaries = URL(fileURLWithPath: controlPlaneBinary).deletingLastPathComponent()
         let consulURL = "http://127.0.0.1:\(consulPort)"
-        // The double shares the generator's CPUs; ahead of the 10,000 simulated Envoys in the queue for them, it takes
-        // a change when it is sent, as a Consul elsewhere would (at the same priority a move waited 2.7–5.4 s, p50).
         let double = ChildProcess(
             binary: binaries.appendingPathComponent("consul-double").path, arguments: ["--port", "\(consulPort)"],
-            logFile: "\(workDirectory)/consul-double.log", cpus: nil, niceness: -10)
+            logFile: "\(workDirectory)/consul-double.log")
         let config = "\(workDirectory)/local-control-plane.yaml"
         try LoadScenario.snapshotYAML.write(toFile: config, atomically: true, encoding: .utf8)
         let controlPlane = ChildProcess(
@@ -143,10 +141,11 @@ final class ConsulDoubleDriver: Sendable {
     /// Sends `count` moves, one every `interval`, from the driver's event loop: the simulated Envoys keep the
     /// cooperative pool busy, and a task per change waited seconds there before its request even started (and again
     /// for its answer). `prepare(i)` names the i-th change's service and port and notes its start; `accepted` gets
-    /// how long the source took to answer it. Returns once every move was answered; throws the first failure.
+    /// how long the source took to answer it; `everySecond` runs once a second while they are sent (on time, where a
+    /// task's sleep ended seconds late). Returns once every move was answered; throws the first failure.
     func moves(
         count: Int, every interval: Duration, prepare: @escaping @Sendable (Int) -> (service: String, port: Int),
-        accepted: @escaping @Sendable (Duration) -> Void
+        accepted: @escaping @Sendable (Duration) -> Void, everySecond: @escaping @Sendable () -> Void
     ) async throws {
         guard count > 0 else { return }
         let loop = eventLoops.next()
@@ -155,6 +154,8 @@ final class ConsulDoubleDriver: Sendable {
         let step = TimeAmount.nanoseconds(Int64(interval.seconds * 1e9))
         try await loop.submit { [client, url] in
             let remaining = NIOLoopBoundBox(count, eventLoop: loop)
+            let seconds = Int((interval.seconds * Double(count)).rounded(.up))
+            for second in 0..<seconds { loop.scheduleTask(deadline: start + .seconds(Int64(second + 1)), everySecond) }
             for number in 0..<count {
                 loop.scheduleTask(deadline: start + step * Int64(number)) {
                     let (service, port) = prepare(number)

@@ -27,6 +27,7 @@ struct LoadAccountingTests {
         let recorder = LoadRecorder(streams: 2)
         recorder.begin(change: 1, service: "s1", expected: 2)
         recorder.begin(change: 2, service: "s1", expected: 2)
+        recorder.sampleBacklog()
         recorder.observe(stream: 0, service: "s1", previous: 0, sequence: 1)
         #expect(!recorder.isDone(1))
         recorder.observe(stream: 1, service: "s1", previous: 0, sequence: 2)
@@ -37,6 +38,8 @@ struct LoadAccountingTests {
         let (changes, arrivals, sends) = recorder.takeLatencies()
         #expect(changes.count == 2 && arrivals.count == 4 && sends == [.milliseconds(3)])
         #expect(recorder.takeLatencies().sends.isEmpty, "taken once")
+        recorder.sampleBacklog()
+        #expect(recorder.takeBacklog() == [2, 0] && recorder.takeBacklog().isEmpty)
     }
 
     @Test("a stream is configured once it has all four types; a disconnect unconfigures it")
