@@ -11,11 +11,6 @@ struct DeltaProtocol {
         var clientVersions: [String: String]
         var lastNonce: String?
         var answered = false
-        /// The version of the whole type in the snapshot the differences were last computed against: while a new
-        /// snapshot's is the same, none of the type's resources changed and there is nothing to compare. Most
-        /// snapshots change one type, and every stream of a group is pushed each. (A request that subscribes to more
-        /// is answered in full regardless; one that only unsubscribes is owed nothing.)
-        var checkedTypeVersion: String?
     }
 
     var ledger: StreamLedger<TypeState>
@@ -59,9 +54,6 @@ struct DeltaProtocol {
         guard let snapshot = ledger.snapshot, var state = ledger.types[type] else { return nil }
         // The first answer of a type is owed even when empty, also if the snapshot arrived after the request.
         let answerEvenIfEmpty = answerEvenIfEmpty || !state.answered
-        let typeVersion = snapshot.version(type)
-        if !answerEvenIfEmpty, state.checkedTypeVersion == typeVersion { return nil }
-        state.checkedTypeVersion = typeVersion
         let available = snapshot.resources[type] ?? [:]
         // Wildcard scope includes what the Envoy holds, so resources that disappeared are reported removed.
         let inScope = state.wildcard ? Set(available.keys).union(state.names).union(state.clientVersions.keys) : state.names
@@ -77,17 +69,14 @@ struct DeltaProtocol {
         for name in state.clientVersions.keys where !inScope.contains(name) {
             state.clientVersions[name] = nil
         }
-        guard !changed.isEmpty || !removed.isEmpty || !state.answered else {
-            ledger.types[type] = state
-            return nil
-        }
+        guard !changed.isEmpty || !removed.isEmpty || !state.answered else { return nil }
         // Streams of a group that were up to date receive the same differences: their body is encoded once.
         let controlPlaneId = ledger.controlPlaneId
         let response = ledger.response(
             type, protocolName: Self.protocolName, resources: Set(changed.map(\.name)), removed: removed, from: snapshot
         ) {
             EncodedResponse.deltaBody(
-                type, systemVersion: typeVersion, resources: changed, removed: removed, controlPlaneId: controlPlaneId)
+                type, systemVersion: snapshot.version(type), resources: changed, removed: removed, controlPlaneId: controlPlaneId)
         }
         for resource in changed { state.clientVersions[resource.name] = resource.version }
         for name in removed { state.clientVersions[name] = nil }

@@ -21,10 +21,17 @@ protocol DiscoveryProtocol: SendableMetatype {
 }
 
 extension DiscoveryProtocol {
-    /// A new snapshot: responses for every subscribed type whose resources changed, in push order.
+    /// A new snapshot: responses for every subscribed type whose resources changed, in push order. A type whose
+    /// whole version equals the one in the snapshot the stream served before owes nothing new (every request since
+    /// was answered from that one), so it is not checked: most snapshots change one type, and every stream of the
+    /// group is pushed each (a check hashes the subscribed names, or diffs every resource).
     mutating func handle(_ newSnapshot: Snapshot) -> [EncodedResponse] {
+        let previous = ledger.snapshot
         ledger.snapshot = newSnapshot
-        return ledger.types.keys.sorted().compactMap { respondToNewSnapshot($0) }
+        return ledger.types.keys.sorted().compactMap { type in
+            if let previous, previous.version(type) == newSnapshot.version(type) { return nil }
+            return respondToNewSnapshot(type)
+        }
     }
 }
 

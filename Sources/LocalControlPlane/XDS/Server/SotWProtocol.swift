@@ -12,10 +12,6 @@ struct SotWProtocol {
         /// The version the Envoy has, or will have once it applies the last response.
         var knownVersion: String
         var lastNonce: String?
-        /// The version of the whole type in the snapshot `knownVersion` was last checked against: while a new
-        /// snapshot's is the same, none of the type's resources changed, and the check (which hashes the subscribed
-        /// names for a named type) is skipped. Most snapshots change one type, and every stream of a group is pushed each.
-        var checkedTypeVersion: String?
     }
 
     var ledger: StreamLedger<TypeState>
@@ -53,16 +49,10 @@ struct SotWProtocol {
 
     private mutating func respond(_ type: ResourceType, force: Bool) -> EncodedResponse? {
         guard let snapshot = ledger.snapshot, var state = ledger.types[type] else { return nil }
-        let typeVersion = snapshot.version(type)
-        if !force, state.checkedTypeVersion == typeVersion { return nil }
-        state.checkedTypeVersion = typeVersion
         let version = snapshot.version(type, named: state.names)
+        guard force || version != state.knownVersion else { return nil }
         // A forced answer to an Envoy that already has this exact version is still skipped (reconnects).
-        let alreadyHeld = force && state.lastNonce == nil && !state.knownVersion.isEmpty
-        guard version != state.knownVersion || (force && !alreadyHeld) else {
-            ledger.types[type] = state
-            return nil
-        }
+        if force, version == state.knownVersion, state.lastNonce == nil, !state.knownVersion.isEmpty { return nil }
         let controlPlaneId = ledger.controlPlaneId
         let response = ledger.response(type, protocolName: Self.protocolName, resources: state.names, from: snapshot) {
             EncodedResponse.sotwBody(
