@@ -5,6 +5,20 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// `scripts/release.sh` sets `FCP_RELEASE_ONLY`: the package is then only the two shipped executables and what they
+/// need, so one `swift build` builds both. One `--product` build after the other recompiled Hummingbird in the second
+/// (SwiftPM orders its trait defines differently per build) and built the benchmark plugin's tools first.
+let releaseOnly = Context.environment["FCP_RELEASE_ONLY"] != nil
+let shippedTargets: Set<String> = [
+    "EnvoyAPI", "Shared", "LocalControlPlane", "GlobalAggregator", "local-control-plane", "global-aggregator",
+]
+/// Used only by the load generator, the benchmarks and the tests.
+let developmentDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.0"),
+    .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
+]
+
 let package = Package(
     name: "federated-control-plane",
     platforms: [.macOS(.v15)],
@@ -14,7 +28,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.0"),
-        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.0"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -30,12 +43,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
-        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
-        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
-    ],
+    ] + (releaseOnly ? [] : developmentDependencies),
     targets: [
         .target(
             name: "EnvoyAPI",
@@ -264,3 +275,7 @@ let package = Package(
         ),
     ]
 )
+
+if releaseOnly {
+    package.targets.removeAll { !shippedTargets.contains($0.name) }
+}

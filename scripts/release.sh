@@ -25,9 +25,8 @@ sed -i -e "s/version = \"dev\"/version = \"${version}\"/" -e "s/commit = \"unkno
     "$source/Sources/Shared/Release/BuildInfo.swift"
 grep -q "$commit" "$source/Sources/Shared/Release/BuildInfo.swift"
 
-for product in local-control-plane global-aggregator; do
-    swift build -c release --static-swift-stdlib --package-path "$source" --scratch-path "$scratch/build" --product "$product"
-done
+# One build of both executables (see FCP_RELEASE_ONLY in Package.swift).
+FCP_RELEASE_ONLY=1 swift build -c release --static-swift-stdlib --package-path "$source" --scratch-path "$scratch/build"
 
 stage="$scratch/$name"
 rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/deploy"

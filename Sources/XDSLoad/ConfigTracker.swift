@@ -22,15 +22,14 @@ final class ChangeMarkers: Sendable {
 struct ConfigTracker {
     let stream: Int
     let recorder: LoadRecorder
-    let markers: ChangeMarkers
     private var edsNames: [String: String] = [:]
     private var routeNames: [String: [String]] = [:]
     private var seen: [String: Int] = [:]
     private var received: Set<String> = []
     private var reportedConfigured = false
 
-    init(stream: Int, recorder: LoadRecorder, markers: ChangeMarkers) {
-        (self.stream, self.recorder, self.markers) = (stream, recorder, markers)
+    init(stream: Int, recorder: LoadRecorder) {
+        (self.stream, self.recorder) = (stream, recorder)
     }
 
     func names(of typeURL: String) -> [String] {
@@ -69,7 +68,8 @@ struct ConfigTracker {
             case .cluster(let edsName?): edsNames[name ?? edsName] = edsName
             case .cluster(nil): if let name { edsNames[name] = nil }
             case .listener(let routes): routeNames[name ?? routes.joined(separator: ",")] = routes
-            case .endpoints(let cluster, let ports): see(cluster, ports: ports)
+            case .endpoints(let cluster, let newestChange?): see(cluster, change: newestChange)
+            case .endpoints(_, nil): break
             case .other: break
             }
         }
@@ -83,10 +83,9 @@ struct ConfigTracker {
         return after == before ? nil : SubscriptionChange(typeURL: dependent, old: before, new: after)
     }
 
-    private mutating func see(_ cluster: String, ports: [UInt32]) {
-        let newest = ports.compactMap { markers.change(at: $0) }.filter { $0.service == cluster }.map(\.sequence).max()
-        guard let newest, newest > seen[cluster, default: 0] else { return }
-        recorder.observe(stream: stream, service: cluster, previous: seen[cluster, default: 0], sequence: newest)
-        seen[cluster] = newest
+    private mutating func see(_ cluster: String, change: Int) {
+        guard change > seen[cluster, default: 0] else { return }
+        recorder.observe(stream: stream, service: cluster, previous: seen[cluster, default: 0], sequence: change)
+        seen[cluster] = change
     }
 }

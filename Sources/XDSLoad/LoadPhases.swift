@@ -15,8 +15,8 @@ struct LoadPhases: Sendable {
     let recorder: LoadRecorder
     /// Receivers per service, computed once: the change driver needs it for every change.
     let subscribers: [String: Int]
-    let markers = ChangeMarkers()
-    let digests = ResourceDigests()
+    let markers: ChangeMarkers
+    let digests: ResourceDigests
 
     init(scenario: LoadScenario, consul: ConsulDoubleDriver, controlPlane: ChildProcess, xdsPort: Int, metricsURL: String,
          log: @escaping @Sendable (String) -> Void) {
@@ -24,6 +24,8 @@ struct LoadPhases: Sendable {
         (self.scenario, self.consul, self.controlPlane, self.xdsPort, self.log) = (scenario, consul, controlPlane, xdsPort, log)
         recorder = LoadRecorder(streams: scenario.streams)
         subscribers = scenario.subscriberCounts()
+        markers = ChangeMarkers()
+        digests = ResourceDigests(markers: markers)
     }
 
     func run(into report: inout LoadReport, restart: Bool) async throws {
@@ -38,7 +40,7 @@ struct LoadPhases: Sendable {
                 let envoy = SimulatedEnvoy(
                     stream: stream, node: try scenario.node(stream: stream), xdsProtocol: scenario.xdsProtocol,
                     nodeOnFirstMessageOnly: scenario.nodeOnFirstMessageOnly,
-                    recorder: recorder, digests: digests, markers: markers)
+                    recorder: recorder, digests: digests)
                 let client = ADSClient(wrapping: clients[stream % clients.count])
                 group.addTask { await envoy.run(client) }
                 if scenario.connectRate > 0 && stream % scenario.connectRate == scenario.connectRate - 1 {

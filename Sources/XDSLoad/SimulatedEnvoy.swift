@@ -17,7 +17,6 @@ struct SimulatedEnvoy: Sendable {
     let nodeOnFirstMessageOnly: Bool
     let recorder: LoadRecorder
     let digests: ResourceDigests
-    let markers: ChangeMarkers
 
     func run(_ client: ADSClient) async {
         var attempt = 0
@@ -67,7 +66,7 @@ struct SimulatedEnvoy: Sendable {
             request: request, serializer: try NodeSplicingSerializer(node: node),
             deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DiscoveryResponse>()
         ) { response in
-            var tracker = ConfigTracker(stream: stream, recorder: recorder, markers: markers)
+            var tracker = ConfigTracker(stream: stream, recorder: recorder)
             var acked: [String: (version: String, nonce: String)] = [:]
             func send(_ typeURL: String, names: [String]) {
                 var message = Envoy_Service_Discovery_V3_DiscoveryRequest()
@@ -81,7 +80,7 @@ struct SimulatedEnvoy: Sendable {
             for try await message in response.messages {
                 recorder.received(bytes: message.resources.reduce(0) { $0 + $1.value.count })
                 acked[message.typeURL] = (message.versionInfo, message.nonce)
-                let change = tracker.apply(message.typeURL, resources: message.resources.map { (nil, digests.digest($0)) }, replacesAll: true)
+                let change = tracker.apply(message.typeURL, resources: digests.digests(message.resources).map { (nil, $0) }, replacesAll: true)
                 send(message.typeURL, names: tracker.names(of: message.typeURL))
                 if let change { send(change.typeURL, names: change.new) }
             }
@@ -97,11 +96,12 @@ struct SimulatedEnvoy: Sendable {
             request: request, serializer: try NodeSplicingSerializer(node: node),
             deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse>()
         ) { response in
-            var tracker = ConfigTracker(stream: stream, recorder: recorder, markers: markers)
+            var tracker = ConfigTracker(stream: stream, recorder: recorder)
             for try await message in response.messages {
                 recorder.received(bytes: message.resources.reduce(0) { $0 + $1.resource.value.count })
                 let change = tracker.apply(
-                    message.typeURL, resources: message.resources.map { ($0.name, digests.digest($0.resource)) },
+                    message.typeURL,
+                    resources: zip(message.resources, digests.digests(message.resources.map(\.resource))).map { ($0.name, $1) },
                     removed: message.removedResources, replacesAll: false)
                 var ack = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
                 if !nodeOnFirstMessageOnly { ack.node = node }

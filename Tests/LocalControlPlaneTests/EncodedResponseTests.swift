@@ -1,5 +1,4 @@
 import EnvoyAPI
-import GRPCCore
 import Testing
 
 @testable import LocalControlPlane
@@ -12,11 +11,9 @@ struct EncodedResponseTests {
         response.typeURL = ResourceType.cluster.typeURL
         response.versionInfo = "v1"
         response.controlPlane.identifier = "cp"
-        let encoded = EncodedResponse(typeURL: response.typeURL, body: EncodedResponse.serialize(response), nonce: nonce)
+        let encoded = EncodedResponse(type: .cluster, body: EncodedResponse.serialize(response), nonce: nonce)
         response.nonce = nonce
         #expect(try encoded.decoded(as: DiscoveryResponse.self) == response)
-        let wire: [UInt8] = try EncodedResponseSerializer().serialize(encoded)
-        #expect(wire == encoded.bytes)
     }
 
     @Test("streams of one group share the encoded body of a snapshot; only the nonces differ")

@@ -46,7 +46,7 @@ struct GRPCMessageFramerTests {
 
     @Test("a response is the prefix, the shared body and the stream's nonce field")
     func responseFrame() {
-        let response = EncodedResponse(typeURL: "t", body: [0x0A, 0x01, 0x78], nonce: "7")
+        let response = EncodedResponse(type: .cluster, body: [0x0A, 0x01, 0x78], nonce: "7")
         let frame = GRPCMessageFramer.frame(response, allocator: ByteBufferAllocator())
         #expect(Array(frame.readableBytesView) == framed([0x0A, 0x01, 0x78, 0x2A, 0x01, UInt8(ascii: "7")]))
     }

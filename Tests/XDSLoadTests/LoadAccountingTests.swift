@@ -45,8 +45,7 @@ struct LoadAccountingTests {
     @Test("a stream is configured once it has all four types; a disconnect unconfigures it")
     func configuredStreams() {
         let recorder = LoadRecorder(streams: 1)
-        let markers = ChangeMarkers()
-        var tracker = ConfigTracker(stream: 0, recorder: recorder, markers: markers)
+        var tracker = ConfigTracker(stream: 0, recorder: recorder)
         let clusters = tracker.apply(ResourceTypeURL.cluster, resources: [(nil, .cluster(edsName: "s1")), (nil, .cluster(edsName: nil))], replacesAll: true)
         #expect(clusters?.typeURL == ResourceTypeURL.endpoints && clusters?.old == [] && clusters?.new == ["s1"])
         let listeners = tracker.apply(ResourceTypeURL.listener, resources: [(nil, .listener(routeNames: ["egress"]))], replacesAll: true)
@@ -54,40 +53,46 @@ struct LoadAccountingTests {
         let removal = tracker.apply(ResourceTypeURL.cluster, resources: [], removed: ["s1"], replacesAll: false)
         #expect(removal?.old == ["s1"] && removal?.new == [], "delta removes a cluster by name")
         _ = tracker.apply(ResourceTypeURL.cluster, resources: [("s1", .cluster(edsName: "s1"))], replacesAll: false)
-        _ = tracker.apply(ResourceTypeURL.endpoints, resources: [(nil, .endpoints(cluster: "s1", ports: [8080]))], replacesAll: true)
+        _ = tracker.apply(ResourceTypeURL.endpoints, resources: [(nil, .endpoints(cluster: "s1", newestChange: nil))], replacesAll: true)
         #expect(recorder.configuredCount == 0, "no routes yet")
         _ = tracker.apply(ResourceTypeURL.route, resources: [(nil, .other)], replacesAll: true)
         #expect(recorder.configuredCount == 1)
 
-        let port = markers.register(sequence: 7, service: "s1")
         recorder.begin(change: 7, service: "s1", expected: 1)
-        _ = tracker.apply(ResourceTypeURL.endpoints, resources: [(nil, .endpoints(cluster: "s1", ports: [8080, UInt32(port)]))], replacesAll: true)
+        _ = tracker.apply(ResourceTypeURL.endpoints, resources: [(nil, .endpoints(cluster: "s1", newestChange: 7))], replacesAll: true)
         #expect(recorder.isDone(7), "the marker port arrived")
         recorder.disconnected(0)
         #expect(recorder.configuredCount == 0 && recorder.reconnects == 1)
     }
 
-    @Test("resources are digested from their bytes: EDS names, route names, endpoint ports")
+    @Test("resources are digested from their bytes: EDS names, route names, the newest change marker of the cluster")
     func digests() throws {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
         cluster.name = "s1"
         cluster.type = .eds
         var assignment = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
         assignment.clusterName = "s1"
-        var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
-        endpoint.endpoint.address.socketAddress.portValue = 20_001
+        let markers = ChangeMarkers()
+        let older = markers.register(sequence: 3, service: "s1")
+        let newer = markers.register(sequence: 5, service: "s1")
+        let otherService = markers.register(sequence: 9, service: "s2")
         var locality = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
-        locality.lbEndpoints = [endpoint]
-        assignment.endpoints = [locality]
-        let digests = ResourceDigests()
-        let clusterAny = try Google_Protobuf_Any(message: cluster)
-        guard case .cluster(let edsName) = digests.digest(clusterAny) else { Issue.record("not a cluster"); return }
-        #expect(edsName == "s1")
-        guard case .endpoints(let name, let ports) = digests.digest(try Google_Protobuf_Any(message: assignment)) else {
-            Issue.record("not endpoints")
-            return
+        locality.lbEndpoints = [8080, older, newer, otherService].map { port in
+            var endpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
+            endpoint.endpoint.address.socketAddress.portValue = UInt32(port)
+            return endpoint
         }
-        #expect(name == "s1" && ports == [20_001])
+        assignment.endpoints = [locality]
+        let digests = ResourceDigests(markers: markers)
+        let resources = [try Google_Protobuf_Any(message: cluster), try Google_Protobuf_Any(message: assignment)]
+        for pass in ["decoded", "cached"] {
+            let found = digests.digests(resources)
+            guard found.count == 2, case .cluster(let edsName) = found[0], case .endpoints(let name, let newest) = found[1] else {
+                Issue.record("\(pass): not a cluster and an assignment: \(found)")
+                return
+            }
+            #expect(edsName == "s1" && name == "s1" && newest == 5, "\(pass)")
+        }
     }
 }
 

@@ -23,7 +23,20 @@ public enum ResourceType: String, CaseIterable, Sendable, Comparable {
     /// CDS and LDS are wildcard by default: an empty request means "everything for me".
     public var isWildcardByDefault: Bool { self == .cluster || self == .listener }
 
-    private var pushOrder: Int { Self.allCases.firstIndex(of: self)! }
+    /// The declaration order. Equality, hashing and ordering use it, not the raw value: a `String`-backed enum hashes
+    /// and compares its 60-character type URL by default, and every stream looks types up in dictionaries and sorts
+    /// them on each push and ACK (perf: 5 % of the control plane's CPU under sustained changes).
+    private var pushOrder: Int {
+        switch self {
+        case .secret: 0
+        case .cluster: 1
+        case .endpoint: 2
+        case .listener: 3
+        case .route: 4
+        }
+    }
 
     public static func < (lhs: ResourceType, rhs: ResourceType) -> Bool { lhs.pushOrder < rhs.pushOrder }
+    public static func == (lhs: ResourceType, rhs: ResourceType) -> Bool { lhs.pushOrder == rhs.pushOrder }
+    public func hash(into hasher: inout Hasher) { hasher.combine(pushOrder) }
 }

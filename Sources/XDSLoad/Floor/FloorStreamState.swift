@@ -29,6 +29,6 @@ struct FloorStreamState {
 
     private mutating func response(_ type: ResourceType, body: [UInt8]) -> EncodedResponse {
         nonce += 1
-        return EncodedResponse(typeURL: type.typeURL, body: body, nonce: String(nonce))
+        return EncodedResponse(type: type, body: body, nonce: String(nonce))
     }
 }

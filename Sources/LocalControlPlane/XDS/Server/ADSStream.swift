@@ -122,18 +122,22 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
 
     private func answer(_ request: Machine.Request, session: Session) -> [EncodedResponse] {
         let (outcome, responses) = machine.handle(request)
-        if let type = ResourceType(rawValue: Machine.typeURL(of: request)), let elapsed = propagation.settle(type, outcome) {
+        let typeURL = Machine.typeURL(of: request)
+        guard let type = ResourceType(rawValue: typeURL) else {
+            logger.warning("request for an unknown resource type", metadata: ["node": "\(session.nodeId)", "type": "\(typeURL)"])
+            return responses
+        }
+        if let elapsed = propagation.settle(type, outcome) {
             metrics.changePropagation.record(duration: elapsed)
         }
-        note(outcome, of: request, session: session)
+        note(outcome, of: type, session: session)
         return responses
     }
 
     private func push(_ snapshot: Snapshot) -> [EncodedResponse] {
         let responses = machine.handle(snapshot)
         for response in responses {
-            guard let type = ResourceType(rawValue: response.typeURL) else { continue }
-            propagation.sent(type, changedAt: snapshot.changedAt)
+            propagation.sent(response.type, changedAt: snapshot.changedAt)
         }
         return responses
     }
@@ -197,12 +201,7 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
         return profile
     }
 
-    private func note(_ outcome: RequestOutcome, of request: Machine.Request, session: Session) {
-        let typeURL = Machine.typeURL(of: request)
-        guard let type = ResourceType(rawValue: typeURL) else {
-            logger.warning("request for an unknown resource type", metadata: ["node": "\(session.nodeId)", "type": "\(typeURL)"])
-            return
-        }
+    private func note(_ outcome: RequestOutcome, of type: ResourceType, session: Session) {
         switch outcome {
         case .ack: metrics.acks(type).increment()
         case .nack(let version, let detail):
@@ -218,15 +217,11 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
 
     private func send(_ responses: [EncodedResponse], session: Session) {
         guard !responses.isEmpty else { return }
-        var types: [ResourceType] = []
         for response in responses {
             output.write(response)
-            if let type = ResourceType(rawValue: response.typeURL) {
-                metrics.responses(type).increment()
-                types.append(type)
-            }
+            metrics.responses(response.type).increment()
         }
-        registry.recordResponses(session.streamID, types: types)
+        registry.recordResponses(session.streamID, types: responses.map(\.type))
     }
 }
 

@@ -44,6 +44,10 @@ struct DeltaProtocol {
         }
         ledger.types[type] = state
         let subscribedNew = !request.resourceNamesSubscribe.isEmpty
+        // A request that leaves the subscription as it was (an ACK, a NACK) owes nothing: every snapshot is diffed
+        // when it is pushed, so an answered type is always in step with the stream's snapshot.
+        let scopeChanged = isFirst || subscribedNew || !request.resourceNamesUnsubscribe.isEmpty
+        guard scopeChanged || !state.answered else { return (outcome, []) }
         let responses = respond(type, answerEvenIfEmpty: isFirst || subscribedNew).map { [$0] } ?? []
         return (outcome, responses)
     }
@@ -51,7 +55,9 @@ struct DeltaProtocol {
     mutating func respondToNewSnapshot(_ type: ResourceType) -> EncodedResponse? { respond(type, answerEvenIfEmpty: false) }
 
     private mutating func respond(_ type: ResourceType, answerEvenIfEmpty: Bool) -> EncodedResponse? {
-        guard let snapshot = ledger.snapshot, var state = ledger.types[type] else { return nil }
+        guard let snapshot = ledger.snapshot, var state = ledger.types.removeValue(forKey: type) else { return nil }
+        // Taken out of the ledger while it changes, so its `clientVersions` are updated in place, not copied.
+        defer { ledger.types[type] = state }
         // The first answer of a type is owed even when empty, also if the snapshot arrived after the request.
         let answerEvenIfEmpty = answerEvenIfEmpty || !state.answered
         let available = snapshot.resources[type] ?? [:]
@@ -82,7 +88,6 @@ struct DeltaProtocol {
         for name in removed { state.clientVersions[name] = nil }
         state.lastNonce = response.nonce
         state.answered = true
-        ledger.types[type] = state
         return response
     }
 }

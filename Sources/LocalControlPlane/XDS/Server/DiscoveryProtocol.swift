@@ -26,9 +26,8 @@ extension DiscoveryProtocol {
     /// was answered from that one), so it is not checked: most snapshots change one type, and every stream of the
     /// group is pushed each (a check hashes the subscribed names, or diffs every resource).
     mutating func handle(_ newSnapshot: Snapshot) -> [EncodedResponse] {
-        let previous = ledger.snapshot
-        ledger.snapshot = newSnapshot
-        return ledger.types.keys.sorted().compactMap { type in
+        let (previous, types) = ledger.serve(newSnapshot)
+        return types.compactMap { type in
             if let previous, previous.version(type) == newSnapshot.version(type) { return nil }
             return respondToNewSnapshot(type)
         }

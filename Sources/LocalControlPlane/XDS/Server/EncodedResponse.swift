@@ -1,24 +1,25 @@
 import EnvoyAPI
 import Foundation
-import GRPCCore
 import SwiftProtobuf
 
 /// A discovery response as it goes on the wire: the body every stream of a group shares, serialised once per
 /// snapshot, followed by this stream's nonce. Protobuf lets a field follow the others, so appending the nonce
 /// (field 5 in both `DiscoveryResponse` and `DeltaDiscoveryResponse`) yields exactly the response with that nonce.
 public struct EncodedResponse: Sendable {
-    public let typeURL: String
+    public let type: ResourceType
     /// Every field but the nonce; shared between streams.
     public let body: [UInt8]
     public let nonce: String
 
     static let nonceFieldNumber = 5
 
-    public init(typeURL: String, body: [UInt8], nonce: String) {
-        self.typeURL = typeURL
+    public init(type: ResourceType, body: [UInt8], nonce: String) {
+        self.type = type
         self.body = body
         self.nonce = nonce
     }
+
+    public var typeURL: String { type.typeURL }
 
     /// The nonce as a protobuf field: tag, varint length, UTF-8 bytes.
     var nonceField: [UInt8] {
@@ -34,7 +35,7 @@ public struct EncodedResponse: Sendable {
     }
 
     /// The full wire form: `body` + the nonce field.
-    var bytes: [UInt8] { body + nonceField }
+    public var bytes: [UInt8] { body + nonceField }
 
     /// The response as a message, for tests and logs.
     func decoded<Response: SwiftProtobuf.Message>(as type: Response.Type) throws -> Response {
@@ -77,20 +78,5 @@ extension EncodedResponse {
         }
         response.removedResources = removed
         return serialize(response)
-    }
-}
-
-/// Writes `EncodedResponse`s to gRPC as they are: no message is built or serialised per stream.
-public struct EncodedResponseSerializer: MessageSerializer {
-    public init() {}
-
-    public func serialize<Bytes: GRPCContiguousBytes>(_ message: EncodedResponse) throws -> Bytes {
-        let nonceField = message.nonceField
-        var bytes = Bytes(repeating: 0, count: message.body.count + nonceField.count)
-        bytes.withUnsafeMutableBytes { buffer in
-            message.body.withUnsafeBytes { buffer.copyMemory(from: $0) }
-            nonceField.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[message.body.count...]).copyMemory(from: $0) }
-        }
-        return bytes
     }
 }

@@ -40,8 +40,10 @@ struct SotWProtocol {
             outcome = .ack(version: request.versionInfo)
         }
         ledger.types[type] = state
-        let mustAnswer = previous == nil || subscriptionChanged
-        let responses = respond(type, force: mustAnswer).map { [$0] } ?? []
+        // A request that keeps the subscription (an ACK, a NACK) owes nothing: every snapshot is checked when it is
+        // pushed, so a subscribed type is always answered up to the stream's snapshot.
+        guard previous == nil || subscriptionChanged else { return (outcome, []) }
+        let responses = respond(type, force: true).map { [$0] } ?? []
         return (outcome, responses)
     }
 

@@ -10,6 +10,13 @@ struct StreamLedger<TypeState> {
         self.controlPlaneId = controlPlaneId
     }
 
+    /// Serves `newSnapshot` from now on: the one served before, and the subscribed types in push order. One mutating
+    /// call, so the generic snapshot path (`DiscoveryProtocol.handle`) does not copy the ledger to read it.
+    mutating func serve(_ newSnapshot: Snapshot) -> (previous: Snapshot?, types: [ResourceType]) {
+        defer { snapshot = newSnapshot }
+        return (snapshot, types.keys.sorted())
+    }
+
     /// The next response of `type` with this stream's next nonce. Its body is encoded once per snapshot for every
     /// stream of a group that sends the same resources (`resources`, `removed`).
     mutating func response(
@@ -19,6 +26,6 @@ struct StreamLedger<TypeState> {
         noncesIssued += 1
         let key = ResponseBodyKey(
             protocolName: protocolName, type: type, resources: resources, removed: removed, controlPlaneId: controlPlaneId)
-        return EncodedResponse(typeURL: type.typeURL, body: snapshot.responseBody(key, encode: encode), nonce: String(noncesIssued))
+        return EncodedResponse(type: type, body: snapshot.responseBody(key, encode: encode), nonce: String(noncesIssued))
     }
 }
