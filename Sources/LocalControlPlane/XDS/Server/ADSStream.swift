@@ -24,7 +24,7 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
     private struct Session {
         let profile: ProxyProfile
         let watch: SnapshotCache.Watch
-        let streamID: Int
+        let status: StreamRegistry.Stream
         let nodeId: String
     }
 
@@ -71,7 +71,7 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
         closed = true
         guard let session else { return }
         cancel(session.watch, profile: session.profile)
-        registry.unregister(session.streamID)
+        registry.unregister(session.status)
         logger.info("stream closed", metadata: ["node": "\(session.nodeId)", "group": "\(session.watch.group)"])
     }
 
@@ -94,9 +94,9 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
             return
         }
         let api = onlyType?.shortName ?? "ADS"
-        let streamID = registry.register(nodeId: nodeId, profile: profile, group: watch.group, protocolName: Machine.protocolName, api: api)
+        let status = registry.register(nodeId: nodeId, profile: profile, group: watch.group, protocolName: Machine.protocolName, api: api)
         logOpened(nodeId: nodeId, profile: profile, group: watch.group, api: api)
-        let session = Session(profile: profile, watch: watch, streamID: streamID, nodeId: nodeId)
+        let session = Session(profile: profile, watch: watch, status: status, nodeId: nodeId)
         self.session = session
         for request in waiting {
             send(answer(request.message, session: session), session: session)
@@ -212,7 +212,7 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
             ])
         case .stale, .subscribe, .unknownType: break
         }
-        registry.record(session.streamID, type: type, outcome: outcome)
+        session.status.record(type, outcome: outcome)
     }
 
     private func send(_ responses: [EncodedResponse], session: Session) {
@@ -221,7 +221,7 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
             output.write(response)
             metrics.responses(response.type).increment()
         }
-        registry.recordResponses(session.streamID, types: responses.map(\.type))
+        session.status.recordResponses(responses.map(\.type))
     }
 }
 

@@ -4,8 +4,10 @@ import Synchronization
 
 /// The connected Envoys and what each has subscribed to, ACKed and NACKed (for `/debug/envoys`).
 ///
-/// A lock, not an actor: every stream records every response and ACK here, and 10,000 streams hopping onto one actor
-/// for that queued behind each other on the path a change takes to the Envoys.
+/// Locks, not an actor: every stream records every response and ACK, and 10,000 streams hopping onto one actor for
+/// that queued behind each other on the path a change takes to the Envoys. Each stream records into a status of its
+/// own (`Stream`), so they do not meet on one lock either; the registry's lock is taken only to connect, disconnect
+/// and list.
 public final class StreamRegistry: Sendable {
     public struct TypeStatus: Codable, Sendable, Equatable {
         public var lastAckedVersion: String?
@@ -13,6 +15,7 @@ public final class StreamRegistry: Sendable {
         public var responses = 0
     }
 
+    /// One stream as the status pages show it.
     public struct Entry: Encodable, Sendable {
         public let streamId: Int
         public let nodeId: String
@@ -31,8 +34,47 @@ public final class StreamRegistry: Sendable {
         }
     }
 
+    /// A connected stream's status, written by the stream and read by the pages.
+    final class Stream: Sendable {
+        private let described: Entry
+        private let types = Mutex<[ResourceType: TypeStatus]>([:])
+
+        fileprivate init(_ described: Entry) {
+            self.described = described
+        }
+
+        var id: Int { described.streamId }
+        var nodeId: String { described.nodeId }
+
+        func record(_ type: ResourceType, outcome: RequestOutcome) {
+            types.withLock { types in
+                var status = types[type, default: TypeStatus()]
+                switch outcome {
+                case .ack(let version): status.lastAckedVersion = version
+                case .nack(_, let detail): status.lastNack = detail
+                case .subscribe, .stale, .unknownType: break
+                }
+                types[type] = status
+            }
+        }
+
+        func recordResponses(_ sent: [ResourceType]) {
+            types.withLock { types in
+                for type in sent { types[type, default: TypeStatus()].responses += 1 }
+            }
+        }
+
+        var entry: Entry {
+            var entry = described
+            entry.types = types.withLock { types in
+                Dictionary(uniqueKeysWithValues: types.map { ($0.key.shortName, $0.value) })
+            }
+            return entry
+        }
+    }
+
     private struct State {
-        var entries: [Int: Entry] = [:]
+        var streams: [Int: Stream] = [:]
         var nextId = 0
     }
 
@@ -41,51 +83,34 @@ public final class StreamRegistry: Sendable {
 
     public init() {}
 
-    func register(nodeId: String, profile: ProxyProfile, group: String, protocolName: String, api: String = "ADS") -> Int {
-        let (id, count) = state.withLock { state in
+    func register(nodeId: String, profile: ProxyProfile, group: String, protocolName: String, api: String = "ADS") -> Stream {
+        let (stream, count) = state.withLock { state in
             state.nextId += 1
-            state.entries[state.nextId] = Entry(
+            let stream = Stream(Entry(
                 streamId: state.nextId, nodeId: nodeId, service: profile.serviceName, group: group,
-                protocolName: protocolName, api: api, connectedAt: Date(), profile: profile)
-            return (state.nextId, state.entries.count)
+                protocolName: protocolName, api: api, connectedAt: Date(), profile: profile))
+            state.streams[stream.id] = stream
+            return (stream, state.streams.count)
         }
         connected.record(count)
-        return id
+        return stream
     }
 
-    func unregister(_ id: Int) {
+    func unregister(_ stream: Stream) {
         let count = state.withLock { state in
-            state.entries[id] = nil
-            return state.entries.count
+            state.streams[stream.id] = nil
+            return state.streams.count
         }
         connected.record(count)
-    }
-
-    func record(_ id: Int, type: ResourceType, outcome: RequestOutcome) {
-        state.withLock { state in
-            guard var status = state.entries[id]?.types[type.shortName, default: TypeStatus()] else { return }
-            switch outcome {
-            case .ack(let version): status.lastAckedVersion = version
-            case .nack(_, let detail): status.lastNack = detail
-            case .subscribe, .stale, .unknownType: break
-            }
-            state.entries[id]?.types[type.shortName] = status
-        }
-    }
-
-    func recordResponses(_ id: Int, types: [ResourceType]) {
-        state.withLock { state in
-            for type in types {
-                state.entries[id]?.types[type.shortName, default: TypeStatus()].responses += 1
-            }
-        }
     }
 
     public func entry(ofNode nodeId: String) -> Entry? {
-        state.withLock { $0.entries.values.first { $0.nodeId == nodeId } }
+        state.withLock { $0.streams.values.first { $0.nodeId == nodeId } }?.entry
     }
 
-    public var all: [Entry] { state.withLock { $0.entries.values.sorted { $0.streamId < $1.streamId } } }
+    public var all: [Entry] {
+        state.withLock { Array($0.streams.values) }.map(\.entry).sorted { $0.streamId < $1.streamId }
+    }
 
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { state.withLock { $0.streams.count } }
 }
