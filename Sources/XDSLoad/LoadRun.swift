@@ -135,7 +135,7 @@ final class ConsulDoubleDriver: Sendable {
 
     /// Moves the first instance of `service` to `port`.
     func move(_ service: String, to port: Int) async throws {
-        try await put("\(url)/_double/move?id=\(service)-0&port=\(port)")
+        try await put(moveURL(service, to: port))
     }
 
     /// Sends `count` moves, one every `interval`, from the driver's event loop: the simulated Envoys keep the
@@ -152,7 +152,7 @@ final class ConsulDoubleDriver: Sendable {
         let done = loop.makePromise(of: Void.self)
         let start = NIODeadline.now()
         let step = TimeAmount.nanoseconds(Int64(interval.seconds * 1e9))
-        try await loop.submit { [client, url] in
+        try await loop.submit { [client] in
             let remaining = NIOLoopBoundBox(count, eventLoop: loop)
             let seconds = Int((interval.seconds * Double(count)).rounded(.up))
             for second in 0..<seconds { loop.scheduleTask(deadline: start + .seconds(Int64(second + 1)), everySecond) }
@@ -160,7 +160,7 @@ final class ConsulDoubleDriver: Sendable {
                 loop.scheduleTask(deadline: start + step * Int64(number)) {
                     let (service, port) = prepare(number)
                     let sent = ContinuousClock.now
-                    let request = try HTTPClient.Request(url: "\(url)/_double/move?id=\(service)-0&port=\(port)", method: .PUT)
+                    let request = try HTTPClient.Request(url: self.moveURL(service, to: port), method: .PUT)
                     client.execute(request: request, eventLoop: .delegate(on: loop), deadline: .now() + .seconds(120))
                         .whenComplete { result in
                             switch result {
@@ -186,6 +186,9 @@ final class ConsulDoubleDriver: Sendable {
         try? await driver.eventLoops.shutdownGracefully()
         return try result.get()
     }
+
+    /// Where moving the first instance of `service` to `port` is asked.
+    private func moveURL(_ service: String, to port: Int) -> String { "\(url)/_double/move?id=\(service)-0&port=\(port)" }
 
     private func put(_ target: String) async throws {
         var request = HTTPClientRequest(url: target)

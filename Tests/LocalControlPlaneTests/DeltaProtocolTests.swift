@@ -112,4 +112,16 @@ extension DeltaProtocolTests {
         let update = try #require(machine.handle(try await Fixtures.snapshot(changed, profile: profile)).first)
         #expect(update.resources.map(\.name) == ["a"], "only the named resource after '*' left")
     }
+
+    @Test("what leaves the scope is forgotten: a resource held through '*' is sent again when named after '*' left")
+    func outOfScopeForgotten() async throws {
+        var machine = DecodingMachine<DeltaProtocol, DeltaDiscoveryResponse>()
+        _ = machine.handle(try await Fixtures.snapshot(Fixtures.catalog(["a": [], "b": []]), profile: profile))
+        let all = try #require(machine.handle(Fixtures.deltaRequest(.endpoint, subscribe: ["*"])).responses.first)
+        #expect(all.resources.map(\.name) == ["a", "b"])
+        let narrowed = machine.handle(Fixtures.deltaRequest(.endpoint, subscribe: ["a"], unsubscribe: ["*"], nonce: all.nonce))
+        #expect(narrowed.responses.isEmpty, "the Envoy has 'a' at this version already")
+        let again = try #require(machine.handle(Fixtures.deltaRequest(.endpoint, subscribe: ["b"], nonce: all.nonce)).responses.first)
+        #expect(again.resources.map(\.name) == ["b"], "the Envoy dropped 'b' when '*' left; it must be sent, not assumed held")
+    }
 }

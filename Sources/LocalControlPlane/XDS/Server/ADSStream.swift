@@ -21,11 +21,16 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
     private var registry: StreamRegistry { context.registry }
     private var logger: Logger { context.logger }
 
-    private struct Session {
+    /// A class: every push and request reads it, and copying a `ProxyProfile` retains each of its many fields.
+    private final class Session {
         let profile: ProxyProfile
         let watch: SnapshotCache.Watch
         let status: StreamRegistry.Stream
         let nodeId: String
+
+        init(profile: ProxyProfile, watch: SnapshotCache.Watch, status: StreamRegistry.Stream, nodeId: String) {
+            (self.profile, self.watch, self.status, self.nodeId) = (profile, watch, status, nodeId)
+        }
     }
 
     private var machine: Machine

@@ -42,11 +42,16 @@ struct DeltaProtocol {
         } else {
             outcome = .ack(version: request.responseNonce)
         }
-        ledger.types[type] = state
         let subscribedNew = !request.resourceNamesSubscribe.isEmpty
+        let scopeChanged = isFirst || subscribedNew || !request.resourceNamesUnsubscribe.isEmpty
+        if scopeChanged && !state.wildcard {
+            // What is out of scope is forgotten (initial versions of names not subscribed, what a wildcard held), once
+            // here: the scope stays as it is until the next such request.
+            state.clientVersions = state.clientVersions.filter { state.names.contains($0.key) }
+        }
+        ledger.types[type] = state
         // A request that leaves the subscription as it was (an ACK, a NACK) owes nothing: every snapshot is diffed
         // when it is pushed, so an answered type is always in step with the stream's snapshot.
-        let scopeChanged = isFirst || subscribedNew || !request.resourceNamesUnsubscribe.isEmpty
         guard scopeChanged || !state.answered else { return (outcome, []) }
         let responses = respond(type, answerEvenIfEmpty: isFirst || subscribedNew).map { [$0] } ?? []
         return (outcome, responses)
@@ -65,16 +70,16 @@ struct DeltaProtocol {
         let inScope = state.wildcard ? Set(available.keys).union(state.names).union(state.clientVersions.keys) : state.names
         var changed: [EncodedResource] = []
         var removed: [String] = []
-        for name in inScope.sorted() {
+        for name in inScope {
             if let resource = available[name] {
                 if state.clientVersions[name] != resource.version { changed.append(resource) }
             } else if state.clientVersions[name] != nil || (answerEvenIfEmpty && state.names.contains(name)) {
                 removed.append(name)  // gone, or never existed: tell the Envoy so it stops waiting for it
             }
         }
-        for name in state.clientVersions.keys where !inScope.contains(name) {
-            state.clientVersions[name] = nil
-        }
+        // Sorted for one body per group (and a stable order); usually one or two, where the scope is a dozen or more.
+        changed.sort { $0.name < $1.name }
+        removed.sort()
         guard !changed.isEmpty || !removed.isEmpty || !state.answered else { return nil }
         // Streams of a group that were up to date receive the same differences: their body is encoded once.
         let controlPlaneId = ledger.controlPlaneId
