@@ -19,8 +19,6 @@ public struct EncodedResponse: Sendable {
         self.nonce = nonce
     }
 
-    public var typeURL: String { type.typeURL }
-
     /// The nonce as a protobuf field: tag, varint length, UTF-8 bytes.
     var nonceField: [UInt8] {
         let nonceBytes = Array(nonce.utf8)
