@@ -21,10 +21,11 @@ struct DeltaProtocol {
 
     mutating func handle(_ request: DeltaDiscoveryRequest) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
         guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
-        var state = ledger.types[type] ?? TypeState(
+        let existing = ledger.types[type]
+        let isFirst = existing == nil
+        var state = existing ?? TypeState(
             wildcard: type.isWildcardByDefault && request.resourceNamesSubscribe.isEmpty,
             names: [], clientVersions: request.initialResourceVersions)
-        let isFirst = ledger.types[type] == nil
         for name in request.resourceNamesSubscribe {
             if name == "*" { state.wildcard = true } else { state.names.insert(name) }
         }
