@@ -26,7 +26,7 @@ public enum ResourceType: String, CaseIterable, Sendable, Comparable {
     /// The declaration order. Equality, hashing and ordering use it, not the raw value: a `String`-backed enum hashes
     /// and compares its 60-character type URL by default, and every stream looks types up in dictionaries and sorts
     /// them on each push and ACK (perf: 5 % of the control plane's CPU under sustained changes).
-    private var pushOrder: Int {
+    var pushOrder: Int {
         switch self {
         case .secret: 0
         case .cluster: 1

@@ -4,7 +4,8 @@ import Synchronization
 /// The immutable set of resources one group of Envoys receives, with a content-derived version per type.
 public struct Snapshot: Sendable {
     public let resources: [ResourceType: [String: EncodedResource]]
-    private let versions: [ResourceType: String]
+    /// Indexed by `ResourceType.pushOrder`: every stream compares two snapshots' versions of each type on each push.
+    private let versions: [String]
     /// When the change this snapshot carries reached the cache: the start of `xds_change_propagation_seconds`.
     public let changedAt: ContinuousClock.Instant
     /// Encoded size of every resource in it.
@@ -12,16 +13,18 @@ public struct Snapshot: Sendable {
     /// Named subscriptions (EDS, RDS) → their version: every stream of a group subscribes to the same names, so
     /// the version is computed once per snapshot instead of once per stream.
     private let namedVersions = SnapshotMemo<NamedResources, String>()
+    /// `changes(_:since:)` per type and earlier version.
+    private let typeChanges = SnapshotMemo<TypeChangesKey, [ResourceChange]>()
     /// Encoded response bodies (all but the nonce): streams of a group that need the same response share one.
     private let responseBodies = SnapshotMemo<ResponseBodyKey, [UInt8]>()
 
     public init(_ byType: [ResourceType: [EncodedResource]], changedAt: ContinuousClock.Instant = .now) {
         var resources: [ResourceType: [String: EncodedResource]] = [:]
-        var versions: [ResourceType: String] = [:]
+        var versions: [String] = []
         for type in ResourceType.allCases {
             let list = byType[type] ?? []
             resources[type] = Dictionary(list.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
-            versions[type] = Self.version(of: list)
+            versions.append(Self.version(of: list))
         }
         self.resources = resources
         self.versions = versions
@@ -36,11 +39,26 @@ public struct Snapshot: Sendable {
         return selected.sorted { $0.name < $1.name }
     }
 
-    /// The version of exactly the resources `resources(type, named:)` returns.
-    public func version(_ type: ResourceType, named names: Set<String>? = nil) -> String {
-        guard let names else { return versions[type] ?? Self.version(of: []) }
+    /// The version of every resource of `type`.
+    public func version(_ type: ResourceType) -> String { versions[type.pushOrder] }
+
+    /// The version of exactly the resources `resources(type, named: names?.names)` returns.
+    func version(_ type: ResourceType, named names: ResourceNames?) -> String {
+        guard let names else { return version(type) }
         return namedVersions.value(for: NamedResources(type: type, names: names)) {
-            Self.version(of: resources(type, named: names))
+            Self.version(of: resources(type, named: names.names))
+        }
+    }
+
+    /// What changed in `type` since `previous`, sorted by name: resources added or changed, and names removed (`nil`
+    /// resource). Computed once per pair for every stream of the group that was in step with `previous`.
+    func changes(_ type: ResourceType, since previous: Snapshot) -> [ResourceChange] {
+        typeChanges.value(for: TypeChangesKey(type: type, from: previous.version(type))) {
+            let before = previous.resources[type] ?? [:]
+            let after = resources[type] ?? [:]
+            let changed = after.values.filter { before[$0.name]?.version != $0.version }.map { ResourceChange(name: $0.name, resource: $0) }
+            let removed = before.keys.filter { after[$0] == nil }.map { ResourceChange(name: $0, resource: nil) }
+            return (changed + removed).sorted { $0.name < $1.name }
         }
     }
 
@@ -65,16 +83,36 @@ public struct Snapshot: Sendable {
 struct ResponseBodyKey: Hashable, Sendable {
     let protocolName: String
     let type: ResourceType
-    /// The resources in the response (`nil`: all of the type).
-    let resources: Set<String>?
+    let resources: ResponseResources
     /// Delta only: the names reported removed.
     let removed: [String]
     let controlPlaneId: String
 }
 
+/// The resources a response body carries.
+enum ResponseResources: Hashable, Sendable {
+    /// Every resource of the type (a wildcard subscription).
+    case all
+    /// Those of a named subscription.
+    case subscribed(ResourceNames)
+    /// Exactly these (delta: the changed ones, sorted).
+    case listed([String])
+}
+
+/// A resource added or changed (`resource`), or removed (`nil`), between two snapshots.
+struct ResourceChange: Sendable {
+    let name: String
+    let resource: EncodedResource?
+}
+
 private struct NamedResources: Hashable, Sendable {
     let type: ResourceType
-    let names: Set<String>
+    let names: ResourceNames
+}
+
+private struct TypeChangesKey: Hashable, Sendable {
+    let type: ResourceType
+    let from: String
 }
 
 /// Values derived from one snapshot that every stream of its group would otherwise compute again.

@@ -11,6 +11,10 @@ struct DeltaProtocol {
         var clientVersions: [String: String]
         var lastNonce: String?
         var answered = false
+        /// The version of the type whose resources `clientVersions` mirror over the scope: set by every answer, cleared
+        /// when the scope changes. A stream in step with the snapshot it served before owes exactly that snapshot's
+        /// changes within its scope, which every stream of the group shares (`Snapshot.changes`).
+        var inStepWith: String?
     }
 
     var ledger: StreamLedger<TypeState>
@@ -50,6 +54,7 @@ struct DeltaProtocol {
             // here: the scope stays as it is until the next such request.
             state.clientVersions = state.clientVersions.filter { state.names.contains($0.key) }
         }
+        if scopeChanged { state.inStepWith = nil }
         ledger.types[type] = state
         // A request that leaves the subscription as it was (an ACK, a NACK) owes nothing: every snapshot is diffed
         // when it is pushed, so an answered type is always in step with the stream's snapshot.
@@ -58,15 +63,43 @@ struct DeltaProtocol {
         return (outcome, responses)
     }
 
-    mutating func respondToNewSnapshot(_ type: ResourceType) -> EncodedResponse? { respond(type, answerEvenIfEmpty: false) }
+    mutating func respondToNewSnapshot(_ type: ResourceType, previous: Snapshot?) -> EncodedResponse? {
+        respond(type, answerEvenIfEmpty: false, previous: previous)
+    }
 
-    private mutating func respond(_ type: ResourceType, answerEvenIfEmpty: Bool) -> EncodedResponse? {
+    private mutating func respond(_ type: ResourceType, answerEvenIfEmpty: Bool, previous: Snapshot? = nil) -> EncodedResponse? {
         guard let snapshot = ledger.snapshot, var state = ledger.types.removeValue(forKey: type) else { return nil }
         // Taken out of the ledger while it changes, so its `clientVersions` are updated in place, not copied.
         defer { ledger.types[type] = state }
         // The first answer of a type is owed even when empty, also if the snapshot arrived after the request.
         let answerEvenIfEmpty = answerEvenIfEmpty || !state.answered
-        let available = snapshot.resources[type] ?? [:]
+        let (changed, removed) =
+            if !answerEvenIfEmpty, let previous, let synced = state.inStepWith, synced == previous.version(type) {
+                Self.differences(snapshot.changes(type, since: previous), within: state)
+            } else {
+                Self.differences(snapshot.resources[type] ?? [:], from: state, answerEvenIfEmpty: answerEvenIfEmpty)
+            }
+        state.inStepWith = snapshot.version(type)
+        guard !changed.isEmpty || !removed.isEmpty || !state.answered else { return nil }
+        // Streams of a group that were up to date receive the same differences: their body is encoded once.
+        let controlPlaneId = ledger.controlPlaneId
+        let response = ledger.response(
+            type, protocolName: Self.protocolName, resources: .listed(changed.map(\.name)), removed: removed, from: snapshot
+        ) {
+            EncodedResponse.deltaBody(
+                type, systemVersion: snapshot.version(type), resources: changed, removed: removed, controlPlaneId: controlPlaneId)
+        }
+        for resource in changed { state.clientVersions[resource.name] = resource.version }
+        for name in removed { state.clientVersions[name] = nil }
+        state.lastNonce = response.nonce
+        state.answered = true
+        return response
+    }
+
+    /// What `state` lacks of `available`, resource by resource over its scope; sorted by name.
+    private static func differences(
+        _ available: [String: EncodedResource], from state: TypeState, answerEvenIfEmpty: Bool
+    ) -> (changed: [EncodedResource], removed: [String]) {
         // Wildcard scope includes what the Envoy holds, so resources that disappeared are reported removed.
         let inScope = state.wildcard ? Set(available.keys).union(state.names).union(state.clientVersions.keys) : state.names
         var changed: [EncodedResource] = []
@@ -81,19 +114,17 @@ struct DeltaProtocol {
         // Sorted for one body per group (and a stable order); usually one or two, where the scope is a dozen or more.
         changed.sort { $0.name < $1.name }
         removed.sort()
-        guard !changed.isEmpty || !removed.isEmpty || !state.answered else { return nil }
-        // Streams of a group that were up to date receive the same differences: their body is encoded once.
-        let controlPlaneId = ledger.controlPlaneId
-        let response = ledger.response(
-            type, protocolName: Self.protocolName, resources: Set(changed.map(\.name)), removed: removed, from: snapshot
-        ) {
-            EncodedResponse.deltaBody(
-                type, systemVersion: snapshot.version(type), resources: changed, removed: removed, controlPlaneId: controlPlaneId)
+        return (changed, removed)
+    }
+
+    /// The snapshot's `changes` within `state`'s scope, for a state in step with the snapshot they are counted from:
+    /// what it holds of a changed name is that snapshot's version, so every change in scope is owed.
+    private static func differences(_ changes: [ResourceChange], within state: TypeState) -> (changed: [EncodedResource], removed: [String]) {
+        var changed: [EncodedResource] = []
+        var removed: [String] = []
+        for change in changes where state.wildcard || state.names.contains(change.name) {
+            if let resource = change.resource { changed.append(resource) } else { removed.append(change.name) }
         }
-        for resource in changed { state.clientVersions[resource.name] = resource.version }
-        for name in removed { state.clientVersions[name] = nil }
-        state.lastNonce = response.nonce
-        state.answered = true
-        return response
+        return (changed, removed)
     }
 }

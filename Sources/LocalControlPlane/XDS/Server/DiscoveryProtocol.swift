@@ -16,8 +16,9 @@ protocol DiscoveryProtocol: SendableMetatype {
 
     init(controlPlaneId: String)
     mutating func handle(_ request: Request) -> (outcome: RequestOutcome, responses: [EncodedResponse])
-    /// What a stream owes of `type` after a new snapshot: a response if what it subscribed to changed.
-    mutating func respondToNewSnapshot(_ type: ResourceType) -> EncodedResponse?
+    /// What a stream owes of `type` after a new snapshot (the ledger's), replacing `previous`: a response if what it
+    /// subscribed to changed.
+    mutating func respondToNewSnapshot(_ type: ResourceType, previous: Snapshot?) -> EncodedResponse?
 }
 
 extension DiscoveryProtocol {
@@ -29,7 +30,7 @@ extension DiscoveryProtocol {
         let (previous, types) = ledger.serve(newSnapshot)
         return types.compactMap { type in
             if let previous, previous.version(type) == newSnapshot.version(type) { return nil }
-            return respondToNewSnapshot(type)
+            return respondToNewSnapshot(type, previous: previous)
         }
     }
 }

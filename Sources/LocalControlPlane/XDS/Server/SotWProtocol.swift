@@ -8,7 +8,10 @@ import EnvoyAPI
 struct SotWProtocol {
     struct TypeState {
         /// `nil` means wildcard: every resource of the type.
-        var names: Set<String>?
+        var names: ResourceNames?
+        /// The names as the last request listed them: an ACK repeats the list, and comparing it costs less than
+        /// building the set again.
+        var requested: [String]
         /// The version the Envoy has, or will have once it applies the last response.
         var knownVersion: String
         var lastNonce: String?
@@ -26,10 +29,12 @@ struct SotWProtocol {
         if let previous, !request.responseNonce.isEmpty, request.responseNonce != previous.lastNonce {
             return (.stale, [])
         }
-        let names = Self.subscription(type, request.resourceNames)
-        var state = previous ?? TypeState(names: names, knownVersion: request.versionInfo)
-        let subscriptionChanged = previous == nil || previous?.names != names
+        let names = previous.flatMap { $0.requested == request.resourceNames ? $0.names : nil }
+            ?? Self.subscription(type, request.resourceNames)
+        var state = previous ?? TypeState(names: names, requested: request.resourceNames, knownVersion: request.versionInfo)
+        let subscriptionChanged = previous.map { !ResourceNames.same($0.names, names) } ?? true
         state.names = names
+        state.requested = request.resourceNames
         let outcome: RequestOutcome
         if request.hasErrorDetail {
             // knownVersion stays at the rejected version: re-sending it would only be rejected again.
@@ -47,7 +52,7 @@ struct SotWProtocol {
         return (outcome, responses)
     }
 
-    mutating func respondToNewSnapshot(_ type: ResourceType) -> EncodedResponse? { respond(type, force: false) }
+    mutating func respondToNewSnapshot(_ type: ResourceType, previous: Snapshot?) -> EncodedResponse? { respond(type, force: false) }
 
     private mutating func respond(_ type: ResourceType, force: Bool) -> EncodedResponse? {
         guard let snapshot = ledger.snapshot, var state = ledger.types[type] else { return nil }
@@ -56,9 +61,10 @@ struct SotWProtocol {
         // A forced answer to an Envoy that already has this exact version is still skipped (reconnects).
         if force, version == state.knownVersion, state.lastNonce == nil, !state.knownVersion.isEmpty { return nil }
         let controlPlaneId = ledger.controlPlaneId
-        let response = ledger.response(type, protocolName: Self.protocolName, resources: state.names, from: snapshot) {
+        let names = state.names
+        let response = ledger.response(type, protocolName: Self.protocolName, resources: names.map { .subscribed($0) } ?? .all, from: snapshot) {
             EncodedResponse.sotwBody(
-                type, version: version, resources: snapshot.resources(type, named: state.names), controlPlaneId: controlPlaneId)
+                type, version: version, resources: snapshot.resources(type, named: names?.names), controlPlaneId: controlPlaneId)
         }
         state.knownVersion = version
         state.lastNonce = response.nonce
@@ -66,8 +72,8 @@ struct SotWProtocol {
         return response
     }
 
-    private static func subscription(_ type: ResourceType, _ names: [String]) -> Set<String>? {
+    private static func subscription(_ type: ResourceType, _ names: [String]) -> ResourceNames? {
         if names.contains("*") || (names.isEmpty && type.isWildcardByDefault) { return nil }
-        return Set(names)
+        return .interned(Set(names))
     }
 }
