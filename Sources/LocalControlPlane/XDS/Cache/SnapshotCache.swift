@@ -15,6 +15,9 @@ public actor SnapshotCache {
     public struct Watch: Sendable {
         public let id: WatchID
         public let group: String
+        /// The group's profile: equal to the stream's, and one copy for every stream of the group (each stream's own
+        /// parse would stay alive otherwise: about 3 KB per stream, most of it the outgoing dependencies).
+        public let profile: ProxyProfile
     }
 
     private struct Group {
@@ -114,10 +117,11 @@ public actor SnapshotCache {
         }
         group.watchers[nextWatchID] = mailbox
         if let snapshot = group.snapshot { mailbox.put(snapshot) }
-        groups[profile] = group
+        let shared = groups.index(forKey: profile).map { groups.keys[$0] } ?? profile
+        groups[shared] = group
         groupGauge.record(groups.count)
         Self.streamGauge(group.name).record(group.watchers.count)
-        return Watch(id: nextWatchID, group: group.name)
+        return Watch(id: nextWatchID, group: group.name, profile: shared)
     }
 
     public func cancelWatch(_ id: WatchID, profile: ProxyProfile) {

@@ -89,11 +89,12 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
         let cache = cache
         Task {
             let watch = await cache.watch(profile, into: mailbox)
-            stream.eventLoop.execute { stream.value.opened(watch, nodeId: nodeId, profile: profile) }
+            stream.eventLoop.execute { stream.value.opened(watch, nodeId: nodeId) }
         }
     }
 
-    private func opened(_ watch: SnapshotCache.Watch, nodeId: String, profile: ProxyProfile) {
+    private func opened(_ watch: SnapshotCache.Watch, nodeId: String) {
+        let profile = watch.profile
         guard !closed else {
             cancel(watch, profile: profile)
             return

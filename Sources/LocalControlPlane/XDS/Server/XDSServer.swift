@@ -52,6 +52,10 @@ public struct XDSServer: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             // A peer that vanished without a FIN is found by the kernel's probes, at no cost per message.
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            // One read per wake-up: NIO keeps a pool of receive buffers as large as the reads it may do per wake-up
+            // (4 by default), and an ADS connection's few small messages fit one read. Measured (heaptrack, 3,000
+            // connections): the pool held about 9 KB per connection.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     connections.add(channel)
