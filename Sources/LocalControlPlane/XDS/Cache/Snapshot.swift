@@ -56,7 +56,8 @@ public struct Snapshot: Sendable {
         typeChanges.value(for: TypeChangesKey(type: type, from: previous.version(type))) {
             let before = previous.resources[type] ?? [:]
             let after = resources[type] ?? [:]
-            let changed = after.values.filter { before[$0.name]?.version != $0.version }.map { ResourceChange(name: $0.name, resource: $0) }
+            let changed = after.values.filter { before[$0.name]?.version != $0.version }
+                .map { ResourceChange(name: $0.name, resource: $0) }
             let removed = before.keys.filter { after[$0] == nil }.map { ResourceChange(name: $0, resource: nil) }
             return (changed + removed).sorted { $0.name < $1.name }
         }

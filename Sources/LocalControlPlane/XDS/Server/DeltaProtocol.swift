@@ -119,7 +119,9 @@ struct DeltaProtocol {
 
     /// The snapshot's `changes` within `state`'s scope, for a state in step with the snapshot they are counted from:
     /// what it holds of a changed name is that snapshot's version, so every change in scope is owed.
-    private static func differences(_ changes: [ResourceChange], within state: TypeState) -> (changed: [EncodedResource], removed: [String]) {
+    private static func differences(
+        _ changes: [ResourceChange], within state: TypeState
+    ) -> (changed: [EncodedResource], removed: [String]) {
         var changed: [EncodedResource] = []
         var removed: [String] = []
         for change in changes where state.wildcard || state.names.contains(change.name) {

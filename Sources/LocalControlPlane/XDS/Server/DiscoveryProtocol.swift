@@ -25,7 +25,7 @@ extension DiscoveryProtocol {
     /// A new snapshot: responses for every subscribed type whose resources changed, in push order. A type whose
     /// whole version equals the one in the snapshot the stream served before owes nothing new (every request since
     /// was answered from that one), so it is not checked: most snapshots change one type, and every stream of the
-    /// group is pushed each (a check hashes the subscribed names, or diffs every resource).
+    /// group is pushed each.
     mutating func handle(_ newSnapshot: Snapshot) -> [EncodedResponse] {
         let (previous, types) = ledger.serve(newSnapshot)
         return types.compactMap { type in

@@ -62,7 +62,8 @@ struct SotWProtocol {
         if force, version == state.knownVersion, state.lastNonce == nil, !state.knownVersion.isEmpty { return nil }
         let controlPlaneId = ledger.controlPlaneId
         let names = state.names
-        let response = ledger.response(type, protocolName: Self.protocolName, resources: names.map { .subscribed($0) } ?? .all, from: snapshot) {
+        let carried: ResponseResources = names.map { .subscribed($0) } ?? .all
+        let response = ledger.response(type, protocolName: Self.protocolName, resources: carried, from: snapshot) {
             EncodedResponse.sotwBody(
                 type, version: version, resources: snapshot.resources(type, named: names?.names), controlPlaneId: controlPlaneId)
         }
