@@ -101,13 +101,14 @@ public struct FederationMerger: Sendable {
             let old = Self.instancesByService(before?.services ?? [])
             let new = Self.instancesByService(after?.services ?? [])
             for name in Set(old.keys).union(new.keys) where before?.stale != after?.stale || old[name] != new[name] {
-                var list = offers[name] ?? []
-                list.removeAll { $0.datacenter == datacenter }
+                // Changed inside the dictionary: a list read out of it and written back was copied on every change
+                // (20 DCs × 2,000 services when merging from nothing).
+                offers[name, default: []].removeAll { $0.datacenter == datacenter }
                 if let instances = new[name], let after {
                     let offer = Offer(datacenter: datacenter, instances: instances, stale: after.stale)
-                    list.insert(offer, at: list.firstIndex { $0.datacenter > datacenter } ?? list.endIndex)
+                    offers[name, default: []].insertInOrder(offer)
                 }
-                offers[name] = list.isEmpty ? nil : list
+                if offers[name]?.isEmpty == true { offers[name] = nil }
                 touched.insert(name)
             }
         }
@@ -141,6 +142,13 @@ private struct Offer: Equatable {
     let datacenter: String
     let instances: [WireInstance]
     let stale: Bool
+}
+
+extension [Offer] {
+    /// Inserts `offer` where DC name order puts it.
+    fileprivate mutating func insertInOrder(_ offer: Offer) {
+        insert(offer, at: firstIndex { $0.datacenter > offer.datacenter } ?? endIndex)
+    }
 }
 
 /// One service as last merged: the offers it came from, their digests, and per destination (by index) what it got.
