@@ -111,13 +111,15 @@ public actor SnapshotCache {
     public func watch(_ profile: ProxyProfile, into mailbox: SnapshotMailbox) -> Watch {
         nextWatchID += 1
         buildClusters(for: profile)
-        var group = groups[profile] ?? Group(name: profile.groupId)
+        let index = groups.index(forKey: profile)
+        // The group's own key: equal to `profile`, and one copy for all of its streams.
+        let shared = index.map { groups.keys[$0] } ?? profile
+        var group = index.map { groups.values[$0] } ?? Group(name: profile.groupId)
         if group.snapshot == nil, catalog != nil {
             group = rebuild(profile, group)
         }
         group.watchers[nextWatchID] = mailbox
         if let snapshot = group.snapshot { mailbox.put(snapshot) }
-        let shared = groups.index(forKey: profile).map { groups.keys[$0] } ?? profile
         groups[shared] = group
         groupGauge.record(groups.count)
         Self.streamGauge(group.name).record(group.watchers.count)
