@@ -38,20 +38,22 @@ struct ConsulClient: Sendable {
     let connections: ConsulConnections
 
     /// `GET /v1/catalog/services`: every service name with its tags.
-    func services(index: UInt64, wait: Duration) async throws(ConsulError) -> ConsulResponse<[String: [String]]> {
-        try await get("/v1/catalog/services", index: index, wait: wait)
+    func services(
+        index: UInt64, wait: Duration, memo: inout ConsulAnswerMemo<[String: [String]]>
+    ) async throws(ConsulError) -> ConsulResponse<[String: [String]]> {
+        try await get("/v1/catalog/services", index: index, wait: wait, memo: &memo)
     }
 
     /// `GET /v1/health/service/<name>`; with `passingOnly` Consul leaves out instances with a non-passing check.
-    func health(of service: String, index: UInt64, wait: Duration, passingOnly: Bool) async throws(ConsulError)
-        -> ConsulResponse<[ConsulHealthEntry]>
-    {
+    func health(
+        of service: String, index: UInt64, wait: Duration, passingOnly: Bool, memo: inout ConsulAnswerMemo<[ConsulHealthEntry]>
+    ) async throws(ConsulError) -> ConsulResponse<[ConsulHealthEntry]> {
         let name = service.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? service
-        return try await get("/v1/health/service/\(name)", index: index, wait: wait, extraQuery: passingOnly ? "&passing=1" : "")
+        return try await get("/v1/health/service/\(name)", index: index, wait: wait, extraQuery: passingOnly ? "&passing=1" : "", memo: &memo)
     }
 
     private func get<Body: Decodable & Sendable>(
-        _ path: String, index: UInt64, wait: Duration, extraQuery: String = ""
+        _ path: String, index: UInt64, wait: Duration, extraQuery: String = "", memo: inout ConsulAnswerMemo<Body>
     ) async throws(ConsulError) -> ConsulResponse<Body> {
         var request = HTTPClientRequest(url: "\(baseURL)\(path)?index=\(index)&wait=\(wait.components.seconds)s\(extraQuery)")
         if let token { request.headers.add(name: "X-Consul-Token", value: token) }
@@ -72,10 +74,13 @@ struct ConsulClient: Sendable {
         }
         guard status == .ok else { throw .status(Int(status.code), String(buffer: body).prefix(200).description) }
         guard let indexText = headers.first(name: "X-Consul-Index"), let received = UInt64(indexText) else { throw .missingIndex }
-        do {
-            return ConsulResponse(body: try StrictJSON.decode(Body.self, from: Data(buffer: body)), index: received)
-        } catch {
-            throw .invalidBody("\(path): \(error.description.prefix(200))")
+        let decoded = try memo.body(index: received, bytes: body) { () throws(ConsulError) in
+            do {
+                return try StrictJSON.decode(Body.self, from: Data(buffer: body))
+            } catch {
+                throw .invalidBody("\(path): \(String(describing: error).prefix(200))")
+            }
         }
+        return ConsulResponse(body: decoded, index: received)
     }
 }

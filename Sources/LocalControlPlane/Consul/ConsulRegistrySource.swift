@@ -43,8 +43,8 @@ public struct ConsulRegistrySource: Service {
     private func watchServiceList(
         _ state: ConsulCatalogState, _ slots: WatchSlots, _ metrics: ConsulMetrics, startWatch: (String, Int) -> Void
     ) async {
-        await blockingWatch(.services, slots, metrics) { index throws(ConsulError) in
-            try await client.services(index: index, wait: settings.wait)
+        await blockingWatch(.services, slots, metrics) { index, memo throws(ConsulError) in
+            try await client.services(index: index, wait: settings.wait, memo: &memo)
         } apply: { services, outcome, index in
             if outcome == .reset { logger.notice("Consul index went backwards; reading the service list afresh") }
             let valid = services.filter { ServiceName.isValid($0.key) }
@@ -62,8 +62,8 @@ public struct ConsulRegistrySource: Service {
     private func watchService(_ name: String, _ generation: Int, _ state: ConsulCatalogState, _ slots: WatchSlots, _ metrics: ConsulMetrics) async {
         await blockingWatch(.health, service: name, slots, metrics) {
             await state.isWatched(name, generation: generation)
-        } read: { index throws(ConsulError) in
-            try await client.health(of: name, index: index, wait: settings.wait, passingOnly: !settings.includeWarning)
+        } read: { index, memo throws(ConsulError) in
+            try await client.health(of: name, index: index, wait: settings.wait, passingOnly: !settings.includeWarning, memo: &memo)
         } apply: { entries, _, index in
             let (instances, dropped) = ConsulHealthAnswer.usable(entries, service: name, includeWarning: settings.includeWarning)
             drops.report(dropped)
@@ -75,10 +75,11 @@ public struct ConsulRegistrySource: Service {
     /// that is not "unchanged". Ends on cancellation or once `isWanted` turns false.
     private func blockingWatch<Body: Sendable>(
         _ endpoint: ConsulMetrics.Endpoint, service: String? = nil, _ slots: WatchSlots, _ metrics: ConsulMetrics,
-        isWanted: () async -> Bool = { true }, read: (UInt64) async throws(ConsulError) -> ConsulResponse<Body>,
+        isWanted: () async -> Bool = { true }, read: (UInt64, inout ConsulAnswerMemo<Body>) async throws(ConsulError) -> ConsulResponse<Body>,
         apply: (Body, BlockingIndex.Outcome, UInt64) async -> Void
     ) async {
         var index = BlockingIndex()
+        var memo = ConsulAnswerMemo<Body>()
         var pacer = WatchPacer(settings)
         var failing = false
         while !Task.isCancelled, await isWanted() {
@@ -87,7 +88,7 @@ public struct ConsulRegistrySource: Service {
             guard (try? await slots.acquire()) != nil else { return }
             let result: Result<ConsulResponse<Body>, ConsulError>
             do {
-                result = .success(try await read(index.value))
+                result = .success(try await read(index.value, &memo))
             } catch {
                 result = .failure(error)
             }
