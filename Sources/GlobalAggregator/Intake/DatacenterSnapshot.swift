@@ -3,10 +3,14 @@ import Shared
 
 /// The last good state of one DC and when it was received.
 ///
-/// Every service's instances are kept sorted by id, so a state is put in order once when it arrives, not on every
-/// merge, and an unchanged service keeps the very same array between merges (the merge recognises it at once).
+/// Every service's instances are kept sorted by id, and digested, once when the state arrives, not on every merge
+/// (a merge from nothing would otherwise hash every instance of every DC: 800,000 at 20 DCs × 2,000 services × 20
+/// instances, a third of its time); an unchanged service keeps the very same array between merges (the merge
+/// recognises it at once).
 public struct DatacenterSnapshot: Sendable, Equatable {
     public private(set) var state: DatacenterState
+    /// Each service's `RemoteStateVersion.digest(of:)` of its instances, by the service's index in `state.services`.
+    public let instanceDigests: [UInt64]
     public var receivedAt: Date
 
     public init(state: DatacenterState, receivedAt: Date) {
@@ -15,6 +19,7 @@ public struct DatacenterSnapshot: Sendable, Equatable {
             state.services[index].instances.sort { $0.id < $1.id }
         }
         self.state = state
+        self.instanceDigests = state.services.map { RemoteStateVersion.digest(of: $0.instances) }
         self.receivedAt = receivedAt
     }
 }

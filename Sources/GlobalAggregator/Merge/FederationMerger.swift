@@ -13,6 +13,7 @@ public struct FederationMerger: Sendable {
     /// What a DC contributed to the last merge (absent: dropped, or no state).
     private struct Contribution {
         let services: [WireService]
+        let instanceDigests: [UInt64]
         let stale: Bool
     }
 
@@ -48,8 +49,7 @@ public struct FederationMerger: Sendable {
             let offered = offers[name] ?? []
             let previous = services[name]
             if let previous, previous.offers == offered { continue }
-            let merged = MergedService(
-                offers: offered, previous: previous, destinations: destinations, servicePolicy: policy.service(name), policy: policy)
+            let merged = MergedService(offers: offered, destinations: destinations, servicePolicy: policy.service(name), policy: policy)
             for (index, destination) in destinations.enumerated() where merged.outcomes[index]?.service != previous?.outcomes[index]?.service {
                 result.remote[destination]![name] = merged.outcomes[index]?.service
                 changed.insert(index)
@@ -85,7 +85,8 @@ public struct FederationMerger: Sendable {
             }
             let isStale = age > policy.staleAfter
             if isStale { stale.insert(datacenter) }
-            contributions[datacenter] = Contribution(services: snapshot.state.services, stale: isStale)
+            contributions[datacenter] = Contribution(
+                services: snapshot.state.services, instanceDigests: snapshot.instanceDigests, stale: isStale)
         }
         return (contributions, stale, dropped)
     }
@@ -98,14 +99,14 @@ public struct FederationMerger: Sendable {
             let before = contributions[datacenter]
             let after = current[datacenter]
             if before?.stale == after?.stale, before?.services == after?.services { continue }
-            let old = Self.instancesByService(before?.services ?? [])
-            let new = Self.instancesByService(after?.services ?? [])
-            for name in Set(old.keys).union(new.keys) where before?.stale != after?.stale || old[name] != new[name] {
+            let old = Self.instancesByService(before)
+            let new = Self.instancesByService(after)
+            for name in Set(old.keys).union(new.keys) where before?.stale != after?.stale || old[name]?.instances != new[name]?.instances {
                 // Changed inside the dictionary: a list read out of it and written back was copied on every change
                 // (20 DCs × 2,000 services when merging from nothing).
                 offers[name, default: []].removeAll { $0.datacenter == datacenter }
-                if let instances = new[name], let after {
-                    let offer = Offer(datacenter: datacenter, instances: instances, stale: after.stale)
+                if let (instances, digest) = new[name], let after {
+                    let offer = Offer(datacenter: datacenter, instances: instances, digest: digest, stale: after.stale)
                     offers[name, default: []].insertInOrder(offer)
                 }
                 if offers[name]?.isEmpty == true { offers[name] = nil }
@@ -116,10 +117,13 @@ public struct FederationMerger: Sendable {
         return touched
     }
 
-    /// A DC's services that have instances (a service without any offers nothing).
-    private static func instancesByService(_ services: [WireService]) -> [String: [WireInstance]] {
-        var byName: [String: [WireInstance]] = [:]
-        for service in services where !service.instances.isEmpty { byName[service.name] = service.instances }
+    /// A DC's services that have instances (a service without any offers nothing), with their digests.
+    private static func instancesByService(_ contribution: Contribution?) -> [String: (instances: [WireInstance], digest: UInt64)] {
+        guard let contribution else { return [:] }
+        var byName: [String: (instances: [WireInstance], digest: UInt64)] = [:]
+        for (service, digest) in zip(contribution.services, contribution.instanceDigests) where !service.instances.isEmpty {
+            byName[service.name] = (service.instances, digest)
+        }
         return byName
     }
 
@@ -136,11 +140,12 @@ public struct FederationMerger: Sendable {
     }
 }
 
-/// One DC's instances of a service (sorted by id, see `DatacenterSnapshot`), and whether the DC is stale (which
-/// changes its place: a change of staleness re-merges the service).
+/// One DC's instances of a service (sorted by id, see `DatacenterSnapshot`) with their digest, and whether the DC
+/// is stale (which changes its place: a change of staleness re-merges the service).
 private struct Offer: Equatable {
     let datacenter: String
     let instances: [WireInstance]
+    let digest: UInt64
     let stale: Bool
 }
 
@@ -151,7 +156,7 @@ extension [Offer] {
     }
 }
 
-/// One service as last merged: the offers it came from, their digests, and per destination (by index) what it got.
+/// One service as last merged: the offers it came from, and per destination (by index) what it got.
 private struct MergedService {
     struct Outcome {
         let service: RemoteService
@@ -159,16 +164,10 @@ private struct MergedService {
     }
 
     let offers: [Offer]
-    let digests: [UInt64]
     let outcomes: [Outcome?]
 
-    init(
-        offers: [Offer], previous: MergedService?, destinations: [String], servicePolicy: FederationPolicy.ServicePolicy,
-        policy: FederationPolicy
-    ) {
-        let digests = offers.map { offer in previous?.digest(of: offer) ?? RemoteStateVersion.digest(of: offer.instances) }
+    init(offers: [Offer], destinations: [String], servicePolicy: FederationPolicy.ServicePolicy, policy: FederationPolicy) {
         self.offers = offers
-        self.digests = digests
         let offering = offers.map(\.datacenter)
         let stale = Set(offers.filter(\.stale).map(\.datacenter))
         outcomes = destinations.map { destination in
@@ -182,13 +181,8 @@ private struct MergedService {
                         datacenter: offer.datacenter, priority: placement.priority, weight: placement.weight, instances: offer.instances)
                 },
                 localWeight: localWeight)
-            let digest = RemoteStateVersion.digest(of: service, instanceDigests: placements.map { digests[$0.candidate] })
+            let digest = RemoteStateVersion.digest(of: service, instanceDigests: placements.map { offers[$0.candidate].digest })
             return Outcome(service: service, digest: digest)
         }
-    }
-
-    /// The digest this service computed for the same instances of the same DC, if it did.
-    func digest(of offer: Offer) -> UInt64? {
-        offers.firstIndex { $0.datacenter == offer.datacenter && $0.instances == offer.instances }.map { digests[$0] }
     }
 }

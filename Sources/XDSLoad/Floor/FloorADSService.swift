@@ -67,8 +67,10 @@ struct FloorADSService: RegistrableRPCService {
 
 /// The fields both ADS request variants have and the floor reads.
 protocol FloorReadable: SwiftProtobuf.Message, Sendable {
-    /// The node's field number, read apart as the control plane reads it (only a stream's first node is used).
+    /// The node's field number, and the names' kept encoded, read apart as the control plane reads them (only a
+    /// stream's first node is used; the names are never read).
     static var nodeField: UInt64 { get }
+    static var namesField: UInt64? { get }
     var hasNode: Bool { get }
     var node: Envoy_Config_Core_V3_Node { get }
     var typeURL: String { get }
@@ -76,15 +78,17 @@ protocol FloorReadable: SwiftProtobuf.Message, Sendable {
 }
 
 extension FloorReadable {
-    static var deserializer: NodeDeferringDeserializer<Self> { NodeDeferringDeserializer(nodeField: nodeField) }
+    static var deserializer: NodeDeferringDeserializer<Self> { NodeDeferringDeserializer(nodeField: nodeField, namesField: namesField) }
 }
 
 extension Envoy_Service_Discovery_V3_DiscoveryRequest: FloorReadable {
     static let nodeField: UInt64 = 2
+    static let namesField: UInt64? = 3
 }
 
 extension Envoy_Service_Discovery_V3_DeltaDiscoveryRequest: FloorReadable {
     static let nodeField: UInt64 = 1
+    static let namesField: UInt64? = nil
 }
 
 extension IncomingRequest where Message: FloorReadable {

@@ -12,7 +12,7 @@ struct DecodingMachine<Machine: DiscoveryProtocol, Response: SwiftProtobuf.Messa
     }
 
     mutating func handle(_ request: Machine.Request) -> (outcome: RequestOutcome, responses: [Response]) {
-        let (outcome, responses) = machine.handle(request)
+        let (outcome, responses) = machine.handle(Machine.incoming(request))
         return (outcome, responses.map(Self.decode))
     }
 
@@ -32,4 +32,16 @@ extension DecodingMachine where Machine == SotWProtocol, Response == DiscoveryRe
 
 extension DecodingMachine where Machine == DeltaProtocol, Response == DeltaDiscoveryResponse {
     init() { self.init(DeltaProtocol(controlPlaneId: "test")) }
+}
+
+extension DiscoveryProtocol {
+    /// `request` as the stream reads it off the wire (encoded, then split by the protocol's deserializer).
+    static func incoming(_ request: Request) -> IncomingRequest<Request> {
+        // A message the test built always encodes and reads back: failing here is a bug to surface.
+        try! deserializer.deserialize(try! request.serializedBytes() as [UInt8])
+    }
+
+    mutating func handle(_ request: Request) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
+        handle(Self.incoming(request))
+    }
 }

@@ -48,14 +48,14 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
     }
 
     func receive(_ message: [UInt8]) throws {
-        let incoming = try NodeDeferringDeserializer<Machine.Request>(nodeField: Machine.nodeField).deserialize(message)
+        let incoming = try Machine.deserializer.deserialize(message)
         try checkType(of: incoming.message)
         guard let session else {
             waiting.append(incoming)
             if mailbox == nil { try open(first: incoming) }
             return
         }
-        send(answer(incoming.message, session: session), session: session)
+        send(answer(incoming, session: session), session: session)
     }
 
     /// A snapshot is waiting, or the stream can take writes again: push the newest snapshot. A stream whose Envoy
@@ -105,7 +105,7 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
         let session = Session(profile: profile, watch: watch, status: status, nodeId: nodeId)
         self.session = session
         for request in waiting {
-            send(answer(request.message, session: session), session: session)
+            send(answer(request, session: session), session: session)
         }
         waiting = []
         // The watch's first snapshot may have woken the stream before it was open; it is taken now.
@@ -126,9 +126,9 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
         }
     }
 
-    private func answer(_ request: Machine.Request, session: Session) -> [EncodedResponse] {
+    private func answer(_ request: IncomingRequest<Machine.Request>, session: Session) -> [EncodedResponse] {
         let (outcome, responses) = machine.handle(request)
-        let typeURL = Machine.typeURL(of: request)
+        let typeURL = Machine.typeURL(of: request.message)
         guard let type = ResourceType(rawValue: typeURL) else {
             logger.warning("request for an unknown resource type", metadata: ["node": "\(session.nodeId)", "type": "\(typeURL)"])
             return responses

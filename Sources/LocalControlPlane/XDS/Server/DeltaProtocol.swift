@@ -23,7 +23,8 @@ struct DeltaProtocol {
         ledger = StreamLedger(controlPlaneId: controlPlaneId)
     }
 
-    mutating func handle(_ request: DeltaDiscoveryRequest) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
+    mutating func handle(_ incoming: IncomingRequest<DeltaDiscoveryRequest>) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
+        let request = incoming.message
         guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
         let existing = ledger.types[type]
         let isFirst = existing == nil

@@ -6,8 +6,8 @@ protocol DiscoveryProtocol: SendableMetatype {
     associatedtype Request: SwiftProtobuf.Message & Sendable
 
     static var protocolName: String { get }
-    /// The node's field number in `Request` (read apart, see `NodeDeferringDeserializer`).
-    static var nodeField: UInt64 { get }
+    /// Reads a request with its node (and SotW's names) apart, see `NodeDeferringDeserializer`.
+    static var deserializer: NodeDeferringDeserializer<Request> { get }
     static func node(of request: IncomingRequest<Request>) throws -> EnvoyNode?
     static func typeURL(of request: Request) -> String
 
@@ -15,7 +15,7 @@ protocol DiscoveryProtocol: SendableMetatype {
     var ledger: StreamLedger<TypeState> { get set }
 
     init(controlPlaneId: String)
-    mutating func handle(_ request: Request) -> (outcome: RequestOutcome, responses: [EncodedResponse])
+    mutating func handle(_ request: IncomingRequest<Request>) -> (outcome: RequestOutcome, responses: [EncodedResponse])
     /// What a stream owes of `type` after a new snapshot (the ledger's), replacing `previous`: a response if what it
     /// subscribed to changed.
     mutating func respondToNewSnapshot(_ type: ResourceType, previous: Snapshot?) -> EncodedResponse?
@@ -37,7 +37,7 @@ extension DiscoveryProtocol {
 
 extension SotWProtocol: DiscoveryProtocol {
     static let protocolName = "sotw"
-    static let nodeField: UInt64 = 2
+    static let deserializer = NodeDeferringDeserializer<DiscoveryRequest>(nodeField: 2, namesField: 3)
     static func node(of request: IncomingRequest<DiscoveryRequest>) throws -> EnvoyNode? {
         try request.node(in: \.node, present: \.hasNode)
     }
@@ -46,7 +46,7 @@ extension SotWProtocol: DiscoveryProtocol {
 
 extension DeltaProtocol: DiscoveryProtocol {
     static let protocolName = "delta"
-    static let nodeField: UInt64 = 1
+    static let deserializer = NodeDeferringDeserializer<DeltaDiscoveryRequest>(nodeField: 1)
     static func node(of request: IncomingRequest<DeltaDiscoveryRequest>) throws -> EnvoyNode? {
         try request.node(in: \.node, present: \.hasNode)
     }

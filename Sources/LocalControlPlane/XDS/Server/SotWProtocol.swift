@@ -9,9 +9,9 @@ struct SotWProtocol {
     struct TypeState {
         /// `nil` means wildcard: every resource of the type.
         var names: ResourceNames?
-        /// The names as the last request listed them: an ACK repeats the list, and comparing it costs less than
-        /// building the set again.
-        var requested: [String]
+        /// The names as the last request sent them (`IncomingRequest.encodedNames`; nil when they came decoded):
+        /// an ACK repeats the list, and comparing its bytes costs less than decoding it and building the set again.
+        var requested: [UInt8]?
         /// The version the Envoy has, or will have once it applies the last response.
         var knownVersion: String
         var lastNonce: String?
@@ -23,18 +23,20 @@ struct SotWProtocol {
         ledger = StreamLedger(controlPlaneId: controlPlaneId)
     }
 
-    mutating func handle(_ request: DiscoveryRequest) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
+    mutating func handle(_ incoming: IncomingRequest<DiscoveryRequest>) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
+        let request = incoming.message
         guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
         let previous = ledger.types[type]
         if let previous, !request.responseNonce.isEmpty, request.responseNonce != previous.lastNonce {
             return (.stale, [])
         }
-        let names = previous.flatMap { $0.requested == request.resourceNames ? $0.names : nil }
-            ?? Self.subscription(type, request.resourceNames)
-        var state = previous ?? TypeState(names: names, requested: request.resourceNames, knownVersion: request.versionInfo)
+        let requested = request.resourceNames.isEmpty ? incoming.encodedNames : nil
+        let names = previous.flatMap { requested != nil && $0.requested == requested ? $0.names : nil }
+            ?? Self.subscription(type, incoming.names(in: \.resourceNames))
+        var state = previous ?? TypeState(names: names, requested: requested, knownVersion: request.versionInfo)
         let subscriptionChanged = previous.map { !ResourceNames.same($0.names, names) } ?? true
         state.names = names
-        state.requested = request.resourceNames
+        state.requested = requested
         let outcome: RequestOutcome
         if request.hasErrorDetail {
             // knownVersion stays at the rejected version: re-sending it would only be rejected again.
