@@ -49,7 +49,8 @@ struct ConsulClient: Sendable {
         of service: String, index: UInt64, wait: Duration, passingOnly: Bool, memo: inout ConsulAnswerMemo<[ConsulHealthEntry]>
     ) async throws(ConsulError) -> ConsulResponse<[ConsulHealthEntry]> {
         let name = service.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? service
-        return try await get("/v1/health/service/\(name)", index: index, wait: wait, extraQuery: passingOnly ? "&passing=1" : "", memo: &memo)
+        return try await get(
+            "/v1/health/service/\(name)", index: index, wait: wait, extraQuery: passingOnly ? "&passing=1" : "", memo: &memo)
     }
 
     private func get<Body: Decodable & Sendable>(

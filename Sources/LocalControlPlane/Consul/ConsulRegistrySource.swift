@@ -75,7 +75,8 @@ public struct ConsulRegistrySource: Service {
     /// that is not "unchanged". Ends on cancellation or once `isWanted` turns false.
     private func blockingWatch<Body: Sendable>(
         _ endpoint: ConsulMetrics.Endpoint, service: String? = nil, _ slots: WatchSlots, _ metrics: ConsulMetrics,
-        isWanted: () async -> Bool = { true }, read: (UInt64, inout ConsulAnswerMemo<Body>) async throws(ConsulError) -> ConsulResponse<Body>,
+        isWanted: () async -> Bool = { true },
+        read: (UInt64, inout ConsulAnswerMemo<Body>) async throws(ConsulError) -> ConsulResponse<Body>,
         apply: (Body, BlockingIndex.Outcome, UInt64) async -> Void
     ) async {
         var index = BlockingIndex()

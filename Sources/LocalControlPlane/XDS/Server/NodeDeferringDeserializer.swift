@@ -49,7 +49,8 @@ public struct NodeDeferringDeserializer<Message: SwiftProtobuf.Message & Sendabl
                 if !split.encoded.allSatisfy({ $0 < 0x80 }) {
                     _ = try Message(serializedBytes: split.encoded)  // not all ASCII: SwiftProtobuf checks the UTF-8
                 }
-                return IncomingRequest(message: try Message(serializedBytes: split.rest), encodedNode: split.field, encodedNames: split.encoded)
+                return IncomingRequest(
+                    message: try Message(serializedBytes: split.rest), encodedNode: split.field, encodedNames: split.encoded)
             } catch {
                 throw RPCError(code: .invalidArgument, message: "cannot decode \(Message.protoMessageName): \(error)")
             }
@@ -57,7 +58,7 @@ public struct NodeDeferringDeserializer<Message: SwiftProtobuf.Message & Sendabl
     }
 }
 
-/// Top-level protobuf wire format, just enough to lift one length-delimited field out of a message.
+/// Top-level protobuf wire format, just enough to lift length-delimited fields out of a message.
 enum ProtobufFieldSplitter {
     /// The payloads of every occurrence of `field` concatenated (protobuf merges repeated occurrences of a message
     /// field, which is what concatenating their payloads means), every occurrence of `keepingEncoded` as it was
