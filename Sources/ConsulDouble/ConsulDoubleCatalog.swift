@@ -161,7 +161,7 @@ public actor ConsulDoubleCatalog {
             entries.append(entry(registration))
         }
         // swiftlint:disable:next force_try
-        return (try! JSONEncoder().encode(entries), index(of: name))
+        return (try! JSONEncoder.consul.encode(entries), index(of: name))
     }
 
     /// Consul answers for a service it never saw with the index of the service table.
@@ -270,4 +270,15 @@ struct HealthEntry: Encodable {
     let Node: NodeInfo
     let Service: ServiceInfo
     let Checks: [CheckInfo]
+}
+
+extension JSONEncoder {
+    /// Consul (Go's `encoding/json`) writes the same state as the same bytes: struct fields in declaration order, map
+    /// keys sorted. Foundation's encoder orders keys differently from one call to the next unless told to sort them,
+    /// and a watcher that recognises a repeated answer by its bytes would never see one.
+    static var consul: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
 }

@@ -56,7 +56,7 @@ public struct ConsulDoubleServer: Sendable {
         await catalog.countRequest("catalog")
         return try await blockingRead(request, key: "catalog") {
             let (services, index) = await catalog.catalogServices
-            return (try JSONEncoder().encode(services), index)
+            return (try JSONEncoder.consul.encode(services), index)
         }
     }
 

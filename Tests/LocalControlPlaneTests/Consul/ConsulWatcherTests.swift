@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import ConsulDouble
 import Foundation
+import NIOCore
 import Testing
 
 @testable import LocalControlPlane
@@ -218,4 +220,22 @@ struct ConsulWatcherTests {
             #expect(requests < 21 * 3 * 5, "backoff holds each watch well below its 20/s floor")
         }
     }
+
+    @Test("the double answers the same state with the same bytes, as Consul does (a repeated answer is recognised by them)")
+    func sameStateSameBytes() async throws {
+        try await ConsulWatchHarness.run(seed: { consul in
+            await consul.registerInstance(
+                id: "a", service: "backend", address: "10.0.0.1", port: 80, tags: ["x", "y"], meta: ["k1": "v", "k2": "w", "k3": "z"])
+        }) { harness in
+            for path in ["/v1/health/service/backend?passing=1", "/v1/catalog/services"] {
+                var bodies: Set<String> = []
+                for _ in 0..<5 {
+                    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: harness.url + path), timeout: .seconds(5))
+                    bodies.insert(String(buffer: try await response.body.collect(upTo: 1 << 20)))
+                }
+                #expect(bodies.count == 1, "\(path): \(bodies)")
+            }
+        }
+    }
 }
+
