@@ -174,10 +174,10 @@ struct LoadPhases: Sendable {
         return true
     }
 
-    /// Envoy-like reconnects: 0.5 s doubling to 30 s.
+    /// Reconnects on Envoy's schedule.
     private static func transport(port: Int) throws -> HTTP2ClientTransport.Posix {
         var config = HTTP2ClientTransport.Posix.Config.defaults
-        config.backoff = .init(initial: .milliseconds(500), max: .seconds(30), multiplier: 2, jitter: 0.5)
+        config.backoff = EnvoyBackoff.channelReconnects
         return try HTTP2ClientTransport.Posix(
             target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext, config: config)
     }

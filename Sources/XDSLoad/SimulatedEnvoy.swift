@@ -1,15 +1,15 @@
 import EnvoyAPI
-import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import SwiftProtobuf
+import Synchronization
 
 typealias ADSClient = Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Client<HTTP2ClientTransport.Posix>
 
 /// One simulated Envoy: an ADS stream that subscribes, ACKs and follows its config as Envoy does (CDS and LDS
 /// wildcard, EDS for the EDS clusters it got, RDS for the routes its listeners name), reconnecting with Envoy's
-/// jittered backoff (0.5 s doubling to 30 s) when the stream ends.
+/// fully jittered backoff (`EnvoyBackoff`) when the stream ends.
 struct SimulatedEnvoy: Sendable {
     let stream: Int
     let node: Envoy_Config_Core_V3_Node
@@ -19,22 +19,33 @@ struct SimulatedEnvoy: Sendable {
     let digests: ResourceDigests
 
     func run(_ client: ADSClient) async {
-        var attempt = 0
+        var backoff = EnvoyBackoff()
         while !Task.isCancelled {
-            let started = ContinuousClock.now
+            let answered = AnswerFlag()
             do {
                 switch xdsProtocol {
-                case .sotw: try await sotw(client)
-                case .delta: try await delta(client)
+                case .sotw: try await sotw(client, answered: answered)
+                case .delta: try await delta(client, answered: answered)
                 }
             } catch {}
             recorder.disconnected(stream)
-            // A stream that lived a while starts over from the base interval, as Envoy's backoff resets.
-            attempt = ContinuousClock.now - started > .seconds(5) ? 0 : attempt + 1
-            let ceiling = min(30.0, 0.5 * pow(2.0, Double(min(attempt, 6))))
-            try? await Task.sleep(for: .milliseconds(Int(Double.random(in: 0...ceiling) * 1000)))
+            if answered.value.load(ordering: .relaxed) { backoff.reset() }
+            try? await Task.sleep(for: backoff.next())
         }
     }
+
+    /// Whether the server sent anything on this attempt's stream: Envoy resets its backoff on a received message.
+    private final class AnswerFlag: Sendable {
+        let value = Atomic(false)
+    }
+
+    /// A stream waits for its channel's next reconnect (scheduled as Envoy's, `EnvoyBackoff.channelReconnects`)
+    /// instead of failing at once and adding its own backoff on top, so one schedule governs, as in Envoy.
+    private static let options: CallOptions = {
+        var options = CallOptions.defaults
+        options.waitForReady = true
+        return options
+    }()
 
     /// The request side of one ADS call, opened as Envoy opens it: the node with the CDS subscription, then LDS;
     /// the continuation sends everything after. Like Envoy, every request carries the node unless
@@ -59,12 +70,12 @@ struct SimulatedEnvoy: Sendable {
 
     // MARK: state of the world
 
-    private func sotw(_ client: ADSClient) async throws {
+    private func sotw(_ client: ADSClient, answered: AnswerFlag) async throws {
         let (request, continuation) = openRequests(of: Envoy_Service_Discovery_V3_DiscoveryRequest.self)
         defer { continuation.finish() }
         try await client.streamAggregatedResources(
             request: request, serializer: try NodeSplicingSerializer(node: node),
-            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DiscoveryResponse>()
+            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DiscoveryResponse>(), options: Self.options
         ) { response in
             var tracker = ConfigTracker(stream: stream, recorder: recorder)
             var acked: [String: (version: String, nonce: String)] = [:]
@@ -78,6 +89,7 @@ struct SimulatedEnvoy: Sendable {
                 continuation.yield(message)
             }
             for try await message in response.messages {
+                answered.value.store(true, ordering: .relaxed)
                 recorder.received(bytes: message.resources.reduce(0) { $0 + $1.value.count })
                 acked[message.typeURL] = (message.versionInfo, message.nonce)
                 let change = tracker.apply(message.typeURL, resources: digests.digests(message.resources).map { (nil, $0) }, replacesAll: true)
@@ -89,15 +101,16 @@ struct SimulatedEnvoy: Sendable {
 
     // MARK: delta
 
-    private func delta(_ client: ADSClient) async throws {
+    private func delta(_ client: ADSClient, answered: AnswerFlag) async throws {
         let (request, continuation) = openRequests(of: Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self)
         defer { continuation.finish() }
         try await client.deltaAggregatedResources(
             request: request, serializer: try NodeSplicingSerializer(node: node),
-            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse>()
+            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse>(), options: Self.options
         ) { response in
             var tracker = ConfigTracker(stream: stream, recorder: recorder)
             for try await message in response.messages {
+                answered.value.store(true, ordering: .relaxed)
                 recorder.received(bytes: message.resources.reduce(0) { $0 + $1.resource.value.count })
                 let change = tracker.apply(
                     message.typeURL,
