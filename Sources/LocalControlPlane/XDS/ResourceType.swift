@@ -20,6 +20,9 @@ public enum ResourceType: String, CaseIterable, Sendable, Comparable {
         }
     }
 
+    /// `allCases`, made once: the synthesized property builds its array on every call, and every push walks it.
+    static let pushOrdered = allCases
+
     /// CDS and LDS are wildcard by default: an empty request means "everything for me".
     public var isWildcardByDefault: Bool { self == .cluster || self == .listener }
 

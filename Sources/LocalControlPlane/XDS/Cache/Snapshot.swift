@@ -2,7 +2,7 @@ import Shared
 import Synchronization
 
 /// The immutable set of resources one group of Envoys receives, with a content-derived version per type.
-public struct Snapshot: Sendable {
+public final class Snapshot: Sendable {
     public let resources: [ResourceType: [String: EncodedResource]]
     /// Indexed by `ResourceType.pushOrder`: every stream compares two snapshots' versions of each type on each push.
     private let versions: [String]

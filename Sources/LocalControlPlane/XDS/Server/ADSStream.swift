@@ -227,23 +227,23 @@ final class ADSStream<Machine: DiscoveryProtocol>: XDSCall {
             output.write(response)
             metrics.responses(response.type).increment()
         }
-        session.status.recordResponses(responses.map(\.type))
+        session.status.recordResponses(responses)
     }
 }
 
 /// Per type, the oldest change sent to one stream and not yet ACKed; `xds_change_propagation_seconds` ends at the
 /// ACK (a later ACK covers the earlier changes too).
 struct PropagationClock {
-    private var pendingSince: [ResourceType: ContinuousClock.Instant] = [:]
+    private var pendingSince = TypeSlots<ContinuousClock.Instant>()
 
     mutating func sent(_ type: ResourceType, changedAt: ContinuousClock.Instant) {
-        pendingSince[type] = pendingSince[type] ?? changedAt
+        if !pendingSince.holds(type) { pendingSince[type] = changedAt }
     }
 
     /// The propagation time when `outcome` ACKs a pending change; a NACK drops it, since that change never arrives.
     mutating func settle(_ type: ResourceType, _ outcome: RequestOutcome) -> Duration? {
         switch outcome {
-        case .ack: return pendingSince.removeValue(forKey: type).map { .now - $0 }
+        case .ack: return pendingSince.take(type).map { .now - $0 }
         case .nack: pendingSince[type] = nil
         case .stale, .subscribe, .unknownType: break
         }

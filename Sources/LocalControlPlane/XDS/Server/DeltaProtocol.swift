@@ -26,11 +26,26 @@ struct DeltaProtocol {
     mutating func handle(_ incoming: IncomingRequest<DeltaDiscoveryRequest>) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
         let request = incoming.message
         guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
-        let existing = ledger.types[type]
-        let isFirst = existing == nil
-        var state = existing ?? TypeState(
-            wildcard: type.isWildcardByDefault && request.resourceNamesSubscribe.isEmpty,
-            names: [], clientVersions: request.initialResourceVersions)
+        let isFirst = !ledger.types.holds(type)
+        if isFirst {
+            ledger.types[type] = TypeState(
+                wildcard: type.isWildcardByDefault && request.resourceNamesSubscribe.isEmpty,
+                names: [], clientVersions: request.initialResourceVersions)
+        }
+        // Changed in place: an ACK, most requests, only reads the nonce.
+        let (outcome, scopeChanged) = Self.apply(request, isFirst: isFirst, to: &ledger.types[type]!)
+        // A request that leaves the subscription as it was (an ACK, a NACK) owes nothing: every snapshot is diffed
+        // when it is pushed, so an answered type is always in step with the stream's snapshot.
+        guard scopeChanged || !ledger.types[type]!.answered else { return (outcome, []) }
+        let subscribedNew = !request.resourceNamesSubscribe.isEmpty
+        let responses = respond(type, answerEvenIfEmpty: isFirst || subscribedNew).map { [$0] } ?? []
+        return (outcome, responses)
+    }
+
+    /// `request`'s subscription changes and what it says of the last response; whether the scope changed.
+    private static func apply(
+        _ request: DeltaDiscoveryRequest, isFirst: Bool, to state: inout TypeState
+    ) -> (outcome: RequestOutcome, scopeChanged: Bool) {
         for name in request.resourceNamesSubscribe {
             if name == "*" { state.wildcard = true } else { state.names.insert(name) }
         }
@@ -48,20 +63,15 @@ struct DeltaProtocol {
         } else {
             outcome = .ack(version: request.responseNonce)
         }
-        let subscribedNew = !request.resourceNamesSubscribe.isEmpty
-        let scopeChanged = isFirst || subscribedNew || !request.resourceNamesUnsubscribe.isEmpty
+        let scopeChanged = isFirst || !request.resourceNamesSubscribe.isEmpty || !request.resourceNamesUnsubscribe.isEmpty
         if scopeChanged && !state.wildcard {
             // What is out of scope is forgotten (initial versions of names not subscribed, what a wildcard held), once
             // here: the scope stays as it is until the next such request.
-            state.clientVersions = state.clientVersions.filter { state.names.contains($0.key) }
+            let names = state.names
+            state.clientVersions = state.clientVersions.filter { names.contains($0.key) }
         }
         if scopeChanged { state.inStepWith = nil }
-        ledger.types[type] = state
-        // A request that leaves the subscription as it was (an ACK, a NACK) owes nothing: every snapshot is diffed
-        // when it is pushed, so an answered type is always in step with the stream's snapshot.
-        guard scopeChanged || !state.answered else { return (outcome, []) }
-        let responses = respond(type, answerEvenIfEmpty: isFirst || subscribedNew).map { [$0] } ?? []
-        return (outcome, responses)
+        return (outcome, scopeChanged)
     }
 
     mutating func respondToNewSnapshot(_ type: ResourceType, previous: Snapshot?) -> EncodedResponse? {
@@ -69,7 +79,7 @@ struct DeltaProtocol {
     }
 
     private mutating func respond(_ type: ResourceType, answerEvenIfEmpty: Bool, previous: Snapshot? = nil) -> EncodedResponse? {
-        guard let snapshot = ledger.snapshot, var state = ledger.types.removeValue(forKey: type) else { return nil }
+        guard let snapshot = ledger.snapshot, var state = ledger.types.take(type) else { return nil }
         // Taken out of the ledger while it changes, so its `clientVersions` are updated in place, not copied.
         defer { ledger.types[type] = state }
         // The first answer of a type is owed even when empty, also if the snapshot arrived after the request.

@@ -26,38 +26,47 @@ struct SotWProtocol {
     mutating func handle(_ incoming: IncomingRequest<DiscoveryRequest>) -> (outcome: RequestOutcome, responses: [EncodedResponse]) {
         let request = incoming.message
         guard let type = ResourceType(rawValue: request.typeURL) else { return (.unknownType(request.typeURL), []) }
-        let previous = ledger.types[type]
-        if let previous, !request.responseNonce.isEmpty, request.responseNonce != previous.lastNonce {
-            return (.stale, [])
-        }
         let requested = request.resourceNames.isEmpty ? incoming.encodedNames : nil
-        let names = previous.flatMap { requested != nil && $0.requested == requested ? $0.names : nil }
-            ?? Self.subscription(type, incoming.names(in: \.resourceNames))
-        var state = previous ?? TypeState(names: names, requested: requested, knownVersion: request.versionInfo)
-        let subscriptionChanged = previous.map { !ResourceNames.same($0.names, names) } ?? true
-        state.names = names
-        state.requested = requested
-        let outcome: RequestOutcome
-        if request.hasErrorDetail {
-            // knownVersion stays at the rejected version: re-sending it would only be rejected again.
-            outcome = .nack(version: request.versionInfo, detail: request.errorDetail.message)
-        } else if previous == nil || subscriptionChanged {
-            outcome = previous == nil || request.responseNonce.isEmpty ? .subscribe : .ack(version: request.versionInfo)
-        } else {
-            outcome = .ack(version: request.versionInfo)
+        guard ledger.types.holds(type) else {
+            let names = Self.subscription(type, incoming.names(in: \.resourceNames))
+            ledger.types[type] = TypeState(names: names, requested: requested, knownVersion: request.versionInfo)
+            let outcome: RequestOutcome = request.hasErrorDetail
+                ? .nack(version: request.versionInfo, detail: request.errorDetail.message) : .subscribe
+            return (outcome, respond(type, force: true).map { [$0] } ?? [])
         }
-        ledger.types[type] = state
+        // Changed in place: an ACK, most requests, compares the nonce and the names' bytes.
+        let (outcome, subscriptionChanged) = Self.apply(incoming, requested: requested, of: type, to: &ledger.types[type]!)
         // A request that keeps the subscription (an ACK, a NACK) owes nothing: every snapshot is checked when it is
         // pushed, so a subscribed type is always answered up to the stream's snapshot.
-        guard previous == nil || subscriptionChanged else { return (outcome, []) }
-        let responses = respond(type, force: true).map { [$0] } ?? []
-        return (outcome, responses)
+        guard subscriptionChanged else { return (outcome, []) }
+        return (outcome, respond(type, force: true).map { [$0] } ?? [])
+    }
+
+    /// A request on a subscribed type: what it says of the last response; whether its names change the subscription.
+    private static func apply(
+        _ incoming: IncomingRequest<DiscoveryRequest>, requested: [UInt8]?, of type: ResourceType, to state: inout TypeState
+    ) -> (outcome: RequestOutcome, subscriptionChanged: Bool) {
+        let request = incoming.message
+        if !request.responseNonce.isEmpty, request.responseNonce != state.lastNonce { return (.stale, false) }
+        var subscriptionChanged = false
+        if requested == nil || state.requested != requested {
+            let names = Self.subscription(type, incoming.names(in: \.resourceNames))
+            subscriptionChanged = !ResourceNames.same(state.names, names)
+            state.names = names
+            state.requested = requested
+        }
+        if request.hasErrorDetail {
+            // knownVersion stays at the rejected version: re-sending it would only be rejected again.
+            return (.nack(version: request.versionInfo, detail: request.errorDetail.message), subscriptionChanged)
+        }
+        let outcome: RequestOutcome = subscriptionChanged && request.responseNonce.isEmpty ? .subscribe : .ack(version: request.versionInfo)
+        return (outcome, subscriptionChanged)
     }
 
     mutating func respondToNewSnapshot(_ type: ResourceType, previous: Snapshot?) -> EncodedResponse? { respond(type, force: false) }
 
     private mutating func respond(_ type: ResourceType, force: Bool) -> EncodedResponse? {
-        guard let snapshot = ledger.snapshot, var state = ledger.types[type] else { return nil }
+        guard let snapshot = ledger.snapshot, let state = ledger.types[type] else { return nil }
         let version = snapshot.version(type, named: state.names)
         guard force || version != state.knownVersion else { return nil }
         // A forced answer to an Envoy that already has this exact version is still skipped (reconnects).
@@ -69,9 +78,8 @@ struct SotWProtocol {
             EncodedResponse.sotwBody(
                 type, version: version, resources: snapshot.resources(type, named: names?.names), controlPlaneId: controlPlaneId)
         }
-        state.knownVersion = version
-        state.lastNonce = response.nonce
-        ledger.types[type] = state
+        ledger.types[type]!.knownVersion = version
+        ledger.types[type]!.lastNonce = response.nonce
         return response
     }
 

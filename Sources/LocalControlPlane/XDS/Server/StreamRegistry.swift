@@ -37,7 +37,7 @@ public final class StreamRegistry: Sendable {
     /// A connected stream's status, written by the stream and read by the pages.
     final class Stream: Sendable {
         private let described: Entry
-        private let types = Mutex<[ResourceType: TypeStatus]>([:])
+        private let types = Mutex(TypeSlots<TypeStatus>())
 
         fileprivate init(_ described: Entry) {
             self.described = described
@@ -48,26 +48,28 @@ public final class StreamRegistry: Sendable {
 
         func record(_ type: ResourceType, outcome: RequestOutcome) {
             types.withLock { types in
-                var status = types[type, default: TypeStatus()]
+                if !types.holds(type) { types[type] = TypeStatus() }
                 switch outcome {
-                case .ack(let version): status.lastAckedVersion = version
-                case .nack(_, let detail): status.lastNack = detail
+                case .ack(let version): types[type]!.lastAckedVersion = version
+                case .nack(_, let detail): types[type]!.lastNack = detail
                 case .subscribe, .stale, .unknownType: break
                 }
-                types[type] = status
             }
         }
 
-        func recordResponses(_ sent: [ResourceType]) {
+        func recordResponses(_ sent: [EncodedResponse]) {
             types.withLock { types in
-                for type in sent { types[type, default: TypeStatus()].responses += 1 }
+                for response in sent {
+                    if !types.holds(response.type) { types[response.type] = TypeStatus() }
+                    types[response.type]!.responses += 1
+                }
             }
         }
 
         var entry: Entry {
             var entry = described
             entry.types = types.withLock { types in
-                Dictionary(uniqueKeysWithValues: types.map { ($0.key.shortName, $0.value) })
+                Dictionary(uniqueKeysWithValues: types.held.map { ($0.type.shortName, $0.state) })
             }
             return entry
         }
