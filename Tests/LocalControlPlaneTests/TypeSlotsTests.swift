@@ -12,7 +12,7 @@ struct TypeSlotsTests {
         for type in ResourceType.pushOrdered.reversed() { slots[type] = type.shortName }
         #expect(ResourceType.allCases.allSatisfy { slots[$0] == $0.shortName })
         #expect(slots.held.map(\.type) == [.secret, .cluster, .endpoint, .listener, .route])
-        slots[.endpoint]! += "!"
+        slots[held: .endpoint] += "!"
         #expect(slots.take(.endpoint) == "EDS!")
         #expect(!slots.holds(.endpoint) && slots.holds(.route))
         #expect(slots.held.map(\.state) == ["SDS", "CDS", "LDS", "RDS"])

@@ -33,10 +33,10 @@ struct DeltaProtocol {
                 names: [], clientVersions: request.initialResourceVersions)
         }
         // Changed in place: an ACK, most requests, only reads the nonce.
-        let (outcome, scopeChanged) = Self.apply(request, isFirst: isFirst, to: &ledger.types[type]!)
+        let (outcome, scopeChanged) = Self.apply(request, isFirst: isFirst, to: &ledger.types[held: type])
         // A request that leaves the subscription as it was (an ACK, a NACK) owes nothing: every snapshot is diffed
         // when it is pushed, so an answered type is always in step with the stream's snapshot.
-        guard scopeChanged || !ledger.types[type]!.answered else { return (outcome, []) }
+        guard scopeChanged || !ledger.types[held: type].answered else { return (outcome, []) }
         let subscribedNew = !request.resourceNamesSubscribe.isEmpty
         let responses = respond(type, answerEvenIfEmpty: isFirst || subscribedNew).map { [$0] } ?? []
         return (outcome, responses)

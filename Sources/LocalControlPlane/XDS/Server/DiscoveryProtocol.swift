@@ -27,9 +27,9 @@ extension DiscoveryProtocol {
     /// was answered from that one), so it is not checked: most snapshots change one type, and every stream of the
     /// group is pushed each.
     mutating func handle(_ newSnapshot: Snapshot) -> [EncodedResponse] {
-        let previous = ledger.serve(newSnapshot)
+        let (previous, types) = ledger.serve(newSnapshot)
         var responses: [EncodedResponse] = []
-        for type in ResourceType.pushOrdered where ledger.types.holds(type) {
+        for type in types {
             if let previous, previous.version(type) == newSnapshot.version(type) { continue }
             if let response = respondToNewSnapshot(type, previous: previous) { responses.append(response) }
         }

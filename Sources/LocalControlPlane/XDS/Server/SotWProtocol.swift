@@ -35,7 +35,7 @@ struct SotWProtocol {
             return (outcome, respond(type, force: true).map { [$0] } ?? [])
         }
         // Changed in place: an ACK, most requests, compares the nonce and the names' bytes.
-        let (outcome, subscriptionChanged) = Self.apply(incoming, requested: requested, of: type, to: &ledger.types[type]!)
+        let (outcome, subscriptionChanged) = Self.apply(incoming, requested: requested, of: type, to: &ledger.types[held: type])
         // A request that keeps the subscription (an ACK, a NACK) owes nothing: every snapshot is checked when it is
         // pushed, so a subscribed type is always answered up to the stream's snapshot.
         guard subscriptionChanged else { return (outcome, []) }
@@ -66,20 +66,22 @@ struct SotWProtocol {
     mutating func respondToNewSnapshot(_ type: ResourceType, previous: Snapshot?) -> EncodedResponse? { respond(type, force: false) }
 
     private mutating func respond(_ type: ResourceType, force: Bool) -> EncodedResponse? {
-        guard let snapshot = ledger.snapshot, let state = ledger.types[type] else { return nil }
-        let version = snapshot.version(type, named: state.names)
-        guard force || version != state.knownVersion else { return nil }
+        guard let snapshot = ledger.snapshot, ledger.types.holds(type) else { return nil }
+        // The fields read in place: copying the whole state retained each of them.
+        let names = ledger.types[held: type].names
+        let knownVersion = ledger.types[held: type].knownVersion
+        let version = snapshot.version(type, named: names)
+        guard force || version != knownVersion else { return nil }
         // A forced answer to an Envoy that already has this exact version is still skipped (reconnects).
-        if force, version == state.knownVersion, state.lastNonce == nil, !state.knownVersion.isEmpty { return nil }
+        if force, version == knownVersion, ledger.types[held: type].lastNonce == nil, !knownVersion.isEmpty { return nil }
         let controlPlaneId = ledger.controlPlaneId
-        let names = state.names
         let carried: ResponseResources = names.map { .subscribed($0) } ?? .all
         let response = ledger.response(type, protocolName: Self.protocolName, resources: carried, from: snapshot) {
             EncodedResponse.sotwBody(
                 type, version: version, resources: snapshot.resources(type, named: names?.names), controlPlaneId: controlPlaneId)
         }
-        ledger.types[type]!.knownVersion = version
-        ledger.types[type]!.lastNonce = response.nonce
+        ledger.types[held: type].knownVersion = version
+        ledger.types[held: type].lastNonce = response.nonce
         return response
     }
 

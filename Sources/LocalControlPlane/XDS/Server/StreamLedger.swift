@@ -11,11 +11,12 @@ struct StreamLedger<TypeState> {
         self.controlPlaneId = controlPlaneId
     }
 
-    /// Serves `newSnapshot` from now on; returns the one served before. One mutating call, so the generic snapshot
-    /// path (`DiscoveryProtocol.handle`) does not copy the ledger to read it.
-    mutating func serve(_ newSnapshot: Snapshot) -> Snapshot? {
+    /// Serves `newSnapshot` from now on: the one served before, and the subscribed types. One mutating call, so the
+    /// generic snapshot path (`DiscoveryProtocol.handle`) does not copy the ledger to read it (a read of `ledger`
+    /// there goes through the protocol's getter, which copies it).
+    mutating func serve(_ newSnapshot: Snapshot) -> (previous: Snapshot?, types: TypeSet) {
         defer { snapshot = newSnapshot }
-        return snapshot
+        return (snapshot, types.heldTypes)
     }
 
     /// The next response of `type` with this stream's next nonce. Its body is encoded once per snapshot for every

@@ -50,8 +50,8 @@ public final class StreamRegistry: Sendable {
             types.withLock { types in
                 if !types.holds(type) { types[type] = TypeStatus() }
                 switch outcome {
-                case .ack(let version): types[type]!.lastAckedVersion = version
-                case .nack(_, let detail): types[type]!.lastNack = detail
+                case .ack(let version): types[held: type].lastAckedVersion = version
+                case .nack(_, let detail): types[held: type].lastNack = detail
                 case .subscribe, .stale, .unknownType: break
                 }
             }
@@ -61,7 +61,7 @@ public final class StreamRegistry: Sendable {
             types.withLock { types in
                 for response in sent {
                     if !types.holds(response.type) { types[response.type] = TypeStatus() }
-                    types[response.type]!.responses += 1
+                    types[held: response.type].responses += 1
                 }
             }
         }
