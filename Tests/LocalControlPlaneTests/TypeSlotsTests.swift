@@ -16,5 +16,9 @@ struct TypeSlotsTests {
         #expect(slots.take(.endpoint) == "EDS!")
         #expect(!slots.holds(.endpoint) && slots.holds(.route))
         #expect(slots.held.map(\.state) == ["SDS", "CDS", "LDS", "RDS"])
+        #expect(slots[.endpoint, default: "none"] == "none" && !slots.holds(.endpoint), "reading a default holds nothing")
+        slots[.endpoint, default: "EDS"] += "?"
+        slots[.route, default: "none"] += "?"
+        #expect(slots[.endpoint] == "EDS?" && slots.holds(.endpoint) && slots[.route] == "RDS?")
     }
 }

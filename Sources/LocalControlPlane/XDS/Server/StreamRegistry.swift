@@ -47,22 +47,20 @@ public final class StreamRegistry: Sendable {
         var nodeId: String { described.nodeId }
 
         func record(_ type: ResourceType, outcome: RequestOutcome) {
-            types.withLock { types in
-                if !types.holds(type) { types[type] = TypeStatus() }
-                switch outcome {
-                case .ack(let version): types[held: type].lastAckedVersion = version
-                case .nack(_, let detail): types[held: type].lastNack = detail
-                case .subscribe, .stale, .unknownType: break
-                }
+            types.withLock { types in Self.record(outcome, in: &types[type, default: TypeStatus()]) }
+        }
+
+        private static func record(_ outcome: RequestOutcome, in status: inout TypeStatus) {
+            switch outcome {
+            case .ack(let version): status.lastAckedVersion = version
+            case .nack(_, let detail): status.lastNack = detail
+            case .subscribe, .stale, .unknownType: break
             }
         }
 
         func recordResponses(_ sent: [EncodedResponse]) {
             types.withLock { types in
-                for response in sent {
-                    if !types.holds(response.type) { types[response.type] = TypeStatus() }
-                    types[held: response.type].responses += 1
-                }
+                for response in sent { types[response.type, default: TypeStatus()].responses += 1 }
             }
         }
 

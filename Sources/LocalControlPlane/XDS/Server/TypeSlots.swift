@@ -20,6 +20,15 @@ struct TypeSlots<State> {
         _modify { yield &slots[type.pushOrder]! }
     }
 
+    /// The state of `type`, made from `value` when it holds none yet (as `Dictionary`'s `[key, default:]`).
+    subscript(type: ResourceType, default value: @autoclosure () -> State) -> State {
+        get { slots[type.pushOrder] ?? value() }
+        _modify {
+            if !holds(type) { self[type] = value() }
+            yield &slots[type.pushOrder]!
+        }
+    }
+
     func holds(_ type: ResourceType) -> Bool { heldTypes.contains(type) }
 
     /// The types that hold a state, with it, in push order.
